@@ -1,0 +1,1 @@
+## bench/bench.mk: benchmarks, run by `make bench`, never by `make check`.

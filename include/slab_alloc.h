@@ -1,0 +1,122 @@
+/*
+ * slab_alloc.h - the libslab allocator.
+ *
+ * libslab hands out objects of 1..768 bytes from slabs of eight size classes
+ * (64, 96, 128, 192, 256, 384, 512 and 768 bytes).  Every object belongs to
+ * an epoch: a slot in a ring of SLAB_EPOCH_COUNT.  Closing an epoch stops new
+ * allocations in it and gives the memory of its empty slabs back to the
+ * operating system; objects still alive in it stay valid until freed.
+ *
+ * Two ways to allocate:
+ *   - handles: alloc_obj_epoch() returns the object and a SlabHandle, and
+ *     free_obj() takes the handle back.  free_obj() validates the handle and
+ *     returns false, changing nothing, for a zero, forged, foreign,
+ *     double-freed or stale handle.
+ *   - malloc style: slab_malloc_epoch() keeps the handle in a 16-byte header
+ *     in front of the object, and slab_free() takes the pointer.
+ *
+ * Every call may be made from any thread.  Functions that fail return NULL,
+ * false or -1 and set errno; the library never aborts, exits or prints.
+ */
+#ifndef SLAB_ALLOC_H
+#define SLAB_ALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct SlabAllocator SlabAllocator;
+typedef uint64_t SlabHandle;           /* 0 is never a valid handle */
+typedef uint32_t EpochId;              /* 0 .. SLAB_EPOCH_COUNT - 1 */
+
+#define SLAB_NUM_CLASSES   8u
+#define SLAB_MAX_SIZE      768u         /* largest object alloc_obj_epoch() serves */
+#define SLAB_MALLOC_HEADER 16u          /* bytes slab_malloc_epoch() keeps in front */
+#define SLAB_MALLOC_MAX    (SLAB_MAX_SIZE - SLAB_MALLOC_HEADER)
+#define SLAB_EPOCH_COUNT   16u
+#define SLAB_ALIGNMENT     16u          /* every object is aligned to this */
+
+/* Creation and destruction.  slab_allocator_free() releases all memory; any
+ * handle or pointer into the allocator is invalid afterwards.  NULL is a
+ * no-op. */
+SlabAllocator *slab_allocator_create(void);
+void slab_allocator_free(SlabAllocator *alloc);
+
+/* The same, in storage the caller provides: at least slab_allocator_size()
+ * bytes aligned to 64.  Returns alloc, or NULL with errno EINVAL when the
+ * storage is too small or misaligned. */
+size_t slab_allocator_size(void);
+SlabAllocator *slab_allocator_init(void *storage, size_t size);
+void slab_allocator_destroy(SlabAllocator *alloc);
+
+/* Allocate an object of size bytes (1..SLAB_MAX_SIZE) in epoch.  On success
+ * the object's handle is stored in *out_handle (which may be NULL if the
+ * caller does not want it).  Errors: EINVAL (size 0 or too large, epoch out
+ * of range, alloc NULL), EPERM (the epoch is closed), ENOMEM. */
+void *alloc_obj_epoch(SlabAllocator *alloc, uint32_t size, EpochId epoch,
+                      SlabHandle *out_handle);
+
+/* Free the object a handle names.  Returns false, with errno EINVAL, and
+ * changes nothing when the handle does not name a live object of alloc. */
+bool free_obj(SlabAllocator *alloc, SlabHandle handle);
+
+/* Translate a live handle to its object, or NULL (errno EINVAL). */
+void *slab_handle_ptr(SlabAllocator *alloc, SlabHandle handle);
+
+/* malloc-style allocation of 1..SLAB_MALLOC_MAX bytes. */
+void *slab_malloc_epoch(SlabAllocator *alloc, size_t size, EpochId epoch);
+void *slab_malloc(SlabAllocator *alloc, size_t size);    /* current epoch */
+/* Free what slab_malloc_epoch() returned.  NULL is a no-op.  Returns false
+ * (errno EINVAL) for a pointer whose header does not hold a live handle. */
+bool slab_free(SlabAllocator *alloc, void *ptr);
+
+/* Epochs.  epoch_current() is the epoch new work should use; epoch_advance()
+ * moves it to the next slot of the ring and returns it.  Advancing onto a slot
+ * whose previous epoch is still open closes that epoch first: objects of the
+ * new epoch never share a slab with objects of an older one.
+ *
+ * epoch_close() stops allocation in epoch and returns its empty slabs to the
+ * operating system; slabs that still hold objects are returned when their
+ * last object is freed.  Closing a closed epoch is a no-op.  Returns 0, or -1
+ * with errno EINVAL for a bad allocator or epoch. */
+EpochId epoch_current(SlabAllocator *alloc);
+EpochId epoch_advance(SlabAllocator *alloc);
+int epoch_close(SlabAllocator *alloc, EpochId epoch);
+bool epoch_is_open(SlabAllocator *alloc, EpochId epoch);
+
+/* Size classes. */
+int slab_size_class(uint32_t size);             /* index, or -1 */
+uint32_t slab_class_size(unsigned class_index); /* bytes, or 0 */
+
+/* Per-size-class counters, summed over all threads.  Monotonic except the
+ * gauges (live_slabs, resident_bytes). */
+typedef struct PerfCounters {
+    uint64_t allocs_slow;          /* allocations that took the slow path */
+    uint64_t new_slabs;            /* slabs carved from fresh memory */
+    uint64_t recycled_slabs;       /* emptied slabs reused */
+    uint64_t released_slabs;       /* slabs whose memory went back to the OS */
+    uint64_t madvised_bytes;       /* bytes returned with madvise() */
+    uint64_t cas_retries;          /* failed compare-and-swap attempts */
+    uint64_t remote_frees;         /* frees from a thread not owning the slab */
+    uint64_t repairs;              /* zombie repairs, all reasons */
+    uint64_t repair_full_bitmap;   /* offered for allocation but full */
+    uint64_t repair_list_mismatch; /* recorded list differs from actual one */
+    uint64_t repair_other;
+    uint64_t live_slabs;           /* gauge: slabs holding memory */
+    uint64_t resident_bytes;       /* gauge: bytes of those slabs */
+} PerfCounters;
+
+/* Copy the counters of one size class.  Returns false (errno EINVAL) for a
+ * bad allocator or class index. */
+bool get_perf_counters(SlabAllocator *alloc, unsigned class_index,
+                       PerfCounters *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLAB_ALLOC_H */

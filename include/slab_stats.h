@@ -1,0 +1,149 @@
+/*
+ * slab_stats.h - the slow-path sampler: per-thread wall and CPU timing of a
+ * random sample of allocations, and of every zombie repair.
+ *
+ * Each thread counts its own allocations down to the next sample.  A sampled
+ * alloc_obj_epoch() call is bracketed by CLOCK_MONOTONIC (wall) and
+ * CLOCK_THREAD_CPUTIME_ID (CPU): wall much larger than CPU means the thread
+ * was preempted inside the call, wall close to CPU means the allocator itself
+ * did the work.  Every zombie repair is timed the same way and counted by
+ * reason.
+ *
+ * Without ENABLE_SLOWPATH_SAMPLING (./configure --disable-slowpath-sampling)
+ * nothing is sampled, the functions below still link, and the statistics
+ * they return are zero.
+ */
+#ifndef SLAB_STATS_H
+#define SLAB_STATS_H
+
+#include <stdint.h>
+#include <stdio.h>      /* the seed's programs print with stdio alone */
+#include "slab_alloc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The seed's per-thread statistics; every field keeps its name and meaning. */
+typedef struct {
+    /* Allocation samples */
+    uint64_t alloc_samples;
+    uint64_t alloc_wall_ns_sum;
+    uint64_t alloc_cpu_ns_sum;
+    uint64_t alloc_wall_ns_max;
+    uint64_t alloc_cpu_ns_max;
+
+    /* Zombie repair tracking */
+    uint64_t repair_count;
+    uint64_t repair_wall_ns_sum;
+    uint64_t repair_cpu_ns_sum;
+    uint64_t repair_wall_ns_max;
+    uint64_t repair_cpu_ns_max;
+
+    /* Repair reason attribution */
+    uint64_t repair_reason_full_bitmap;    /* offered for allocation, no free slot */
+    uint64_t repair_reason_list_mismatch;  /* recorded list != list it sits on */
+    uint64_t repair_reason_other;
+} ThreadStats;
+
+/* The calling thread's statistics since it started. */
+ThreadStats slab_stats_thread(void);
+
+/* The seed's sampling mask: a fixed-mode interval of SAMPLE_RATE_MASK + 1. */
+#define SAMPLE_RATE_MASK 1023u
+
+#define REPAIR_REASON_FULL_BITMAP    (1u << 0)
+#define REPAIR_REASON_LIST_MISMATCH  (1u << 1)
+#define REPAIR_REASON_OTHER          (1u << 2)
+
+/*
+ * Log-scale histogram of nanoseconds.  Values 0..7 have a bucket each; above
+ * that every power of two is split into 8 equal buckets, so a bucket's width
+ * is at most 1/8 of its lower bound.  256 buckets reach 2^34 ns (17 s); larger
+ * values land in the last bucket.
+ */
+#define SLAB_HIST_SUB_BITS 3u
+#define SLAB_HIST_BUCKETS  256u
+
+unsigned slab_hist_bucket(uint64_t ns);
+uint64_t slab_hist_bucket_low(unsigned bucket);   /* smallest value in it */
+uint64_t slab_hist_bucket_high(unsigned bucket);  /* largest value in it */
+/* The value at quantile q (0..1) of counts[0..SLAB_HIST_BUCKETS-1], or 0 when
+ * empty; reported as the midpoint of the bucket holding it. */
+uint64_t slab_hist_quantile(const uint64_t *counts, double q);
+
+/* Everything the sampler knows about one thread.  Fixed-width fields only:
+ * the shared-memory segment publishes this structure as it is. */
+typedef struct slab_thread_stats {
+    ThreadStats seed;
+    uint64_t allocs;            /* alloc_obj_epoch() calls by the thread */
+    uint64_t preempted;         /* samples classified as preempted */
+    uint64_t interval;          /* effective mean sampling interval now */
+    uint64_t sample_cost_ns;    /* time spent reading clocks for samples */
+    uint64_t thread_cpu_ns;     /* thread CPU time, read at publication */
+    uint64_t runq_wait_ns;      /* run-queue wait (schedstat), at publication */
+    uint64_t nvcsw;             /* voluntary context switches */
+    uint64_t nivcsw;            /* involuntary context switches */
+    uint64_t mono_ns;           /* CLOCK_MONOTONIC when this was taken */
+    uint64_t wall_hist[SLAB_HIST_BUCKETS];
+    uint64_t cpu_hist[SLAB_HIST_BUCKETS];
+} slab_thread_stats;
+
+int slab_stats_thread_ext(slab_thread_stats *out);   /* 0, or -1 and errno */
+
+/* Sampling settings.  Read once from the environment (SLAB_SAMPLE_RATE,
+ * SLAB_SAMPLE_MODE, SLAB_SAMPLE_BUDGET) and changeable at run time. */
+typedef enum slab_sample_mode {
+    SLAB_SAMPLE_RANDOM = 0,     /* geometric intervals with the given mean */
+    SLAB_SAMPLE_FIXED = 1       /* exactly every rate-th allocation */
+} slab_sample_mode;
+
+typedef struct slab_sample_config {
+    uint32_t rate;              /* mean interval; 0 turns sampling off */
+    slab_sample_mode mode;
+    uint32_t budget_ppm;        /* share of thread time for sampling; 0 = no cap */
+} slab_sample_config;
+
+void slab_sample_get_config(slab_sample_config *out);
+int slab_sample_set_config(const slab_sample_config *config);  /* 0, or -1 EINVAL */
+
+/* The measurement floor: what an empty timed region costs on each clock,
+ * measured once at start-up. */
+typedef struct slab_clock_floor {
+    uint64_t wall_ns;
+    uint64_t cpu_ns;
+} slab_clock_floor;
+
+slab_clock_floor slab_sample_floor(void);
+
+/* The verdict on an interval, from the difference of two snapshots of one
+ * thread (or of sums over threads). */
+typedef enum slab_verdict {
+    SLAB_VERDICT_INSUFFICIENT = 0,
+    SLAB_VERDICT_CLEAN = 1,
+    SLAB_VERDICT_MODERATE = 2,
+    SLAB_VERDICT_HEAVY = 3
+} slab_verdict;
+
+typedef struct slab_verdict_input {
+    uint64_t samples;           /* samples in the interval */
+    uint64_t wall_ns_sum;       /* their wall time */
+    uint64_t cpu_ns_sum;        /* their CPU time */
+    uint64_t floor_wall_ns;     /* measurement floor per sample */
+    uint64_t floor_cpu_ns;
+    uint64_t elapsed_ns;        /* length of the interval, writer's clock */
+    uint64_t thread_cpu_ns;     /* CPU the threads used in it */
+    uint64_t runq_wait_ns;      /* time they waited for a CPU in it */
+    uint64_t nivcsw;            /* involuntary context switches in it */
+} slab_verdict_input;
+
+/* Returns the verdict and stores the floor-corrected wall/CPU ratio in
+ * *ratio (when not NULL; 0 when there is not enough data). */
+slab_verdict slab_verdict_compute(const slab_verdict_input *in, double *ratio);
+const char *slab_verdict_name(slab_verdict v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SLAB_STATS_H */

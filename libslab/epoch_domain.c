@@ -1,0 +1,3 @@
+#include "config.h"
+#include "epoch_domain.h"
+#include "common.h"

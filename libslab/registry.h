@@ -1,0 +1,41 @@
+/*
+ * registry.h - the process-wide view of all live allocators, for the
+ * publisher.
+ */
+#ifndef SLAB_REGISTRY_H
+#define SLAB_REGISTRY_H
+
+#include <stdint.h>
+#include "slab_alloc.h"
+
+enum slab_epoch_state {
+    SLAB_EPOCH_UNUSED = 0,   /* never opened */
+    SLAB_EPOCH_OPEN = 1,
+    SLAB_EPOCH_CLOSED = 2
+};
+
+typedef struct slab_epoch_info {
+    uint32_t state;          /* enum slab_epoch_state */
+    uint32_t current;        /* 1 for the current epoch */
+    uint64_t era;            /* how many times this ring slot was opened */
+    uint64_t live_slabs;     /* slabs of this slot holding memory */
+} slab_epoch_info;
+
+typedef struct slab_process_info {
+    uint64_t allocators;             /* live allocators */
+    uint64_t allocators_created;     /* ever */
+    uint64_t mapped_bytes;           /* address space reserved for slabs */
+    uint64_t resident_bytes;         /* slab memory not returned to the OS */
+    uint64_t epoch_advances;
+    uint64_t epoch_closes;
+} slab_process_info;
+
+/* Sum the counters of every live allocator, plus those of allocators already
+ * freed, into classes[]; the epochs of the most recently created live
+ * allocator into epochs[]; and the process totals into *info.  Takes the
+ * registry lock; never called on an allocation path. */
+void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
+                           slab_epoch_info epochs[SLAB_EPOCH_COUNT],
+                           slab_process_info *info);
+
+#endif /* SLAB_REGISTRY_H */

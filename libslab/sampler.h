@@ -1,0 +1,54 @@
+/*
+ * sampler.h - what the allocator calls to sample itself.
+ *
+ * The allocation fast path pays one decrement and one well-predicted branch:
+ *
+ *     if (UNLIKELY(slab_sampler_tick()))
+ *         return alloc_sampled(...);      // cold: times the whole call
+ *
+ * slab_sampler_tick() fires when the thread's countdown runs out.  The cold
+ * path asks slab_sampler_begin() whether this call is a sample (it may only be
+ * a publication tick); if so it times the call and hands the start to
+ * slab_sampler_end().  Zombie repairs are timed with slab_sampler_clock()
+ * before and slab_sampler_repair() after.
+ *
+ * Without ENABLE_SLOWPATH_SAMPLING none of this exists.
+ */
+#ifndef SLAB_SAMPLER_H
+#define SLAB_SAMPLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "common.h"
+
+#ifdef ENABLE_SLOWPATH_SAMPLING
+
+typedef struct slab_sample_clock {
+    uint64_t wall_ns;
+    uint64_t cpu_ns;
+} slab_sample_clock;
+
+/* The per-thread countdown; the only sampler state the fast path touches.
+ * Initial-exec TLS keeps the access a single segment-relative load even in
+ * the shared library. */
+extern __thread int64_t slab_sampler_countdown
+    __attribute__((tls_model("initial-exec")));
+
+static ALWAYS_INLINE bool slab_sampler_tick(void)
+{
+    return UNLIKELY(--slab_sampler_countdown <= 0);
+}
+
+/* Called when the countdown ran out.  Re-arms it, publishes if due, and
+ * returns true (with the start time in *t0) when this call is to be timed. */
+bool slab_sampler_begin(slab_sample_clock *t0);
+/* Record a timed allocation that started at *t0. */
+void slab_sampler_end(const slab_sample_clock *t0);
+
+void slab_sampler_clock(slab_sample_clock *now);
+/* Record a zombie repair (REPAIR_REASON_* bit) that started at *t0. */
+void slab_sampler_repair(unsigned reason, const slab_sample_clock *t0);
+
+#endif /* ENABLE_SLOWPATH_SAMPLING */
+
+#endif /* SLAB_SAMPLER_H */

@@ -1,0 +1,3 @@
+#include "config.h"
+#include "slab_alloc.h"
+#include "common.h"

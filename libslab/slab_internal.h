@@ -1,0 +1,3 @@
+#ifndef SLAB_INTERNAL_H
+#define SLAB_INTERNAL_H
+#endif

@@ -1,0 +1,1 @@
+## slabtop/slabload.mk: the workload program.

@@ -1,0 +1,1 @@
+## slabtop/slabtop.mk: the live monitor.
