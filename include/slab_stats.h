@@ -142,6 +142,23 @@ typedef struct slab_verdict_input {
 slab_verdict slab_verdict_compute(const slab_verdict_input *in, double *ratio);
 const char *slab_verdict_name(slab_verdict v);
 
+/*
+ * Messages.  libslab prints nothing unless asked.  Without a callback, a bad
+ * SLAB_* environment value is reported once on stderr (the user set it), and
+ * other messages reach stderr only when SLAB_VERBOSE is at least their level.
+ * With a callback, every message goes to it instead, from whichever thread
+ * produced it, and nothing to stderr.  Set it before the first allocator is
+ * created to receive the messages about the environment.  NULL restores the
+ * default.  The message has no trailing newline.
+ */
+#define SLAB_LOG_CONFIG   0     /* a bad SLAB_* value; the default is used */
+#define SLAB_LOG_WARNING  1     /* something failed and the library coped */
+#define SLAB_LOG_INFO     2     /* what the library did */
+#define SLAB_LOG_DEBUG    3
+
+typedef void (*slab_log_callback)(int level, const char *message, void *arg);
+void slab_set_log_callback(slab_log_callback fn, void *arg);
+
 #ifdef __cplusplus
 }
 #endif
