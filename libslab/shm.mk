@@ -3,3 +3,5 @@
 libslab_libslab_core_la_SOURCES += \
 	libslab/publish.h \
 	libslab/publish.c
+
+pkginclude_HEADERS += include/slab_shm.h
