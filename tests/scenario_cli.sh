@@ -1,0 +1,72 @@
+#!/bin/sh
+# scenario_cli.sh - slabload's command line, its clean stop, its summary
+# for the whole process, and the demo cycle's labels.
+. "$(dirname "$0")/scenario_lib.sh"
+require_programs
+plan 16
+
+# Usage errors: exit 2, a message on stderr, nothing on stdout.
+usage_case() {
+	"$SLABLOAD" "$@" >"$work/u.out" 2>"$work/u.err"
+	rc=$?
+	[ $rc -eq 2 ] && [ ! -s "$work/u.out" ] && grep -q "slabload --help" "$work/u.err"
+	ok $? "slabload $* is a usage error (exit $rc: $(head -n 1 "$work/u.err"))"
+}
+usage_case --bogus
+usage_case --threads 0
+usage_case --sizes 64,769
+usage_case --scenario nope
+usage_case --name a/b
+usage_case --duration soon
+usage_case stray-argument
+
+"$SLABLOAD" --help >"$work/u.out" 2>&1 && grep -q -- '--scenario' "$work/u.out"
+ok $? "--help exits 0 and lists the options"
+
+# A run that ends by itself, three workers.
+"$SLABLOAD" --name "$name" --threads 3 --duration 1 >"$work/out" 2>"$work/err"
+ok $? "--duration 1 ends by itself with status 0"
+grep -q '^=== Slowpath Sampling (1/[0-9]*) ===$' "$work/out" && grep -q '^Samples: ' "$work/out" &&
+	grep -q 'by 3 threads' "$work/out"
+ok $? "the summary has the seed's sampling block and counts 3 workers"
+[ ! -e "/dev/shm/slab.$name" ]
+ok $? "the segment is removed at exit"
+
+# Interrupted: the summary covers every worker, so it holds at least what
+# the segment showed for all threads shortly before the stop.
+start_load --scenario steady --threads 2
+ok $? "slabload publishes /slab.$name"
+"$PROBE" -i 0.5 "$name" >"$work/live.json" 2>"$work/read.err"
+live=$("$JGET" totals.samples <"$work/live.json")
+"$SLABLOAD" --name "$name" --duration 1 >/dev/null 2>"$work/err2"
+rc=$?
+[ $rc -eq 1 ] && grep -q 'running process' "$work/err2"
+ok $? "a second slabload under a live name fails with status 1 ($(cat "$work/err2"))"
+stop_load INT
+[ "$load_rc" -eq 0 ] && [ ! -e "/dev/shm/slab.$name" ]
+ok $? "SIGINT stops slabload with status 0 and removes the segment (status $load_rc)"
+samples=$(summary_value 'Samples:')
+if config_has ENABLE_SLOWPATH_SAMPLING; then
+	[ "${samples:-0}" -ge "${live:-1}" ] 2>/dev/null && [ "${live:-0}" -gt 0 ]
+	ok $? "the summary's samples ($samples) cover all threads (segment showed $live earlier)"
+else
+	ok 0 "# SKIP sampling is compiled out"
+fi
+
+# The demo cycle: every phase shows up in the label.
+start_load --scenario demo --threads 1 --phase 0.3
+seen=
+i=0
+while [ $i -lt 30 ]; do
+	"$PROBE" -i 0.05 "$name" >"$work/demo.json" 2>/dev/null &&
+		seen="$seen $("$JGET" label <"$work/demo.json")"
+	i=$((i + 1))
+done
+stop_load TERM
+missing=
+for ph in steady noisy repair slabs; do
+	case $seen in *"$ph"*) ;; *) missing="$missing $ph" ;; esac
+done
+[ -z "$missing" ]
+ok $? "the demo's label goes through every phase (missing:${missing:- none})"
+done_testing
