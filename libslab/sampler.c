@@ -1,13 +1,727 @@
-/* Placeholder until the sampler lands. */
+/*
+ * sampler.c - per-thread wall/CPU sampling of allocations and zombie
+ * repairs, the sampler's cost budget, and the thread's publication cadence.
+ *
+ * The fast path (sampler.h) only decrements slab_sampler_countdown.  When it
+ * runs out, slab_sampler_begin() runs on the cold path and does everything
+ * else:
+ *
+ *   - the first time in a thread, it creates the thread's state (settings,
+ *     a pthread key whose destructor publishes the final figures);
+ *   - it counts allocations without touching the fast path: the thread's
+ *     allocation number is "sum of armed intervals - countdown";
+ *   - at publication ticks it reads the coarse monotonic clock, adapts the
+ *     tick interval so that ticks come every few milliseconds of allocating,
+ *     flushes the statistics to the publisher every FLUSH_NS, and reads the
+ *     scheduler signals every SIGNAL_NS;
+ *   - at samples it reads both clocks and returns true; slab_sampler_end()
+ *     reads them again, records the sample, runs the cost budget and draws
+ *     the next interval;
+ *   - it re-arms the countdown to whichever comes first, the next sample or
+ *     the next tick.
+ *
+ * The cost budget.  A sample costs c ns of the thread's time: four clock
+ * reads (the thread CPU clock is a system call) and the bookkeeping; c is
+ * measured at start-up by timing complete dummy samples.  The thread's CPU
+ * time between two samples, divided by the allocations between them, gives
+ * the CPU cost of one allocation's share of the work, w (smoothed over the
+ * last few samples).  To keep c / (interval * w) under the budget B, the
+ * mean interval is at least c / (B * w); the effective interval is the
+ * larger of that and the configured rate, and is published as
+ * slab_thread_stats.interval.
+ *
+ * All state is the calling thread's own, reached through one TLS pointer;
+ * the only shared data are the settings (one atomic word) and the
+ * measurements made once at start-up (behind pthread_once).
+ */
 #include "config.h"
-#include "slab_stats.h"
 #include "sampler.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "slab_stats.h"
+#include "options.h"
+#include "publish.h"
+#include "common.h"
+
 #ifdef ENABLE_SLOWPATH_SAMPLING
-__thread int64_t slab_sampler_countdown __attribute__((tls_model("initial-exec"))) = INT64_MAX;
-bool slab_sampler_begin(slab_sample_clock *t0) { (void)t0; slab_sampler_countdown = INT64_MAX; return false; }
-void slab_sampler_end(const slab_sample_clock *t0) { (void)t0; }
-void slab_sampler_clock(slab_sample_clock *now) { now->wall_ns = now->cpu_ns = 0; }
-void slab_sampler_repair(unsigned reason, const slab_sample_clock *t0) { (void)reason; (void)t0; }
+
+/* ------------------------------------------------------------ constants */
+
+#define NS_PER_MS           UINT64_C(1000000)
+#define FLUSH_NS            (50 * NS_PER_MS)    /* publish at least this often */
+#define SIGNAL_NS           (250 * NS_PER_MS)   /* scheduler signals, 4 per second */
+#define TICK_TARGET_NS      (4 * NS_PER_MS)     /* aim for a tick every ~4 ms */
+#define TICK_FAST_NS        (2 * NS_PER_MS)     /* closer than this: grow */
+#define TICK_MAX            (UINT64_C(1) << 20) /* allocations between ticks */
+#define TICK_FIRST          UINT64_C(64)
+#define INTERVAL_MAX        (UINT64_C(1) << 40) /* the budget never stretches further */
+#define PREEMPT_SLACK_NS    UINT64_C(5000)      /* see slab_stats.h: preempted samples */
+#define FLOOR_RUNS          63                  /* empty regions timed for the floor */
+#define COST_BATCH          32                  /* dummy samples per cost batch */
+#define COST_RUNS           7
+#define MAX_RATE            (UINT32_C(1) << 30)
+#define MAX_BUDGET_PPM      UINT32_C(1000000)
+
+#ifdef CLOCK_MONOTONIC_COARSE
+#define COARSE_CLOCK CLOCK_MONOTONIC_COARSE
+#else
+#define COARSE_CLOCK CLOCK_MONOTONIC
 #endif
-SLAB_API ThreadStats slab_stats_thread(void) { ThreadStats s = {0}; return s; }
+
+/* ------------------------------------------------------------ thread state */
+
+__thread int64_t slab_sampler_countdown __attribute__((tls_model("initial-exec"))) = 1;
+
+struct thread_state {
+    slab_thread_stats st;       /* what gets published; allocs/mono_ns at flush */
+    uint64_t armed_total;       /* allocation number = armed_total - countdown */
+    uint64_t next_sample_at;    /* allocation number of the next sample */
+    uint64_t last_sample_at;
+    uint64_t next_tick_at;
+    uint64_t tick_interval;
+    uint64_t last_tick_ns;      /* coarse clock */
+    uint64_t last_flush_ns;     /* coarse clock */
+    uint64_t last_signal_ns;    /* coarse clock */
+    uint64_t config;            /* packed settings in force (see pack()) */
+    uint64_t mean;              /* mean interval of the draw, 0: no sampling */
+    double geo_log;             /* ln(1 - 1/mean), for the geometric draw */
+    uint64_t rng;
+    /* cost budget */
+    uint64_t ctl_cpu_ns;        /* thread CPU clock at the previous sample */
+    uint64_t ctl_at;            /* allocation number of the previous sample */
+    double ctl_cpu_sum;         /* decaying sums of CPU and allocations */
+    double ctl_alloc_sum;
+    bool in_sample;
+};
+
+static __thread struct thread_state *self;
+
+/* ------------------------------------------------------------ settings */
+
+/* The settings live in one atomic word so that a thread never sees half of
+ * an update: rate in bits 0..31, mode in bit 32, budget (ppm) in 33..52. */
+static _Atomic uint64_t settings;
+static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
+
+static uint64_t pack(uint32_t rate, unsigned mode, uint32_t budget_ppm)
+{
+    return (uint64_t)rate | ((uint64_t)(mode & 1u) << 32) | ((uint64_t)budget_ppm << 33);
+}
+
+static uint32_t cfg_rate(uint64_t w) { return (uint32_t)w; }
+static unsigned cfg_mode(uint64_t w) { return (unsigned)(w >> 32) & 1u; }
+static uint32_t cfg_budget(uint64_t w) { return (uint32_t)(w >> 33); }
+
+static void settings_from_env(void)
+{
+    uint64_t w = pack((uint32_t)slab_option_uint(SLAB_OPT_SAMPLE_RATE),
+                      slab_option_uint(SLAB_OPT_SAMPLE_MODE) == 1 ? SLAB_SAMPLE_FIXED
+                                                                  : SLAB_SAMPLE_RANDOM,
+                      (uint32_t)slab_option_uint(SLAB_OPT_SAMPLE_BUDGET));
+    /* Ordered by pthread_once for every caller of settings_word(). */
+    atomic_store_explicit(&settings, w, memory_order_relaxed);
+}
+
+static uint64_t settings_word(void)
+{
+    pthread_once(&settings_once, settings_from_env);
+    /* Relaxed: the word is self-contained, and a thread may pick up a new
+     * setting at its next tick rather than at once. */
+    return atomic_load_explicit(&settings, memory_order_relaxed);
+}
+
+SLAB_API void slab_sample_get_config(slab_sample_config *out)
+{
+    if (out == NULL)
+        return;
+    uint64_t w = settings_word();
+    out->rate = cfg_rate(w);
+    out->mode = cfg_mode(w) ? SLAB_SAMPLE_FIXED : SLAB_SAMPLE_RANDOM;
+    out->budget_ppm = cfg_budget(w);
+}
+
+SLAB_API int slab_sample_set_config(const slab_sample_config *config)
+{
+    if (config == NULL || config->rate > MAX_RATE || config->budget_ppm > MAX_BUDGET_PPM ||
+        (config->mode != SLAB_SAMPLE_RANDOM && config->mode != SLAB_SAMPLE_FIXED)) {
+        errno = EINVAL;
+        return -1;
+    }
+    pthread_once(&settings_once, settings_from_env);
+    atomic_store_explicit(&settings, pack(config->rate, (unsigned)config->mode,
+                                          config->budget_ppm),
+                          memory_order_relaxed);
+    return 0;
+}
+
+/* ------------------------------------------------------------ clocks */
+
+static inline uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    if (clock_gettime(id, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+/* The order matters: wall outside, CPU inside, so that the wall region
+ * contains the CPU region. */
+static inline void clock_start(slab_sample_clock *t)
+{
+    t->wall_ns = clock_ns(CLOCK_MONOTONIC);
+    t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+}
+
+static inline void clock_stop(slab_sample_clock *t)
+{
+    t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    t->wall_ns = clock_ns(CLOCK_MONOTONIC);
+}
+
+void slab_sampler_clock(slab_sample_clock *now)
+{
+    clock_start(now);
+}
+
+static inline uint64_t delta(uint64_t end, uint64_t start)
+{
+    return end > start ? end - start : 0;
+}
+
+/* ------------------------------------------------------------ recording */
+
+static void record_alloc(slab_thread_stats *st, uint64_t wall, uint64_t cpu,
+                         const slab_clock_floor *floor)
+{
+    ThreadStats *s = &st->seed;
+    s->alloc_samples++;
+    s->alloc_wall_ns_sum += wall;
+    s->alloc_cpu_ns_sum += cpu;
+    if (wall > s->alloc_wall_ns_max)
+        s->alloc_wall_ns_max = wall;
+    if (cpu > s->alloc_cpu_ns_max)
+        s->alloc_cpu_ns_max = cpu;
+    st->wall_hist[slab_hist_bucket(wall)]++;
+    st->cpu_hist[slab_hist_bucket(cpu)]++;
+
+    uint64_t wall_c = delta(wall, floor->wall_ns);
+    uint64_t cpu_c = delta(cpu, floor->cpu_ns);
+    if (wall_c >= 2 * cpu_c + PREEMPT_SLACK_NS)
+        st->preempted++;
+}
+
+/* ------------------------------------------------------------ calibration */
+
+static slab_clock_floor floor_ns;
+static uint64_t sample_cost_ns;        /* one sample, all included */
+static pthread_once_t calib_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+static bool exit_key_ok;
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void thread_exit(void *arg);
+static void process_exit(void);
+
+static void calibrate(void)
+{
+    uint64_t wall[FLOOR_RUNS], cpu[FLOOR_RUNS];
+    slab_sample_clock t0, t1;
+
+    /* Warm up the clocks' code paths first. */
+    for (int i = 0; i < 4; i++) {
+        clock_start(&t0);
+        clock_stop(&t1);
+    }
+    for (int i = 0; i < FLOOR_RUNS; i++) {
+        clock_start(&t0);
+        clock_stop(&t1);
+        wall[i] = delta(t1.wall_ns, t0.wall_ns);
+        cpu[i] = delta(t1.cpu_ns, t0.cpu_ns);
+    }
+    qsort(wall, FLOOR_RUNS, sizeof(wall[0]), cmp_u64);
+    qsort(cpu, FLOOR_RUNS, sizeof(cpu[0]), cmp_u64);
+    floor_ns.wall_ns = wall[FLOOR_RUNS / 2];
+    floor_ns.cpu_ns = cpu[FLOOR_RUNS / 2];
+
+    /* The cost of a whole sample as the thread pays it: both clock pairs and
+     * the recording, timed in batches on a scratch record. */
+    slab_thread_stats *scratch = calloc(1, sizeof(*scratch));
+    uint64_t batch[COST_RUNS];
+    for (int r = 0; r < COST_RUNS; r++) {
+        uint64_t start = clock_ns(CLOCK_MONOTONIC);
+        for (int i = 0; i < COST_BATCH; i++) {
+            clock_start(&t0);
+            clock_stop(&t1);
+            if (scratch)
+                record_alloc(scratch, delta(t1.wall_ns, t0.wall_ns),
+                             delta(t1.cpu_ns, t0.cpu_ns), &floor_ns);
+        }
+        batch[r] = delta(clock_ns(CLOCK_MONOTONIC), start) / COST_BATCH;
+    }
+    free(scratch);
+    qsort(batch, COST_RUNS, sizeof(batch[0]), cmp_u64);
+    sample_cost_ns = batch[COST_RUNS / 2];
+    if (sample_cost_ns == 0)
+        sample_cost_ns = 1;
+
+    exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
+    if (!exit_key_ok)
+        slab_log(SLAB_LOG_WARNING, "sampler: no pthread key; exiting threads will not "
+                 "publish their final figures");
+    if (atexit(process_exit) != 0)
+        slab_log(SLAB_LOG_WARNING, "sampler: atexit failed; the thread calling exit() "
+                 "will not publish its final figures");
+    slab_log(SLAB_LOG_DEBUG, "sampler: floor wall %llu ns, cpu %llu ns; sample cost %llu ns",
+             (unsigned long long)floor_ns.wall_ns, (unsigned long long)floor_ns.cpu_ns,
+             (unsigned long long)sample_cost_ns);
+}
+
+static void calibrate_once(void)
+{
+    pthread_once(&calib_once, calibrate);
+}
+
+SLAB_API slab_clock_floor slab_sample_floor(void)
+{
+    calibrate_once();
+    return floor_ns;
+}
+
+/* ------------------------------------------------------------ random draws */
+
+/* xorshift64*: small, fast, and good enough to place samples. */
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * UINT64_C(2685821657736338717);
+}
+
+/* Natural logarithm of x > 0 without libm: x = m * 2^e with m in
+ * [sqrt(1/2), sqrt(2)), ln m = 2 atanh((m - 1) / (m + 1)); the series to
+ * z^17 is exact to about 1e-10 there. */
+static double ln(double x)
+{
+    uint64_t bits;
+    memcpy(&bits, &x, sizeof(bits));
+    int e = (int)((bits >> 52) & 0x7ff) - 1023;
+    bits = (bits & ~(UINT64_C(0x7ff) << 52)) | (UINT64_C(1023) << 52);
+    double m;
+    memcpy(&m, &bits, sizeof(m));
+    if (m > 1.4142135623730951) {
+        m /= 2.0;
+        e++;
+    }
+    double z = (m - 1.0) / (m + 1.0), z2 = z * z, term = z, sum = 0.0;
+    for (int k = 1; k <= 17; k += 2) {
+        sum += term / k;
+        term *= z2;
+    }
+    return 2.0 * sum + e * 0.6931471805599453;
+}
+
+static void set_mean(struct thread_state *ts, uint64_t mean)
+{
+    if (mean == ts->mean)
+        return;
+    ts->mean = mean;
+    ts->geo_log = mean > 1 ? ln(1.0 - 1.0 / (double)mean) : 0.0;
+}
+
+/* Allocations from one sample to the next: 1 + a geometric variable, i.e.
+ * every allocation is sampled independently with probability 1/mean. */
+static uint64_t draw(struct thread_state *ts, unsigned mode)
+{
+    if (ts->mean <= 1)
+        return 1;
+    if (mode == SLAB_SAMPLE_FIXED)
+        return ts->mean;
+    /* u in (0, 1]: 53 random bits, plus one so that ln(u) is finite. */
+    double u = (double)((rng_next(&ts->rng) >> 11) + 1) * (1.0 / 9007199254740992.0);
+    double n = ln(u) / ts->geo_log;
+    if (n >= (double)INTERVAL_MAX)
+        return INTERVAL_MAX;
+    return 1 + (uint64_t)n;
+}
+
+/* ------------------------------------------------------------ budget */
+
+/* The mean interval that keeps sampling under the budget, given the
+ * thread's CPU time per allocation. */
+static uint64_t effective_interval(const struct thread_state *ts, uint64_t w)
+{
+    uint32_t rate = cfg_rate(w), budget = cfg_budget(w);
+    if (rate == 0)
+        return 0;
+    if (budget == 0 || ts->ctl_alloc_sum <= 0.0 || ts->ctl_cpu_sum <= 0.0)
+        return rate;
+    double per_alloc = ts->ctl_cpu_sum / ts->ctl_alloc_sum;
+    double need = (double)sample_cost_ns * 1e6 / ((double)budget * per_alloc);
+    if (need <= (double)rate)
+        return rate;
+    if (need >= (double)INTERVAL_MAX)
+        return INTERVAL_MAX;
+    return (uint64_t)need + 1;
+}
+
+/* Feed the controller at a sample: CPU time and allocations since the
+ * previous one, in sums that decay by 3/4 per sample. */
+static void budget_update(struct thread_state *ts, uint64_t cpu_ns, uint64_t at)
+{
+    uint64_t dcpu = delta(cpu_ns, ts->ctl_cpu_ns);
+    uint64_t dn = at - ts->ctl_at;
+    ts->ctl_cpu_sum = ts->ctl_cpu_sum * 0.75 + (double)dcpu;
+    ts->ctl_alloc_sum = ts->ctl_alloc_sum * 0.75 + (double)dn;
+    ts->ctl_cpu_ns = cpu_ns;
+    ts->ctl_at = at;
+}
+
+/* ------------------------------------------------------------ signals */
+
+/* Run-queue wait from /proc/thread-self/schedstat ("run wait slices"). */
+static bool read_runq_wait(uint64_t *wait_ns)
+{
+    char buf[128];
+    int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    char *p = buf, *end;
+    (void)strtoull(p, &end, 10);        /* run time: the CPU clock is better */
+    if (end == p)
+        return false;
+    p = end;
+    uint64_t w = strtoull(p, &end, 10);
+    if (end == p)
+        return false;
+    *wait_ns = w;
+    return true;
+}
+
+static void read_signals(struct thread_state *ts)
+{
+    uint64_t start = clock_ns(CLOCK_MONOTONIC);
+    struct rusage ru;
+    uint64_t wait;
+
+    ts->st.thread_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    if (read_runq_wait(&wait))
+        ts->st.runq_wait_ns = wait;
+    if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+        ts->st.nvcsw = (uint64_t)ru.ru_nvcsw;
+        ts->st.nivcsw = (uint64_t)ru.ru_nivcsw;
+    }
+    ts->st.sample_cost_ns += delta(clock_ns(CLOCK_MONOTONIC), start);
+}
+
+/* ------------------------------------------------------------ ticks */
+
+static inline uint64_t position(const struct thread_state *ts)
+{
+    return ts->armed_total - (uint64_t)slab_sampler_countdown;
+}
+
+static void rearm(struct thread_state *ts, uint64_t at)
+{
+    uint64_t next = ts->next_tick_at < ts->next_sample_at ? ts->next_tick_at
+                                                          : ts->next_sample_at;
+    uint64_t k = next > at ? next - at : 1;
+    ts->armed_total = at + k;
+    slab_sampler_countdown = (int64_t)k;
+}
+
+static void snapshot(struct thread_state *ts, uint64_t at)
+{
+    ts->st.allocs = at;
+    ts->st.interval = ts->mean;
+    ts->st.mono_ns = clock_ns(CLOCK_MONOTONIC);
+}
+
+static void flush(struct thread_state *ts, uint64_t at, uint64_t now)
+{
+    if (now - ts->last_signal_ns >= SIGNAL_NS) {
+        read_signals(ts);
+        ts->last_signal_ns = now;
+    }
+    snapshot(ts, at);
+    slab_pub_thread_flush(slab_pub_thread_get(), &ts->st);
+    ts->last_flush_ns = now;
+}
+
+/* A publication tick: adapt the tick interval to the time since the last
+ * tick, so that ticks stay a few milliseconds apart whatever the thread's
+ * allocation rate, from one tick per allocation up to TICK_MAX. */
+static void tick(struct thread_state *ts, uint64_t at, uint64_t now)
+{
+    uint64_t gap = now - ts->last_tick_ns;
+    uint64_t t = ts->tick_interval;
+
+    if (gap < TICK_FAST_NS) {
+        t = t * 2 <= TICK_MAX ? t * 2 : TICK_MAX;
+    } else if (gap > TICK_TARGET_NS) {
+        uint64_t scaled = (uint64_t)((double)t * (double)TICK_TARGET_NS / (double)gap);
+        t = scaled >= 1 ? scaled : 1;
+    }
+    ts->tick_interval = t;
+    ts->last_tick_ns = now;
+    ts->next_tick_at = at + t;
+}
+
+/* Bring the thread's sampling in line with the settings in force. */
+static void apply_settings(struct thread_state *ts, uint64_t w, uint64_t at)
+{
+    ts->config = w;
+    set_mean(ts, effective_interval(ts, w));
+    if (ts->mean == 0) {
+        ts->next_sample_at = UINT64_MAX;
+    } else {
+        ts->next_sample_at = at + draw(ts, cfg_mode(w));
+        ts->last_sample_at = at;
+    }
+}
+
+static struct thread_state *thread_init(void)
+{
+    calibrate_once();
+    struct thread_state *ts = calloc(1, sizeof(*ts));
+    if (ts == NULL) {
+        /* No sampling for this thread; try again in a while. */
+        slab_sampler_countdown = 1 << 20;
+        return NULL;
+    }
+    if (exit_key_ok)
+        pthread_setspecific(exit_key, ts);
+
+    uint64_t now = clock_ns(COARSE_CLOCK);
+    ts->rng = clock_ns(CLOCK_MONOTONIC) ^ ((uint64_t)(uintptr_t)ts * UINT64_C(0x9e3779b97f4a7c15));
+    if (ts->rng == 0)
+        ts->rng = 1;
+    ts->last_tick_ns = ts->last_flush_ns = now;
+    ts->last_signal_ns = now - SIGNAL_NS;
+    ts->tick_interval = TICK_FIRST;
+    ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+
+    /* This call is allocation number 1: whatever the countdown holds now
+     * (0 after the first decrement) stands for it. */
+    ts->armed_total = 1 + (uint64_t)slab_sampler_countdown;
+    ts->ctl_at = 0;
+    ts->next_tick_at = 1 + TICK_FIRST;
+    apply_settings(ts, settings_word(), 0);
+    self = ts;
+    return ts;
+}
+
+bool slab_sampler_begin(slab_sample_clock *t0)
+{
+    struct thread_state *ts = self;
+    if (UNLIKELY(ts == NULL)) {
+        ts = thread_init();
+        if (ts == NULL)
+            return false;
+    }
+    uint64_t at = position(ts);
+    uint64_t w = settings_word();
+    uint64_t now = clock_ns(COARSE_CLOCK);
+
+    ts->in_sample = false;
+    if (at >= ts->next_tick_at)
+        tick(ts, at, now);
+    if (now - ts->last_flush_ns >= FLUSH_NS)
+        flush(ts, at, now);
+    if (UNLIKELY(w != ts->config))
+        apply_settings(ts, w, at);
+
+    if (at >= ts->next_sample_at) {
+        /* Re-armed by slab_sampler_end(), once the next interval is known;
+         * until then the countdown keeps this call's number. */
+        ts->in_sample = true;
+        clock_start(t0);
+        return true;
+    }
+    rearm(ts, at);
+    return false;
+}
+
+void slab_sampler_end(const slab_sample_clock *t0)
+{
+    slab_sample_clock t1;
+    clock_stop(&t1);
+
+    struct thread_state *ts = self;
+    if (ts == NULL || !ts->in_sample)
+        return;
+    ts->in_sample = false;
+
+    uint64_t at = position(ts);
+    record_alloc(&ts->st, delta(t1.wall_ns, t0->wall_ns), delta(t1.cpu_ns, t0->cpu_ns),
+                 &floor_ns);
+    ts->st.sample_cost_ns += sample_cost_ns;
+
+    budget_update(ts, t1.cpu_ns, at);
+    set_mean(ts, effective_interval(ts, ts->config));
+    ts->last_sample_at = at;
+    ts->next_sample_at = ts->mean ? at + draw(ts, cfg_mode(ts->config)) : UINT64_MAX;
+    rearm(ts, at);
+}
+
+void slab_sampler_repair(unsigned reason, const slab_sample_clock *t0)
+{
+    slab_sample_clock t1;
+    clock_stop(&t1);
+
+    struct thread_state *ts = self;
+    if (ts == NULL)
+        return;
+    uint64_t wall = delta(t1.wall_ns, t0->wall_ns), cpu = delta(t1.cpu_ns, t0->cpu_ns);
+    ThreadStats *s = &ts->st.seed;
+    s->repair_count++;
+    s->repair_wall_ns_sum += wall;
+    s->repair_cpu_ns_sum += cpu;
+    if (wall > s->repair_wall_ns_max)
+        s->repair_wall_ns_max = wall;
+    if (cpu > s->repair_cpu_ns_max)
+        s->repair_cpu_ns_max = cpu;
+    if (reason == REPAIR_REASON_FULL_BITMAP)
+        s->repair_reason_full_bitmap++;
+    else if (reason == REPAIR_REASON_LIST_MISMATCH)
+        s->repair_reason_list_mismatch++;
+    else
+        s->repair_reason_other++;
+}
+
+/* ------------------------------------------------------------ thread exit */
+
+static void final_flush(struct thread_state *ts)
+{
+    read_signals(ts);
+    snapshot(ts, position(ts));
+    slab_pub_thread_exit(slab_pub_thread_get(), &ts->st);
+}
+
+static void thread_exit(void *arg)
+{
+    struct thread_state *ts = arg;
+    if (ts == NULL || ts != self)
+        return;
+    final_flush(ts);
+    self = NULL;
+    /* A later allocation in this thread (another key's destructor) starts
+     * afresh and is published again. */
+    slab_sampler_countdown = 1;
+    free(ts);
+}
+
+/* exit() runs no key destructors for the thread calling it (usually the
+ * main thread): publish its final figures here.  Other threads' states are
+ * left to the publisher's process-wide teardown. */
+static void process_exit(void)
+{
+    struct thread_state *ts = self;
+    if (ts == NULL)
+        return;
+    if (exit_key_ok)
+        pthread_setspecific(exit_key, NULL);
+    thread_exit(ts);
+    /* Nothing more to publish after exit(): sample no further. */
+    slab_sampler_countdown = INT64_MAX;
+}
+
+/* ------------------------------------------------------------ readers */
+
+SLAB_API int slab_stats_thread_ext(slab_thread_stats *out)
+{
+    if (out == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct thread_state *ts = self;
+    if (ts == NULL) {
+        memset(out, 0, sizeof(*out));
+        uint64_t w = settings_word();
+        out->interval = cfg_rate(w);
+        out->mono_ns = clock_ns(CLOCK_MONOTONIC);
+        return 0;
+    }
+    read_signals(ts);
+    ts->last_signal_ns = clock_ns(COARSE_CLOCK);
+    snapshot(ts, position(ts));
+    memcpy(out, &ts->st, sizeof(*out));
+    return 0;
+}
+
+SLAB_API ThreadStats slab_stats_thread(void)
+{
+    ThreadStats s;
+    struct thread_state *ts = self;
+    if (ts == NULL)
+        memset(&s, 0, sizeof(s));
+    else
+        s = ts->st.seed;
+    return s;
+}
+
+#else /* !ENABLE_SLOWPATH_SAMPLING */
+
+/* Sampling is compiled out: the API links, reports zeros, and refuses to be
+ * configured. */
+
+SLAB_API ThreadStats slab_stats_thread(void)
+{
+    ThreadStats s;
+    memset(&s, 0, sizeof(s));
+    return s;
+}
+
+SLAB_API int slab_stats_thread_ext(slab_thread_stats *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    errno = ENOTSUP;
+    return -1;
+}
+
+SLAB_API void slab_sample_get_config(slab_sample_config *out)
+{
+    if (out == NULL)
+        return;
+    out->rate = 0;
+    out->mode = slab_option_uint(SLAB_OPT_SAMPLE_MODE) == 1 ? SLAB_SAMPLE_FIXED
+                                                            : SLAB_SAMPLE_RANDOM;
+    out->budget_ppm = (uint32_t)slab_option_uint(SLAB_OPT_SAMPLE_BUDGET);
+}
+
+SLAB_API int slab_sample_set_config(const slab_sample_config *config)
+{
+    (void)config;
+    errno = ENOTSUP;
+    return -1;
+}
+
+SLAB_API slab_clock_floor slab_sample_floor(void)
+{
+    slab_clock_floor f = { 0, 0 };
+    return f;
+}
+
+#endif /* ENABLE_SLOWPATH_SAMPLING */

@@ -5,4 +5,6 @@ libslab_libslab_core_la_SOURCES += \
 	libslab/options.h \
 	libslab/options.c \
 	libslab/sampler.h \
-	libslab/sampler.c
+	libslab/sampler.c \
+	libslab/hist.c \
+	libslab/verdict.c
