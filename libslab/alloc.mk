@@ -11,6 +11,7 @@ libslab_libslab_core_la_SOURCES = \
 	libslab/registry.h \
 	libslab/slab_alloc.c \
 	libslab/slab_internal.h \
+	libslab/epoch_internal.h \
 	libslab/epoch_domain.c
 
 lib_LTLIBRARIES += libslab/libslab.la

@@ -1,10 +1,1105 @@
-/* Placeholder until the allocator core lands. */
+/*
+ * slab_alloc.c - the allocator: size classes, heaps, slabs, epochs, handles.
+ *
+ * The fast paths are alloc_inner() and free_obj(): a thread allocates from
+ * and frees into the current slab of its own heap with plain loads and
+ * stores; everything else (refilling, frees from other threads, epoch
+ * changes, repairs) is in cold functions below them.  slab_internal.h says
+ * which thread may touch which field.
+ */
 #include "config.h"
 #include "slab_alloc.h"
+
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
-#include "common.h"
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "slab_debug.h"
+#include "slab_stats.h"
+#include "slab_internal.h"
+#include "epoch_internal.h"
+#include "publish.h"
 #include "registry.h"
+#include "sampler.h"
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* ------------------------------------------------------------------------
+ * Size classes
+ */
+
+static const uint32_t class_size[SLAB_NUM_CLASSES] = {
+    64, 96, 128, 192, 256, 384, 512, 768
+};
+
+/* Class of a size 1..768, indexed by (size - 1) >> 4. */
+static const uint8_t class_of[SLAB_MAX_SIZE / 16] = {
+    0, 0, 0, 0,                     /*   1 ..  64 */
+    1, 1,                           /*  65 ..  96 */
+    2, 2,                           /*  97 .. 128 */
+    3, 3, 3, 3,                     /* 129 .. 192 */
+    4, 4, 4, 4,                     /* 193 .. 256 */
+    5, 5, 5, 5, 5, 5, 5, 5,         /* 257 .. 384 */
+    6, 6, 6, 6, 6, 6, 6, 6,         /* 385 .. 512 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,   /* 513 .. 768 */
+};
+
+SLAB_API int slab_size_class(uint32_t size)
+{
+    if (size == 0 || size > SLAB_MAX_SIZE)
+        return -1;
+    return class_of[(size - 1) >> 4];
+}
+
+SLAB_API uint32_t slab_class_size(unsigned class_index)
+{
+    return class_index < SLAB_NUM_CLASSES ? class_size[class_index] : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The process-wide registry of allocators, and each thread's heaps
+ */
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static SlabAllocator *registry;
+static uint64_t registry_serial;
+static ClassCounters registry_retired[SLAB_NUM_CLASSES];
+static uint64_t registry_created;
+
+/* The allocator and heap a thread used last: the fast path's only lookup.
+ * serial tells a live allocator from a freed one at the same address. */
+typedef struct ThreadCache {
+    SlabAllocator *alloc;
+    uint64_t serial;
+    Heap *heap;
+} ThreadCache;
+
+/* A thread that has no heap yet caches this address, which is never an
+ * allocator, so that the fast path needs no NULL test. */
+static const char no_allocator;
+#define NO_ALLOCATOR ((SlabAllocator *)(uintptr_t)&no_allocator)
+
+static __thread ThreadCache tls_cache __attribute__((tls_model("initial-exec"))) = {
+    NO_ALLOCATOR, 0, NULL
+};
+
+/* Every heap the thread has, for its exit.  Owned by the thread. */
+typedef struct ThreadHeaps {
+    size_t n, cap;
+    ThreadCache *v;
+} ThreadHeaps;
+
+static __thread ThreadHeaps tls_heaps;
+static pthread_key_t heap_key;
+static pthread_once_t heap_key_once = PTHREAD_ONCE_INIT;
+
+/* The empty slab every unused heap bin points at: it has no free slot, so
+ * the fast path falls through to the slow path without a NULL check. */
+static Slab empty_slab;
+
+static void heap_release(Heap *h);
+static void thread_exit(void *arg);
+
+static void make_heap_key(void)
+{
+    /* If this fails, heaps are simply not released at thread exit; their
+     * slabs stay owned and are reclaimed when the allocator is freed. */
+    (void)pthread_key_create(&heap_key, thread_exit);
+}
+
+static inline uint64_t counter_get(_Atomic uint64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+static inline void counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+/* Single-writer increment: a load and a store, no locked instruction. */
+static inline void counter_bump(_Atomic uint64_t *c)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+}
+
+static inline void counter_sub(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_fetch_sub_explicit(c, n, memory_order_relaxed);
+}
+
+/* ------------------------------------------------------------------------
+ * Slabs
+ */
+
+/* Reserve address space for a table, touched only where written. */
+static void *reserve(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+#define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t))
+#define SLAB_TABLE_BYTES ((size_t)MAX_SLABS * sizeof(Slab))
+
+/* Fault a slab's pages in now, in one system call, rather than one fault per
+ * page in the middle of later allocations. */
+static void prefault(char *base)
+{
+    if (madvise(base, SLAB_BYTES, MADV_POPULATE_WRITE) != 0) {
+        for (size_t off = 0; off < SLAB_BYTES; off += 4096)
+            ((volatile char *)base)[off] = 0;
+    }
+}
+
+/* Thread the free list through every slot of an empty slab. */
+static void slab_format(Slab *s)
+{
+    uint32_t n = s->nslots;
+    for (uint32_t i = 0; i < n; i++)
+        *(uint32_t *)(s->base + (size_t)i * s->objsize) = i + 2 <= n ? i + 2 : 0;
+    s->local_head = 1;
+    s->used = 0;
+}
+
+/* An empty slab of class cls for (epoch, era): from the class pool, or carved
+ * from a chunk.  Returned DETACHED and on no list.  Takes a->lock. */
+static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t era)
+{
+    ClassCounters *cc = &a->counters[cls];
+    pthread_mutex_lock(&a->lock);
+    Slab *s = a->pool[cls];
+    if (s != NULL) {
+        a->pool[cls] = s->next;
+        counter_add(&cc->recycled_slabs, 1);
+    } else {
+        if (a->nslabs == MAX_SLABS) {
+            pthread_mutex_unlock(&a->lock);
+            errno = ENOMEM;
+            return NULL;
+        }
+        s = &a->slabs[a->nslabs];
+        if (a->nslabs % CHUNK_SLABS == 0) {
+            char *mem = reserve(CHUNK_BYTES);
+            if (mem == NULL) {
+                pthread_mutex_unlock(&a->lock);
+                errno = ENOMEM;
+                return NULL;
+            }
+            for (uint32_t i = 0; i < CHUNK_SLABS; i++)
+                s[i].base = mem + (size_t)i * SLAB_BYTES;
+            counter_add(&a->mapped_bytes, CHUNK_BYTES);
+        }
+        a->nslabs++;
+        s->index = (uint32_t)(s - a->slabs);
+        s->gen = a->gens + (size_t)s->index * SLAB_MAX_SLOTS;
+        s->cls = (uint8_t)cls;
+        s->objsize = class_size[cls];
+        s->nslots = SLAB_BYTES / s->objsize;
+        /* Generations start at the allocator's salt, so another allocator's
+         * handles do not match.  Handles reach a slot only after a thread
+         * allocated it, which happens after this under the locks. */
+        for (uint32_t i = 0; i < s->nslots; i++)
+            atomic_store_explicit(&s->gen[i], a->salt, memory_order_relaxed);
+        counter_add(&cc->new_slabs, 1);
+    }
+    counter_add(&cc->live_slabs, 1);
+    pthread_mutex_unlock(&a->lock);
+
+    prefault(s->base);
+    slab_format(s);
+    s->list = LIST_NONE;
+    s->ballast = 0;
+    s->parked = 0;
+    s->epoch = (uint8_t)epoch;
+    s->era = era;
+    s->prev = s->next = NULL;
+    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_DETACHED), memory_order_relaxed);
+    return s;
+}
+
+/* Return an empty, unlisted, DETACHED slab's memory to the OS and put it in
+ * its class pool.  No slot is allocated, so no other thread can reach it. */
+static void slab_release(SlabAllocator *a, Slab *s)
+{
+    ClassCounters *cc = &a->counters[s->cls];
+    atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_POOLED), memory_order_relaxed);
+    s->local_head = 0;
+    s->used = 0;
+    if (madvise(s->base, SLAB_BYTES, MADV_DONTNEED) == 0)
+        counter_add(&cc->madvised_bytes, SLAB_BYTES);
+    counter_add(&cc->released_slabs, 1);
+    counter_sub(&cc->live_slabs, 1);
+    pthread_mutex_lock(&a->lock);
+    s->list = LIST_POOL;
+    s->next = a->pool[s->cls];
+    a->pool[s->cls] = s;
+    pthread_mutex_unlock(&a->lock);
+}
+
+/* ------------------------------------------------------------------------
+ * Partial lists (bin lock held)
+ */
+
+static void list_push(Bin *b, Slab *s)
+{
+    s->prev = NULL;
+    s->next = b->partial;
+    if (b->partial)
+        b->partial->prev = s;
+    b->partial = s;
+    s->list = LIST_PARTIAL;
+}
+
+static void list_remove(Bin *b, Slab *s)
+{
+    if (s->parked) {
+        s->parked = 0;
+        b->parked--;
+    }
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        b->partial = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    s->prev = s->next = NULL;
+    s->list = LIST_NONE;
+}
+
+static inline bool era_live(SlabAllocator *a, unsigned epoch, uint64_t era)
+{
+    uint32_t w = atomic_load_explicit(&a->epochs[epoch].word, memory_order_acquire);
+    return EPOCH_OPEN(w) && EPOCH_ERA(w) == era;
+}
+
+/* Settle a DETACHED slab whose free state changed: release it when empty,
+ * list it when it has free slots and its epoch still takes allocations.
+ * Called without locks; takes the bin lock. */
+static void slab_reconcile(SlabAllocator *a, Slab *s)
+{
+    Bin *b = &a->bins[s->epoch][s->cls];
+    bool release = false;
+    pthread_mutex_lock(&b->lock);
+    /* Acquire pairs with the release CAS of the detach and of every push:
+     * the used count and the pushed slots' links are visible. */
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (ST_MODE(st) == MODE_DETACHED) {
+        bool has_free = s->local_head != 0 || ST_COUNT(st) != 0;
+        bool empty = ST_COUNT(st) == ST_USED(st) && s->ballast == 0;
+        bool live = era_live(a, s->epoch, s->era);
+        if (empty && live && (s->parked || b->parked < BIN_PARKED)) {
+            if (s->list != LIST_PARTIAL)
+                list_push(b, s);
+            if (!s->parked) {
+                s->parked = 1;
+                b->parked++;
+            }
+        } else if (empty) {
+            if (s->list == LIST_PARTIAL)
+                list_remove(b, s);
+            release = true;
+        } else if (s->list != LIST_PARTIAL && has_free && live) {
+            list_push(b, s);
+        }
+    }
+    pthread_mutex_unlock(&b->lock);
+    if (release)
+        slab_release(a, s);
+}
+
+/* ------------------------------------------------------------------------
+ * Heaps
+ */
+
+static Heap *heap_create(SlabAllocator *a)
+{
+    Heap *h = calloc(1, sizeof(*h));
+    if (h == NULL)
+        return NULL;
+    h->alloc = a;
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            h->bins[e][c].cur = &empty_slab;
+    pthread_mutex_lock(&a->lock);
+    h->next = a->heaps;
+    a->heaps = h;
+    pthread_mutex_unlock(&a->lock);
+    return h;
+}
+
+/* The calling thread's heap for a, created on first use; NULL when out of
+ * memory.  Slow path of every call. */
+static NOINLINE Heap *heap_get(SlabAllocator *a)
+{
+    ThreadHeaps *th = &tls_heaps;
+    for (size_t i = 0; i < th->n; i++) {
+        if (th->v[i].alloc == a && th->v[i].serial == a->serial) {
+            tls_cache = th->v[i];
+            return th->v[i].heap;
+        }
+    }
+    pthread_once(&heap_key_once, make_heap_key);
+    if (th->n == th->cap) {
+        /* Drop entries of allocators that are gone before growing. */
+        size_t k = 0;
+        pthread_mutex_lock(&registry_lock);
+        for (size_t i = 0; i < th->n; i++) {
+            bool live = false;
+            for (SlabAllocator *r = registry; r; r = r->reg_next)
+                live |= r == th->v[i].alloc && r->serial == th->v[i].serial;
+            if (live)
+                th->v[k++] = th->v[i];
+        }
+        pthread_mutex_unlock(&registry_lock);
+        th->n = k;
+        if (th->n == th->cap) {
+            size_t cap = th->cap ? th->cap * 2 : 4;
+            ThreadCache *v = realloc(th->v, cap * sizeof(*v));
+            if (v == NULL)
+                return NULL;
+            th->v = v;
+            th->cap = cap;
+        }
+    }
+    Heap *h = heap_create(a);
+    if (h == NULL)
+        return NULL;
+    th->v[th->n++] = (ThreadCache){ a, a->serial, h };
+    tls_cache = th->v[th->n - 1];
+    (void)pthread_setspecific(heap_key, th);
+    return h;
+}
+
+/* The calling thread's heap for a when it is the one cached, else NULL.
+ * a may be NULL.  A cache entry always names a heap (see heap_get()). */
+static inline Heap *heap_cached(SlabAllocator *a)
+{
+    ThreadCache *tc = &tls_cache;
+    if (LIKELY(tc->alloc == a && tc->serial == a->serial)) {
+        if (tc->heap == NULL)
+            __builtin_unreachable();
+        return tc->heap;
+    }
+    return NULL;
+}
+
+/* Give up a heap bin's current slab. */
+static void bin_detach(SlabAllocator *a, HeapBin *hb)
+{
+    Slab *s = hb->cur;
+    if (s == &empty_slab)
+        return;
+    hb->cur = &empty_slab;
+    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
+    uint64_t want;
+    do {
+        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), s->used, MODE_DETACHED);
+        /* Release: the next owner, and any thread reconciling the slab,
+         * sees this thread's local list and used count (pairs with their
+         * acquire loads and CASes of state). */
+    } while (!atomic_compare_exchange_weak_explicit(&s->state, &old, want,
+                                                    memory_order_release,
+                                                    memory_order_relaxed));
+    slab_reconcile(a, s);
+}
+
+/* Fold a heap's counters into the allocator, detach its slabs, free it.
+ * Called with the allocator alive, by the heap's thread or at destruction. */
+static void heap_release(Heap *h)
+{
+    SlabAllocator *a = h->alloc;
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            bin_detach(a, &h->bins[e][c]);
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        counter_add(&a->counters[c].allocs_slow, counter_get(&h->counters[c].allocs_slow));
+        counter_add(&a->counters[c].remote_frees, counter_get(&h->counters[c].remote_frees));
+        counter_add(&a->counters[c].cas_retries, counter_get(&h->counters[c].cas_retries));
+    }
+    pthread_mutex_lock(&a->lock);
+    for (Heap **p = &a->heaps; *p; p = &(*p)->next) {
+        if (*p == h) {
+            *p = h->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    free(h);
+}
+
+/* Thread exit: release the thread's heaps in allocators still alive.  The
+ * registry lock keeps each allocator alive while its heap is released. */
+static void thread_exit(void *arg)
+{
+    ThreadHeaps *th = arg;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < th->n; i++) {
+        for (SlabAllocator *r = registry; r; r = r->reg_next) {
+            if (r == th->v[i].alloc && r->serial == th->v[i].serial) {
+                heap_release(th->v[i].heap);
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    free(th->v);
+    th->v = NULL;
+    th->n = th->cap = 0;
+    tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL };
+}
+
+/* ------------------------------------------------------------------------
+ * Zombie repair
+ */
+
+static const unsigned reason_bit[3] = {
+    REPAIR_REASON_FULL_BITMAP, REPAIR_REASON_LIST_MISMATCH, REPAIR_REASON_OTHER
+};
+
+/* What partial_take() found wrong with a slab, to finish and record once
+ * the bin lock is dropped. */
+typedef struct Repair {
+    int reason;                 /* index into reason_bit[], or -1 */
+    Slab *settle;               /* slab to reconcile or to free the ballast of */
+#ifdef ENABLE_SLOWPATH_SAMPLING
+    slab_sample_clock t0;
+#endif
+} Repair;
+
+static void repair_start(Repair *rep, int reason, Slab *settle)
+{
+    rep->reason = reason;
+    rep->settle = settle;
+#ifdef ENABLE_SLOWPATH_SAMPLING
+    slab_sampler_clock(&rep->t0);
+#endif
+}
+
+/* Take a slab to allocate from off bin b's partial list and make h its
+ * owner.  Returns NULL when the list is empty, or when it met a zombie: then
+ * *rep says which, the zombie is off the list, and the caller finishes the
+ * repair and tries again.  Bin lock held. */
+static Slab *partial_take(Bin *b, Heap *h, unsigned cls, uint64_t era, Repair *rep)
+{
+    Slab *s = b->partial;
+    if (s == NULL)
+        return NULL;
+    bool mismatch = s->list != LIST_PARTIAL;
+    if (mismatch)
+        repair_start(rep, 1, NULL);     /* records another list than its own */
+    list_remove(b, s);
+    /* Acquire pairs with the release CASes of pushers and of the detach:
+     * the remote chain, the local list and the used count are visible. */
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+    if (s->era != era || s->cls != cls || ST_MODE(st) != MODE_DETACHED) {
+        /* Not a slab this bin may hand out (another era, class or owner):
+         * off the list it stays, released when its last object goes. */
+        repair_start(rep, 2, s);
+        return NULL;
+    }
+    if (s->local_head == 0 && ST_COUNT(st) == 0) {
+        /* Offered for allocation, but full: it belongs on no list.  A free
+         * racing with us makes the push count 1 and lists it again. */
+        repair_start(rep, 0, s);
+        return NULL;
+    }
+    while (!atomic_compare_exchange_weak_explicit(&s->state, &st,
+                                                  ST_MAKE(0, 0, 0, MODE_OWNED),
+                                                  memory_order_acquire,
+                                                  memory_order_acquire))
+        ;
+    uint32_t got = ST_COUNT(st);
+    if (got) {
+        /* Append the local list to the end of the remote chain. */
+        uint32_t tail = ST_HEAD(st);
+        for (uint32_t n = 1; n < got; n++)
+            tail = *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize);
+        *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
+        s->local_head = ST_HEAD(st);
+    }
+    s->used = ST_USED(st) - got;
+    atomic_store_explicit(&s->owner, h, memory_order_relaxed);
+    return s;
+}
+
+static void ballast_free(SlabAllocator *a, Slab *s);
+
+/* Finish a repair partial_take() started, outside the bin lock. */
+static void repair_finish(SlabAllocator *a, unsigned cls, Repair *rep)
+{
+    Slab *s = rep->settle;
+    if (s != NULL) {
+        if (s->ballast)
+            ballast_free(a, s);
+        else
+            slab_reconcile(a, s);
+    }
+    counter_add(&a->counters[cls].repairs[rep->reason], 1);
+#ifdef ENABLE_SLOWPATH_SAMPLING
+    slab_sampler_repair(reason_bit[rep->reason], &rep->t0);
+#endif
+}
+
+
+/* ------------------------------------------------------------------------
+ * Allocation
+ */
+
+static inline SlabHandle make_handle(uint32_t gen, uint32_t index, uint32_t slot)
+{
+    return (uint64_t)gen << 32 | (uint64_t)index << HANDLE_SLOT_BITS | slot;
+}
+
+/* Pop a slot from s, which the calling thread owns and which has one. */
+static ALWAYS_INLINE void *slot_pop(Slab *s, SlabHandle *out)
+{
+    uint32_t slot = s->local_head - 1;
+    char *p = s->base + (size_t)slot * s->objsize;
+    s->local_head = *(uint32_t *)p;
+    s->used++;
+    _Atomic uint32_t *g = &s->gen[slot];
+    uint32_t gen = atomic_load_explicit(g, memory_order_relaxed) + 1;
+    atomic_store_explicit(g, gen, memory_order_relaxed);
+    if (out)
+        *out = make_handle(gen, s->index, slot);
+    return p;
+}
+
+/* Everything that is not a pop from the current slab. */
+static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
+                                 SlabHandle *out)
+{
+    if (a == NULL || size == 0 || size > SLAB_MAX_SIZE || epoch >= SLAB_EPOCH_COUNT) {
+        errno = EINVAL;
+        return NULL;
+    }
+    Heap *h = heap_cached(a);
+    if (h == NULL && (h = heap_get(a)) == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    unsigned cls = class_of[(size - 1) >> 4];
+    HeapBin *hb = &h->bins[epoch][cls];
+    counter_bump(&h->counters[cls].allocs_slow);
+#ifndef ENABLE_SLOWPATH_SAMPLING
+    slab_pub_refresh();
+#endif
+
+    uint32_t word = atomic_load_explicit(&a->epochs[epoch].word, memory_order_acquire);
+    if (hb->cur != &empty_slab && hb->epoch_word != word)
+        bin_detach(a, hb);          /* the epoch closed or moved on */
+    if (!EPOCH_OPEN(word)) {
+        errno = EPERM;
+        return NULL;
+    }
+
+    Slab *s = hb->cur;
+    if (s != &empty_slab) {
+        if (s->local_head != 0)
+            return slot_pop(s, out);
+        /* Collect frees other threads pushed; acquire pairs with their
+         * release CAS, making the chained slots' links visible. */
+        uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+        while (ST_COUNT(st) != 0) {
+            if (atomic_compare_exchange_weak_explicit(&s->state, &st,
+                                                      ST_MAKE(0, 0, 0, MODE_OWNED),
+                                                      memory_order_acquire,
+                                                      memory_order_relaxed)) {
+                s->local_head = ST_HEAD(st);
+                s->used -= ST_COUNT(st);
+                return slot_pop(s, out);
+            }
+        }
+        bin_detach(a, hb);
+    }
+
+    Bin *b = &a->bins[epoch][cls];
+    for (;;) {
+        Repair rep = { .reason = -1 };
+        pthread_mutex_lock(&b->lock);
+        s = partial_take(b, h, cls, EPOCH_ERA(word), &rep);
+        pthread_mutex_unlock(&b->lock);
+        if (rep.reason >= 0)
+            repair_finish(a, cls, &rep);
+        if (s != NULL || rep.reason < 0)
+            break;
+    }
+    if (s == NULL) {
+        s = slab_get(a, cls, epoch, EPOCH_ERA(word));
+        if (s == NULL) {
+            errno = ENOMEM;
+            return NULL;
+        }
+        atomic_store_explicit(&s->owner, h, memory_order_relaxed);
+        atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_OWNED), memory_order_relaxed);
+    }
+    /* The epoch may have closed while we looked: then the slab is given
+     * back at once, and its era check sends the next call here again. */
+    hb->cur = s;
+    hb->epoch_word = word;
+    return slot_pop(s, out);
+}
+
+static ALWAYS_INLINE void *alloc_inner(SlabAllocator *a, uint32_t size, EpochId epoch,
+                                       SlabHandle *out)
+{
+    Heap *h = heap_cached(a);
+    if (UNLIKELY(h == NULL || size - 1 >= SLAB_MAX_SIZE || epoch >= SLAB_EPOCH_COUNT))
+        return alloc_slow(a, size, epoch, out);
+    HeapBin *hb = &h->bins[epoch][class_of[(size - 1) >> 4]];
+    Slab *s = hb->cur;
+    if (UNLIKELY(s->local_head == 0 ||
+                 hb->epoch_word != atomic_load_explicit(&a->epochs[epoch].word,
+                                                        memory_order_relaxed)))
+        return alloc_slow(a, size, epoch, out);
+    return slot_pop(s, out);
+}
+
+#ifdef ENABLE_SLOWPATH_SAMPLING
+static NOINLINE void *alloc_sampled(SlabAllocator *a, uint32_t size, EpochId epoch,
+                                    SlabHandle *out)
+{
+    slab_sample_clock t0;
+    if (!slab_sampler_begin(&t0))
+        return alloc_inner(a, size, epoch, out);
+    int saved = errno;
+    errno = 0;
+    void *p = alloc_inner(a, size, epoch, out);
+    int err = errno;
+    slab_sampler_end(&t0);
+    errno = p == NULL ? err : saved;
+    return p;
+}
+#endif
+
+SLAB_API void *alloc_obj_epoch(SlabAllocator *alloc, uint32_t size, EpochId epoch,
+                               SlabHandle *out_handle)
+{
+#ifdef ENABLE_SLOWPATH_SAMPLING
+    if (slab_sampler_tick())
+        return alloc_sampled(alloc, size, epoch, out_handle);
+#endif
+    return alloc_inner(alloc, size, epoch, out_handle);
+}
+
+/* ------------------------------------------------------------------------
+ * Free
+ */
+
+/* The slab and slot a handle names, if it names a live object of a.  The
+ * generation table covers every index a handle can hold, and a slot that
+ * was never allocated has an even generation, so one comparison settles
+ * forged, foreign, stale and double-freed handles alike. */
+static ALWAYS_INLINE Slab *handle_check(SlabAllocator *a, SlabHandle handle,
+                                        uint32_t *slot_out)
+{
+    if (UNLIKELY((handle & HANDLE_CHECK_MASK) != HANDLE_CHECK_WANT))
+        return NULL;
+    uint32_t index = (uint32_t)(handle & HANDLE_INDEX_MASK);
+    if (UNLIKELY(atomic_load_explicit(&a->gens[index], memory_order_relaxed) !=
+                 (uint32_t)(handle >> 32)))
+        return NULL;
+    *slot_out = index & HANDLE_SLOT_MASK;
+    return &a->slabs[index >> HANDLE_SLOT_BITS];
+}
+
+/* Free a slot of a slab the calling thread does not own: claim the slot by
+ * moving its generation on, then push it onto the slab's remote stack. */
+static NOINLINE bool free_remote(SlabAllocator *a, Slab *s, uint32_t slot, uint32_t gen)
+{
+    /* acq_rel: the claim orders after the allocation that made gen odd
+     * (pairs with the thread that handed us the handle) and before the
+     * push; a concurrent double free loses here. */
+    if (!atomic_compare_exchange_strong_explicit(&s->gen[slot], &gen, gen + 1,
+                                                 memory_order_acq_rel,
+                                                 memory_order_relaxed)) {
+        errno = EINVAL;
+        return false;
+    }
+    Heap *h = heap_cached(a);
+    if (h == NULL)
+        h = heap_get(a);
+    char *p = s->base + (size_t)slot * s->objsize;
+    uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
+    uint64_t want;
+    uint64_t retries = 0;
+    for (;;) {
+        *(uint32_t *)p = ST_HEAD(old);
+        want = ST_MAKE(slot + 1, ST_COUNT(old) + 1, ST_USED(old), ST_MODE(old));
+        /* Release: the link just written is visible to whoever collects the
+         * chain (pairs with the acquire in alloc_slow(), partial_take() and
+         * slab_reconcile()); acquire: we see used as the detach wrote it. */
+        if (atomic_compare_exchange_weak_explicit(&s->state, &old, want,
+                                                  memory_order_acq_rel,
+                                                  memory_order_relaxed))
+            break;
+        retries++;
+    }
+    if (h != NULL) {
+        counter_bump(&h->counters[s->cls].remote_frees);
+        if (retries)
+            atomic_store_explicit(&h->counters[s->cls].cas_retries,
+                                  counter_get(&h->counters[s->cls].cas_retries) + retries,
+                                  memory_order_relaxed);
+    }
+    if (ST_MODE(want) == MODE_DETACHED &&
+        (ST_COUNT(want) == 1 || ST_COUNT(want) == ST_USED(want)))
+        slab_reconcile(a, s);
+    return true;
+}
+
+SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
+{
+    uint32_t slot;
+    Slab *s;
+    if (UNLIKELY(alloc == NULL || (s = handle_check(alloc, handle, &slot)) == NULL)) {
+        errno = EINVAL;
+        return false;
+    }
+    uint32_t gen = (uint32_t)(handle >> 32);
+    Heap *h = heap_cached(alloc);
+    if (UNLIKELY(h == NULL ||
+                 atomic_load_explicit(&s->owner, memory_order_relaxed) != h))
+        return free_remote(alloc, s, slot, gen);
+    char *p = s->base + (size_t)slot * s->objsize;
+    atomic_store_explicit(&s->gen[slot], gen + 1, memory_order_relaxed);
+    *(uint32_t *)p = s->local_head;
+    s->local_head = slot + 1;
+    s->used--;
+    return true;
+}
+
+SLAB_API void *slab_handle_ptr(SlabAllocator *alloc, SlabHandle handle)
+{
+    uint32_t slot;
+    Slab *s;
+    if (alloc == NULL || (s = handle_check(alloc, handle, &slot)) == NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return s->base + (size_t)slot * s->objsize;
+}
+
+/* ------------------------------------------------------------------------
+ * malloc-style API: the handle sits in a 16-byte header before the object.
+ */
+
+SLAB_API void *slab_malloc_epoch(SlabAllocator *alloc, size_t size, EpochId epoch)
+{
+    if (size == 0 || size > SLAB_MALLOC_MAX) {
+        errno = EINVAL;
+        return NULL;
+    }
+    SlabHandle h;
+    char *p = alloc_obj_epoch(alloc, (uint32_t)size + SLAB_MALLOC_HEADER, epoch, &h);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, &h, sizeof(h));
+    return p + SLAB_MALLOC_HEADER;
+}
+
+SLAB_API void *slab_malloc(SlabAllocator *alloc, size_t size)
+{
+    if (alloc == NULL) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return slab_malloc_epoch(alloc, size, epoch_domain_thread_epoch(alloc));
+}
+
+SLAB_API bool slab_free(SlabAllocator *alloc, void *ptr)
+{
+    if (ptr == NULL)
+        return true;
+    if (alloc == NULL || ((uintptr_t)ptr & (SLAB_ALIGNMENT - 1)) != 0) {
+        errno = EINVAL;
+        return false;
+    }
+    char *p = (char *)ptr - SLAB_MALLOC_HEADER;
+    SlabHandle h;
+    memcpy(&h, p, sizeof(h));
+    /* The header must name exactly this object. */
+    if (slab_handle_ptr(alloc, h) != p) {
+        errno = EINVAL;
+        return false;
+    }
+    return free_obj(alloc, h);
+}
+
+/* ------------------------------------------------------------------------
+ * Epochs
+ */
+
+SLAB_API EpochId epoch_current(SlabAllocator *alloc)
+{
+    if (alloc == NULL)
+        return 0;
+    return atomic_load_explicit(&alloc->current, memory_order_acquire);
+}
+
+SLAB_API bool epoch_is_open(SlabAllocator *alloc, EpochId epoch)
+{
+    if (alloc == NULL || epoch >= SLAB_EPOCH_COUNT)
+        return false;
+    return EPOCH_OPEN(atomic_load_explicit(&alloc->epochs[epoch].word,
+                                           memory_order_acquire));
+}
+
+/* Stop allocation in the epoch slot's current era and give back the memory
+ * of its empty slabs.  Caller holds a->epoch_lock. */
+static void epoch_shut(SlabAllocator *a, EpochId epoch)
+{
+    uint32_t w = atomic_load_explicit(&a->epochs[epoch].word, memory_order_relaxed);
+    if (!EPOCH_OPEN(w))
+        return;
+    /* Release pairs with the acquire loads in alloc_slow() and era_live():
+     * from here no slab of this era is listed or handed out again. */
+    atomic_store_explicit(&a->epochs[epoch].word, w & ~1u, memory_order_release);
+    counter_add(&a->epoch_closes, 1);
+
+    /* The calling thread's own cached slabs go back at once. */
+    Heap *h = heap_cached(a);
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        if (h)
+            bin_detach(a, &h->bins[epoch][c]);
+        Bin *b = &a->bins[epoch][c];
+        Slab *empties = NULL;
+        pthread_mutex_lock(&b->lock);
+        for (Slab *s = b->partial, *next; s; s = next) {
+            next = s->next;
+            list_remove(b, s);
+            uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+            if (ST_MODE(st) == MODE_DETACHED && ST_COUNT(st) == ST_USED(st) && !s->ballast) {
+                s->next = empties;
+                empties = s;
+            }
+        }
+        pthread_mutex_unlock(&b->lock);
+        for (Slab *s = empties, *next; s; s = next) {
+            next = s->next;
+            slab_release(a, s);
+        }
+    }
+}
+
+SLAB_API int epoch_close(SlabAllocator *alloc, EpochId epoch)
+{
+    if (alloc == NULL || epoch >= SLAB_EPOCH_COUNT) {
+        errno = EINVAL;
+        return -1;
+    }
+    pthread_mutex_lock(&alloc->epoch_lock);
+    epoch_shut(alloc, epoch);
+    pthread_mutex_unlock(&alloc->epoch_lock);
+    return 0;
+}
+
+SLAB_API EpochId epoch_advance(SlabAllocator *alloc)
+{
+    if (alloc == NULL) {
+        errno = EINVAL;
+        return 0;
+    }
+    pthread_mutex_lock(&alloc->epoch_lock);
+    EpochId next = (atomic_load_explicit(&alloc->current, memory_order_relaxed) + 1)
+                   % SLAB_EPOCH_COUNT;
+    epoch_shut(alloc, next);
+    uint32_t w = atomic_load_explicit(&alloc->epochs[next].word, memory_order_relaxed);
+    /* A new era: bins that cached the old word go to the slow path, and
+     * slabs of the old era are never listed for it.  Release pairs with
+     * the acquire loads of the word. */
+    atomic_store_explicit(&alloc->epochs[next].word, ((EPOCH_ERA(w) + 1) << 1) | 1u,
+                          memory_order_release);
+    atomic_store_explicit(&alloc->current, next, memory_order_release);
+    counter_add(&alloc->epoch_advances, 1);
+    pthread_mutex_unlock(&alloc->epoch_lock);
+    return next;
+}
+
+/* ------------------------------------------------------------------------
+ * Creation and destruction
+ */
+
+static uint32_t random_salt(uint64_t serial)
+{
+    uint32_t r = 0;
+    if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        r = (uint32_t)(ts.tv_nsec ^ (serial * 0x9e3779b97f4a7c15ull >> 32));
+    }
+    return r & ~1u;     /* even: a fresh slot is free */
+}
+
+SLAB_API size_t slab_allocator_size(void)
+{
+    return sizeof(SlabAllocator);
+}
+
+SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
+{
+    if (storage == NULL || size < sizeof(SlabAllocator) ||
+        ((uintptr_t)storage & (CACHE_LINE - 1)) != 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    SlabAllocator *a = storage;
+    memset(a, 0, sizeof(*a));
+    a->caller_storage = true;
+    a->slabs = reserve(SLAB_TABLE_BYTES);
+    a->gens = reserve(GEN_TABLE_BYTES);
+    if (a->slabs == NULL || a->gens == NULL) {
+        if (a->slabs)
+            munmap(a->slabs, SLAB_TABLE_BYTES);
+        if (a->gens)
+            munmap((void *)a->gens, GEN_TABLE_BYTES);
+        errno = ENOMEM;
+        return NULL;
+    }
+    pthread_mutex_init(&a->lock, NULL);
+    pthread_mutex_init(&a->epoch_lock, NULL);
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
+        /* Every slot starts open in era 1, so any epoch id is usable. */
+        atomic_init(&a->epochs[e].word, (1u << 1) | 1u);
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            pthread_mutex_init(&a->bins[e][c].lock, NULL);
+    }
+    pthread_mutex_lock(&registry_lock);
+    a->serial = ++registry_serial;
+    a->reg_next = registry;
+    registry = a;
+    registry_created++;
+    pthread_mutex_unlock(&registry_lock);
+    a->salt = random_salt(a->serial);
+    slab_pub_start();
+    return a;
+}
+
+SLAB_API SlabAllocator *slab_allocator_create(void)
+{
+    void *mem = NULL;
+    if (posix_memalign(&mem, CACHE_LINE, sizeof(SlabAllocator)) != 0) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    SlabAllocator *a = slab_allocator_init(mem, sizeof(SlabAllocator));
+    if (a == NULL) {
+        free(mem);
+        return NULL;
+    }
+    a->caller_storage = false;
+    return a;
+}
+
+SLAB_API void slab_allocator_destroy(SlabAllocator *a)
+{
+    if (a == NULL)
+        return;
+    pthread_mutex_lock(&registry_lock);
+    for (SlabAllocator **p = &registry; *p; p = &(*p)->reg_next) {
+        if (*p == a) {
+            *p = a->reg_next;
+            break;
+        }
+    }
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        ClassCounters *from = &a->counters[c], *to = &registry_retired[c];
+        for (Heap *h = a->heaps; h; h = h->next) {
+            counter_add(&to->allocs_slow, counter_get(&h->counters[c].allocs_slow));
+            counter_add(&to->remote_frees, counter_get(&h->counters[c].remote_frees));
+            counter_add(&to->cas_retries, counter_get(&h->counters[c].cas_retries));
+        }
+        counter_add(&to->allocs_slow, counter_get(&from->allocs_slow));
+        counter_add(&to->remote_frees, counter_get(&from->remote_frees));
+        counter_add(&to->cas_retries, counter_get(&from->cas_retries));
+        counter_add(&to->new_slabs, counter_get(&from->new_slabs));
+        counter_add(&to->recycled_slabs, counter_get(&from->recycled_slabs));
+        counter_add(&to->released_slabs, counter_get(&from->released_slabs));
+        counter_add(&to->madvised_bytes, counter_get(&from->madvised_bytes));
+        for (unsigned r = 0; r < 3; r++)
+            counter_add(&to->repairs[r], counter_get(&from->repairs[r]));
+    }
+    pthread_mutex_unlock(&registry_lock);
+
+    if (tls_cache.alloc == a)
+        tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL };
+    for (Heap *h = a->heaps, *next; h; h = next) {
+        next = h->next;
+        free(h);
+    }
+    for (uint32_t i = 0; i < a->nslabs; i += CHUNK_SLABS)
+        munmap(a->slabs[i].base, CHUNK_BYTES);
+    munmap(a->slabs, SLAB_TABLE_BYTES);
+    munmap((void *)a->gens, GEN_TABLE_BYTES);
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            pthread_mutex_destroy(&a->bins[e][c].lock);
+    pthread_mutex_destroy(&a->lock);
+    pthread_mutex_destroy(&a->epoch_lock);
+    a->serial = 0;
+}
+
+SLAB_API void slab_allocator_free(SlabAllocator *alloc)
+{
+    if (alloc == NULL)
+        return;
+    bool mine = !alloc->caller_storage;
+    slab_allocator_destroy(alloc);
+    if (mine)
+        free(alloc);
+}
+
+/* ------------------------------------------------------------------------
+ * Counters
+ */
+
+static void class_collect(SlabAllocator *a, unsigned c, PerfCounters *out)
+{
+    ClassCounters *cc = &a->counters[c];
+    out->allocs_slow += counter_get(&cc->allocs_slow);
+    out->remote_frees += counter_get(&cc->remote_frees);
+    out->cas_retries += counter_get(&cc->cas_retries);
+    for (Heap *h = a->heaps; h; h = h->next) {
+        out->allocs_slow += counter_get(&h->counters[c].allocs_slow);
+        out->remote_frees += counter_get(&h->counters[c].remote_frees);
+        out->cas_retries += counter_get(&h->counters[c].cas_retries);
+    }
+    out->new_slabs += counter_get(&cc->new_slabs);
+    out->recycled_slabs += counter_get(&cc->recycled_slabs);
+    out->released_slabs += counter_get(&cc->released_slabs);
+    out->madvised_bytes += counter_get(&cc->madvised_bytes);
+    out->repair_full_bitmap += counter_get(&cc->repairs[0]);
+    out->repair_list_mismatch += counter_get(&cc->repairs[1]);
+    out->repair_other += counter_get(&cc->repairs[2]);
+    out->repairs = out->repair_full_bitmap + out->repair_list_mismatch + out->repair_other;
+    out->live_slabs += counter_get(&cc->live_slabs);
+    out->resident_bytes = out->live_slabs * SLAB_BYTES;
+}
+
+SLAB_API bool get_perf_counters(SlabAllocator *alloc, unsigned class_index, PerfCounters *out)
+{
+    if (alloc == NULL || out == NULL || class_index >= SLAB_NUM_CLASSES) {
+        errno = EINVAL;
+        return false;
+    }
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&alloc->lock);      /* keeps the heap list still */
+    class_collect(alloc, class_index, out);
+    pthread_mutex_unlock(&alloc->lock);
+    return true;
+}
 
 void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
                            slab_epoch_info epochs[SLAB_EPOCH_COUNT],
@@ -13,6 +1108,185 @@ void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
     memset(classes, 0, sizeof(PerfCounters) * SLAB_NUM_CLASSES);
     memset(epochs, 0, sizeof(slab_epoch_info) * SLAB_EPOCH_COUNT);
     memset(info, 0, sizeof(*info));
+    pthread_mutex_lock(&registry_lock);
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        ClassCounters *r = &registry_retired[c];
+        classes[c].allocs_slow = counter_get(&r->allocs_slow);
+        classes[c].remote_frees = counter_get(&r->remote_frees);
+        classes[c].cas_retries = counter_get(&r->cas_retries);
+        classes[c].new_slabs = counter_get(&r->new_slabs);
+        classes[c].recycled_slabs = counter_get(&r->recycled_slabs);
+        classes[c].released_slabs = counter_get(&r->released_slabs);
+        classes[c].madvised_bytes = counter_get(&r->madvised_bytes);
+        classes[c].repair_full_bitmap = counter_get(&r->repairs[0]);
+        classes[c].repair_list_mismatch = counter_get(&r->repairs[1]);
+        classes[c].repair_other = counter_get(&r->repairs[2]);
+    }
+    info->allocators_created = registry_created;
+    for (SlabAllocator *a = registry; a; a = a->reg_next) {
+        info->allocators++;
+        pthread_mutex_lock(&a->lock);
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            class_collect(a, c, &classes[c]);
+        pthread_mutex_unlock(&a->lock);
+        info->mapped_bytes += counter_get(&a->mapped_bytes);
+        info->epoch_advances += counter_get(&a->epoch_advances);
+        info->epoch_closes += counter_get(&a->epoch_closes);
+    }
+    /* The registry is newest first: its head's epochs are published. */
+    if (registry != NULL) {
+        SlabAllocator *a = registry;
+        EpochId cur = atomic_load_explicit(&a->current, memory_order_acquire);
+        for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
+            uint32_t w = atomic_load_explicit(&a->epochs[e].word, memory_order_acquire);
+            epochs[e].state = EPOCH_OPEN(w) ? SLAB_EPOCH_OPEN : SLAB_EPOCH_CLOSED;
+            epochs[e].current = e == cur;
+            epochs[e].era = EPOCH_ERA(w);
+        }
+        pthread_mutex_lock(&a->lock);
+        for (uint32_t i = 0; i < a->nslabs; i++) {
+            uint64_t st = atomic_load_explicit(&a->slabs[i].state, memory_order_relaxed);
+            if (ST_MODE(st) != MODE_POOLED)
+                epochs[a->slabs[i].epoch].live_slabs++;
+        }
+        pthread_mutex_unlock(&a->lock);
+    }
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        classes[c].repairs = classes[c].repair_full_bitmap +
+                             classes[c].repair_list_mismatch + classes[c].repair_other;
+        info->resident_bytes += classes[c].resident_bytes;
+    }
+    pthread_mutex_unlock(&registry_lock);
 }
-SLAB_API SlabAllocator *slab_allocator_create(void) { errno = ENOMEM; return NULL; }
-SLAB_API void slab_allocator_free(SlabAllocator *a) { (void)a; }
+
+/* ------------------------------------------------------------------------
+ * Debug hooks (slab_debug.h)
+ */
+
+/* Free the slots slab_debug_plant_zombie() held in a full slab. */
+static void ballast_free(SlabAllocator *a, Slab *s)
+{
+    uint32_t n = s->nslots;
+    pthread_mutex_lock(&a->bins[s->epoch][s->cls].lock);
+    s->ballast = 0;
+    pthread_mutex_unlock(&a->bins[s->epoch][s->cls].lock);
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t g = atomic_load_explicit(&s->gen[i], memory_order_relaxed);
+        if (g & 1)
+            free_remote(a, s, i, g);
+    }
+}
+
+SLAB_API int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochId epoch,
+                                     unsigned reason)
+{
+    int cls = slab_size_class(size);
+    if (alloc == NULL || cls < 0 || epoch >= SLAB_EPOCH_COUNT ||
+        (reason != REPAIR_REASON_FULL_BITMAP && reason != REPAIR_REASON_LIST_MISMATCH &&
+         reason != REPAIR_REASON_OTHER)) {
+        errno = EINVAL;
+        return -1;
+    }
+    uint32_t word = atomic_load_explicit(&alloc->epochs[epoch].word, memory_order_acquire);
+    if (!EPOCH_OPEN(word)) {
+        errno = EINVAL;
+        return -1;
+    }
+    Heap *h = heap_cached(alloc);
+    if (h == NULL && (h = heap_get(alloc)) == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    bin_detach(alloc, &h->bins[epoch][cls]);
+
+    uint64_t era = EPOCH_ERA(word);
+    Slab *s = slab_get(alloc, (unsigned)cls, epoch,
+                       reason == REPAIR_REASON_OTHER ? era - 1 : era);
+    if (s == NULL)
+        return -1;
+    if (reason == REPAIR_REASON_FULL_BITMAP) {
+        /* Hold every slot, as if allocated: full, yet on the partial list. */
+        uint32_t n = s->nslots;
+        for (uint32_t i = 0; i < n; i++)
+            atomic_store_explicit(&s->gen[i],
+                                  atomic_load_explicit(&s->gen[i], memory_order_relaxed) + 1,
+                                  memory_order_relaxed);
+        s->local_head = 0;
+        s->used = n;
+        s->ballast = 1;
+        atomic_store_explicit(&s->state, ST_MAKE(0, 0, n, MODE_DETACHED),
+                              memory_order_release);
+    }
+    Bin *b = &alloc->bins[epoch][cls];
+    pthread_mutex_lock(&b->lock);
+    list_push(b, s);
+    if (reason == REPAIR_REASON_LIST_MISMATCH)
+        s->list = LIST_NONE;        /* records no list, sits on the partial one */
+    pthread_mutex_unlock(&b->lock);
+    return 0;
+}
+
+SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
+{
+#define FAIL(...) do { if (buf && len) snprintf(buf, len, __VA_ARGS__); \
+                       pthread_mutex_unlock(&alloc->lock); return -1; } while (0)
+    if (alloc == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    pthread_mutex_lock(&alloc->lock);
+    for (uint32_t i = 0; i < alloc->nslabs; i++) {
+        {
+            Slab *s = &alloc->slabs[i];
+            uint32_t ns = s->nslots;
+            uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+            uint32_t allocated = 0;
+            for (uint32_t k = 0; k < ns; k++)
+                allocated += atomic_load_explicit(&s->gen[k], memory_order_relaxed) & 1;
+            if (ST_MODE(st) == MODE_POOLED) {
+                if (allocated || s->list != LIST_POOL)
+                    FAIL("slab %u: pooled with %u allocated slots, list %u",
+                         s->index, allocated, s->list);
+                continue;
+            }
+            /* Every free slot is on exactly one of the two lists. */
+            uint32_t free_local = 0, free_remote_n = 0;
+            for (uint32_t k = s->local_head; k; k = *(uint32_t *)(s->base + (size_t)(k - 1) * s->objsize)) {
+                if (k > ns || free_local > ns)
+                    FAIL("slab %u: local free list broken", s->index);
+                if (atomic_load_explicit(&s->gen[k - 1], memory_order_relaxed) & 1)
+                    FAIL("slab %u: allocated slot %u on the free list", s->index, k - 1);
+                free_local++;
+            }
+            for (uint32_t k = ST_HEAD(st), m = 0; m < ST_COUNT(st); m++) {
+                if (k == 0 || k > ns)
+                    FAIL("slab %u: remote free list broken", s->index);
+                if (atomic_load_explicit(&s->gen[k - 1], memory_order_relaxed) & 1)
+                    FAIL("slab %u: allocated slot %u on the remote list", s->index, k - 1);
+                free_remote_n++;
+                k = *(uint32_t *)(s->base + (size_t)(k - 1) * s->objsize);
+            }
+            if (allocated + free_local + free_remote_n != ns)
+                FAIL("slab %u: %u allocated + %u + %u free != %u slots", s->index,
+                     allocated, free_local, free_remote_n, ns);
+            uint32_t used = ST_MODE(st) == MODE_DETACHED ? ST_USED(st) - ST_COUNT(st) : s->used - ST_COUNT(st);
+            if (used != allocated)
+                FAIL("slab %u: used count %u but %u slots allocated", s->index, used, allocated);
+        }
+    }
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
+        for (unsigned cl = 0; cl < SLAB_NUM_CLASSES; cl++) {
+            for (Slab *s = alloc->bins[e][cl].partial; s; s = s->next) {
+                if (s->list != LIST_PARTIAL)
+                    FAIL("slab %u: on a partial list but records list %u", s->index, s->list);
+                if (s->epoch != e || s->cls != cl)
+                    FAIL("slab %u: on the wrong bin", s->index);
+            }
+        }
+    }
+    pthread_mutex_unlock(&alloc->lock);
+    if (buf && len)
+        buf[0] = '\0';
+    return 0;
+#undef FAIL
+}

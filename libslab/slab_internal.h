@@ -1,3 +1,206 @@
+/*
+ * slab_internal.h - the allocator's data structures.
+ *
+ * Memory comes from the OS in chunks of CHUNK_SLABS slabs of SLAB_BYTES each.
+ * Every slab serves one size class for life; its metadata (the Slab
+ * descriptor and one generation word per slot) lives outside the slab, in the
+ * chunk's descriptor block, so that a slab's memory can be returned to the OS
+ * while its metadata stays valid for handle checks.
+ *
+ * Who may touch what
+ * ------------------
+ * A slab is in one of three modes, kept in its state word:
+ *
+ *   OWNED     the current slab of one thread's heap bin.  Only that thread
+ *             allocates from it and frees into its local free list, with
+ *             plain accesses.  Other threads push frees onto the remote stack
+ *             in the state word with compare-and-swap.
+ *   DETACHED  owned by nobody.  It may sit on its bin's partial list (when it
+ *             has free slots and its epoch is open) or on no list (full, or
+ *             its epoch closed).  Frees are pushed onto the remote stack.
+ *   POOLED    empty, its memory returned to the OS, waiting in the class pool.
+ *
+ * The state word packs the remote stack's head and length, the slab's used
+ * count at the moment it was detached, and the mode, so that a thread pushing
+ * a free learns from its own compare-and-swap whether it made a detached slab
+ * non-full (length 1) or empty (length == used).  Those two transitions are
+ * then settled under the bin lock by slab_reconcile().
+ *
+ * A slot's generation word is the single truth about it: odd means
+ * allocated.  A handle carries the generation it was allocated with, so a
+ * double free, a stale handle and a forged one all fail the same check.
+ * There is no separate bitmap or free counter that could disagree with it:
+ * the lists hold exactly the slots whose generation is even.
+ *
+ * List membership (Slab.list) and the partial lists are read and written only
+ * with the bin lock held.
+ */
 #ifndef SLAB_INTERNAL_H
 #define SLAB_INTERNAL_H
-#endif
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "slab_alloc.h"
+#include "common.h"
+
+#define SLAB_SHIFT      16u
+#define SLAB_BYTES      (1u << SLAB_SHIFT)          /* 64 KiB */
+#define SLAB_MAX_SLOTS  (SLAB_BYTES / 64u)          /* 1024 */
+#define CHUNK_SLABS     64u                         /* slabs per mmap() */
+#define CHUNK_BYTES     ((size_t)CHUNK_SLABS * SLAB_BYTES)   /* 4 MiB */
+
+/* Handle: generation (32 bits) | 0 (4 bits) | slab index (18) | slot (10).
+ * The low 28 bits index the flat generation table directly. */
+#define HANDLE_SLOT_BITS 10u
+#define HANDLE_SLAB_BITS 18u
+#define HANDLE_INDEX_BITS (HANDLE_SLOT_BITS + HANDLE_SLAB_BITS)
+#define HANDLE_INDEX_MASK ((1ull << HANDLE_INDEX_BITS) - 1u)
+#define HANDLE_SLOT_MASK ((1u << HANDLE_SLOT_BITS) - 1u)
+/* The bits that must read 0...01 above the index: spare zero, gen odd. */
+#define HANDLE_CHECK_MASK (((1ull << 5) - 1u) << HANDLE_INDEX_BITS)
+#define HANDLE_CHECK_WANT (1ull << 32)
+#define MAX_SLABS       (1u << HANDLE_SLAB_BITS)    /* 16 GiB of slabs */
+
+_Static_assert(SLAB_MAX_SLOTS == (1u << HANDLE_SLOT_BITS), "slot field size");
+_Static_assert(HANDLE_INDEX_BITS + 4 == 32, "handle layout");
+
+/* State word layout. */
+#define ST_HEAD_MASK   0xffffull             /* remote stack head: slot + 1 */
+#define ST_COUNT_SHIFT 16
+#define ST_USED_SHIFT  32
+#define ST_MODE_SHIFT  48
+#define ST_HEAD(w)     ((uint32_t)((w) & ST_HEAD_MASK))
+#define ST_COUNT(w)    ((uint32_t)(((w) >> ST_COUNT_SHIFT) & 0xffff))
+#define ST_USED(w)     ((uint32_t)(((w) >> ST_USED_SHIFT) & 0xffff))
+#define ST_MODE(w)     ((uint32_t)((w) >> ST_MODE_SHIFT))
+#define ST_MAKE(head, count, used, mode)                                   \
+    ((uint64_t)(head) | ((uint64_t)(count) << ST_COUNT_SHIFT) |            \
+     ((uint64_t)(used) << ST_USED_SHIFT) | ((uint64_t)(mode) << ST_MODE_SHIFT))
+
+enum slab_mode { MODE_OWNED = 0, MODE_DETACHED = 1, MODE_POOLED = 2 };
+enum slab_list { LIST_NONE = 0, LIST_PARTIAL = 1, LIST_POOL = 2 };
+
+struct Heap;
+
+typedef struct Slab {
+    /* Remote stack, used count at detach, mode: see the file comment. */
+    _Atomic uint64_t state;
+
+    /* The owning heap (OWNED mode) or NULL.  Written only by the heap's
+     * thread; read by any thread to choose the local or remote free. */
+    _Atomic(struct Heap *) owner;
+
+    /* Owner's fields (or the bin lock holder's while DETACHED). */
+    uint32_t local_head;        /* slot + 1 of the first free slot, or 0 */
+    uint32_t used;              /* allocated slots not yet freed to us */
+
+    /* Fixed once the slab is carved. */
+    char *base;
+    _Atomic uint32_t *gen;      /* this slab's row of the generation table */
+    uint32_t nslots;
+    uint32_t objsize;
+    uint32_t index;
+    uint8_t cls;
+
+    /* Under the bin lock. */
+    uint8_t list;               /* enum slab_list */
+    uint8_t ballast;            /* debug: slots held by slab_debug_plant_zombie */
+    uint8_t parked;             /* empty, kept listed for reuse (Bin.parked) */
+    uint8_t epoch;
+    uint64_t era;
+    struct Slab *prev, *next;
+} __attribute__((aligned(128))) Slab;
+
+/* A power of two, so that a handle's slab is found with a shift; and two
+ * cache lines, so that neighbouring slabs' state words never share one. */
+_Static_assert(sizeof(Slab) == 128, "Slab descriptor size");
+
+/* A size class in one epoch slot: its partial list. */
+typedef struct Bin {
+    pthread_mutex_t lock;
+    Slab *partial;
+    uint32_t parked;            /* empty slabs on partial, at most BIN_PARKED */
+} Bin;
+
+/* Empty slabs a bin keeps (with their memory) while its epoch is open, so
+ * that alloc/free cycles do not return and re-fault memory every time. */
+#define BIN_PARKED 2u
+
+/* The epoch ring: era << 1 | open.  The fast path compares the whole word
+ * with the one its bin cached, so both a close and a re-open send it to the
+ * slow path. */
+typedef struct EpochSlot {
+    _Atomic uint32_t word;
+} EpochSlot;
+
+#define EPOCH_OPEN(w)   ((w) & 1u)
+#define EPOCH_ERA(w)    ((w) >> 1)
+
+/* Counters a heap keeps for its thread: single writer, relaxed. */
+typedef struct HeapCounters {
+    _Atomic uint64_t allocs_slow;
+    _Atomic uint64_t remote_frees;
+    _Atomic uint64_t cas_retries;
+} HeapCounters;
+
+/* A thread's view of one size class in one epoch. */
+typedef struct HeapBin {
+    Slab *cur;                  /* never NULL: the empty sentinel when none */
+    uint32_t epoch_word;        /* EpochSlot.word when cur was taken */
+} HeapBin;
+
+typedef struct Heap {
+    struct SlabAllocator *alloc;
+    HeapBin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
+    HeapCounters counters[SLAB_NUM_CLASSES];
+    struct Heap *next;          /* allocator's list, under alloc->lock */
+} Heap;
+
+/* Counters kept by whoever holds a lock: atomic so that readers need none. */
+typedef struct ClassCounters {
+    _Atomic uint64_t new_slabs;
+    _Atomic uint64_t recycled_slabs;
+    _Atomic uint64_t released_slabs;
+    _Atomic uint64_t madvised_bytes;
+    _Atomic uint64_t repairs[3];        /* full_bitmap, list_mismatch, other */
+    _Atomic uint64_t live_slabs;
+    /* Folded in from heaps that are gone. */
+    _Atomic uint64_t allocs_slow;
+    _Atomic uint64_t remote_frees;
+    _Atomic uint64_t cas_retries;
+} ClassCounters;
+
+struct SlabAllocator {
+    uint64_t serial;            /* unique per allocator in this process */
+    uint32_t salt;              /* first generation of every slot (even) */
+    bool caller_storage;
+
+    _Atomic uint32_t current;   /* the current epoch */
+    EpochSlot epochs[SLAB_EPOCH_COUNT];
+    Bin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
+
+    /* Serialises epoch_advance() and epoch_close(). */
+    pthread_mutex_t epoch_lock;
+
+    /* The slab descriptors and the generation table: address space
+     * reserved once for MAX_SLABS slabs, touched only as slabs are carved,
+     * never moved, so that any handle can be checked without a lock. */
+    Slab *slabs;
+    _Atomic uint32_t *gens;
+
+    /* Slab carving, class pools, heaps: under lock. */
+    pthread_mutex_t lock;
+    uint32_t nslabs;            /* slabs carved */
+    Slab *pool[SLAB_NUM_CLASSES];
+    Heap *heaps;
+    ClassCounters counters[SLAB_NUM_CLASSES];
+    _Atomic uint64_t epoch_advances;
+    _Atomic uint64_t epoch_closes;
+    _Atomic uint64_t mapped_bytes;
+
+    struct SlabAllocator *reg_next;     /* registry list, under its lock */
+};
+
+#endif /* SLAB_INTERNAL_H */
