@@ -289,7 +289,13 @@ static void *worker_alloc(struct worker *w, uint32_t size, SlabHandle *h)
         }
         if (errno != EPERM)
             break;
-        w->epoch = epoch_current(alloc);
+        /* Our epoch was closed.  Move to the current one; if that is closed
+         * too (a slabs burst closes the epoch it made current), open the
+         * next. */
+        EpochId cur = epoch_current(alloc);
+        if (cur == w->epoch && !epoch_is_open(alloc, cur))
+            cur = epoch_advance(alloc);
+        w->epoch = cur;
     }
     w->failures++;
     return NULL;
@@ -584,7 +590,7 @@ static void print_summary(const struct totals *t, uint64_t elapsed_ns,
             .cpu_ns_sum = s->alloc_cpu_ns_sum,
             .floor_wall_ns = fl.wall_ns,
             .floor_cpu_ns = fl.cpu_ns,
-            .elapsed_ns = elapsed_ns * (nworkers ? nworkers : 1),
+            .elapsed_ns = elapsed_ns,
             .thread_cpu_ns = t->thread_cpu_ns,
             .runq_wait_ns = t->runq_wait_ns,
             .nivcsw = t->nivcsw,
@@ -593,9 +599,9 @@ static void print_summary(const struct totals *t, uint64_t elapsed_ns,
         slab_verdict v = slab_verdict_compute(&in, &ratio);
         if (v == SLAB_VERDICT_HEAVY)
             printf("⚠ wall >> cpu: Scheduler interference\n");
-        printf("Floor-corrected ratio: %.2fx (floor: wall %" PRIu64
-               " ns, CPU %" PRIu64 " ns per sample); verdict: %s\n",
-               ratio, fl.wall_ns, fl.cpu_ns, slab_verdict_name(v));
+        printf("Verdict: %s (ratio %.2fx, floor-corrected; floor: wall %" PRIu64
+               " ns, CPU %" PRIu64 " ns per sample)\n",
+               slab_verdict_name(v), ratio, fl.wall_ns, fl.cpu_ns);
         if (t->ext_threads) {
             printf("Wall p50/p99/p99.9: %" PRIu64 "/%" PRIu64 "/%" PRIu64
                    " ns; CPU p50/p99/p99.9: %" PRIu64 "/%" PRIu64 "/%" PRIu64 " ns\n",
@@ -640,8 +646,8 @@ static void print_summary(const struct totals *t, uint64_t elapsed_ns,
 
     double secs = (double)elapsed_ns / 1e9;
     printf("\n=== Workload ===\n");
-    printf("Allocations: %" PRIu64 " by %u threads in %.1f s (%.0f/s)\n",
-           t->worker_allocs, nworkers, secs,
+    printf("Allocations: %" PRIu64 " by %u thread%s in %.1f s (%.0f/s)\n",
+           t->worker_allocs, nworkers, nworkers == 1 ? "" : "s", secs,
            secs > 0 ? (double)t->worker_allocs / secs : 0.0);
     uint64_t closes = t->closes + atomic_load(&epoch_turns);
     if (t->bursts || closes)

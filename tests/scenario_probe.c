@@ -58,23 +58,6 @@ static struct sums class_sums(const slab_shm_snapshot *s)
     return r;
 }
 
-/* Threads that were live in both snapshots count for the interval's
- * elapsed time, as the verdict's CPU-share signal expects time per thread. */
-static unsigned busy_threads(const slab_shm_snapshot *a, const slab_shm_snapshot *b)
-{
-    unsigned n = 0;
-    for (uint32_t i = 0; i < b->thread_count; i++) {
-        const slab_shm_thread *tb = &b->threads[i];
-        for (uint32_t j = 0; j < a->thread_count; j++) {
-            const slab_shm_thread *ta = &a->threads[j];
-            if (ta->slot == tb->slot && ta->gen == tb->gen && !ta->busy && !tb->busy &&
-                tb->stats.allocs > ta->stats.allocs)
-                n++;
-        }
-    }
-    return n ? n : 1;
-}
-
 static void json_string(const char *s)
 {
     putchar('"');
@@ -145,7 +128,7 @@ int main(int argc, char **argv)
         .cpu_ns_sum = diff(tb->seed.alloc_cpu_ns_sum, ta->seed.alloc_cpu_ns_sum),
         .floor_wall_ns = b->floor.wall_ns,
         .floor_cpu_ns = b->floor.cpu_ns,
-        .elapsed_ns = elapsed * busy_threads(a, b),
+        .elapsed_ns = elapsed,
         .thread_cpu_ns = diff(tb->thread_cpu_ns, ta->thread_cpu_ns),
         .runq_wait_ns = diff(tb->runq_wait_ns, ta->runq_wait_ns),
         .nivcsw = diff(tb->nivcsw, ta->nivcsw),
