@@ -134,33 +134,76 @@ def ratio_str(x, best):
     return f"{x / best:.2f}"
 
 
-def annotate(cgfile, limit=18):
-    """Top functions by exclusive instructions, from callgrind_annotate."""
+NOISE = ("(below main)", "__libc_start_main", "ld-linux")
+
+
+def annotate(cgfile, limit=14):
+    """Top functions by exclusive instructions, from callgrind_annotate.
+    A dump taken in mid-run charges its whole cost to the frames below
+    main as well; those lines are left out."""
     try:
-        res = subprocess.run(["callgrind_annotate", "--inclusive=no", cgfile],
+        res = subprocess.run(["callgrind_annotate", "--inclusive=no",
+                              "--threshold=100", cgfile],
                              capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as e:
         return [f"(callgrind_annotate failed: {e})"]
-    lines = res.stdout.splitlines()
     keep = []
     started = False
-    for line in lines:
-        if re.match(r"^\s*Ir\s", line) or "file:function" in line:
+    for line in res.stdout.splitlines():
+        if "file:function" in line:
             started = True
-            keep.append(line)
             continue
-        if started:
-            if not line.strip():
-                if len(keep) > 2:
-                    break
-                continue
-            if line.startswith("-"):
-                continue
-            keep.append(line)
-            if len(keep) >= limit:
+        if not started or line.startswith("-") or not line.strip():
+            if started and keep and not line.strip():
                 break
-    total = [l for l in lines if "PROGRAM TOTALS" in l]
-    return total + keep
+            continue
+        if any(n in line for n in NOISE):
+            continue
+        line = re.sub(r"\s*\[[^\]]*\]\s*$", "", line)       # the object file
+        line = re.sub(r"/\S*/(libslab|bench)/", r"\1/", line)  # the tree's path
+        keep.append(line)
+        if len(keep) >= limit:
+            break
+    return keep
+
+
+def annotate_lines(cgfile, ops, limit=20):
+    """The source lines of libslab costing most, per operation."""
+    try:
+        res = subprocess.run(["callgrind_annotate", "--auto=yes",
+                              "--threshold=100", "--context=0", cgfile],
+                             capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return [f"(callgrind_annotate failed: {e})"]
+    rows = []
+    src = None
+    lineno = None
+    for line in res.stdout.splitlines():
+        m = re.match(r"^-- Auto-annotated source: (.*)$", line)
+        if m:
+            src = m.group(1).strip()
+            continue
+        m = re.match(r"^-- line (\d+) -+", line)
+        if m:
+            lineno = int(m.group(1))
+            continue
+        if "events annotated" in line or line.startswith("----"):
+            lineno = None
+            continue
+        if src is None or "/libslab/" not in src or lineno is None:
+            continue
+        m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)  (.*)$", line)
+        if not m:
+            continue
+        text = m.group(2)
+        if text.lstrip().startswith("=>"):
+            continue   # a call's inclusive cost, counted in the callee
+        rows.append((int(m.group(1).replace(",", "")),
+                     f"{os.path.basename(src)}:{lineno}", text.strip()))
+        lineno += 1
+    rows.sort(reverse=True)
+    return [f"{ir / ops:6.2f}  {where:<20} {text}"
+            for ir, where, text in rows[:limit]]
 
 
 def main():
@@ -464,18 +507,26 @@ def main():
         if not f:
             w(f"No callgrind data for {a} {wl}.")
             continue
-        n_ops = None
         per = cg[a][0].get((wl, "128"))
-        w(f"`callgrind_annotate --inclusive=no` of the longer {wl} 128 B run "
-          f"({fmt(per)} instructions per alloc+free before subtracting the "
-          f"harness's {fmt(harness_cg.get((wl, '128')))}):")
+        n_ops = int(re.search(r"ops=(\d+)", open(f, errors="replace").read(4096)).group(1))
+        w(f"**{wl} 128 B**: {fmt(per)} instructions per alloc+free before "
+          f"subtracting the harness's {fmt(harness_cg.get((wl, '128')))}.  "
+          f"Functions by exclusive instructions (`callgrind_annotate "
+          f"--inclusive=no`) over the counted run of {n_ops} operations:")
         w("")
         w("```")
         for line in annotate(f):
             w(line.rstrip())
         w("```")
         w("")
-        del n_ops
+        w("Source lines of libslab, instructions per operation "
+          "(`callgrind_annotate --auto=yes`):")
+        w("")
+        w("```")
+        for line in annotate_lines(f, n_ops):
+            w(line.rstrip())
+        w("```")
+        w("")
 
     # ------------------------------------------------------------ method
     w("## How it was measured")

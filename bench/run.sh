@@ -107,8 +107,8 @@ ops() { awk -v n="$1" -v s="$SCALE" 'BEGIN { printf "%d", n * s }'; }
 	echo "cflags=${BENCH_CFLAGS:-}"
 	echo "valgrind=$(valgrind --version 2>/dev/null || echo none)"
 	echo "gnuplot=$(gnuplot --version 2>/dev/null || echo none)"
-	echo "libslab=$(git -C "$SRC" describe --always --dirty 2>/dev/null || echo unknown)"
-	echo "libslab_commit_date=$(git -C "$SRC" log -1 --format=%cd --date=iso 2>/dev/null || echo unknown)"
+	echo "libslab=$(git -C "$SRC" describe --always --dirty 2>/dev/null || echo "${BENCH_REVISION:-unknown}")"
+	echo "libslab_commit_date=$(git -C "$SRC" log -1 --format=%cd --date=iso 2>/dev/null || echo "${BENCH_REVISION_DATE:-unknown}")"
 	for p in libc6 libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4; do
 		echo "pkg_$p=$(pkgver "$p")"
 	done
