@@ -105,7 +105,6 @@ void slab_shm_unpublish(void);
 /* Thread record states. */
 #define SLAB_SHM_REC_FREE    0u      /* no thread; not counted */
 #define SLAB_SHM_REC_LIVE    1u      /* a thread owns it */
-#define SLAB_SHM_REC_EXITING 2u      /* final numbers; being folded */
 
 /*
  * Offset 0 of the segment.  Every offset is from the start of the segment;
@@ -235,7 +234,7 @@ typedef enum slab_shm_error {
     SLAB_SHM_ERR_TRUNCATED,     /* smaller than its header says */
     SLAB_SHM_ERR_NOT_LIBSLAB,   /* wrong magic: not a libslab segment */
     SLAB_SHM_ERR_VERSION,       /* ABI major version not supported */
-    SLAB_SHM_ERR_LAYOUT,        /* a size or offset outside the segment */
+    SLAB_SHM_ERR_LAYOUT,        /* a size, offset or field out of range */
     SLAB_SHM_ERR_BAD_COUNT,     /* an absurd count */
     SLAB_SHM_ERR_STRING,        /* an unterminated or invalid string */
     SLAB_SHM_ERR_NOT_READY,     /* the writer has not finished creating it */
@@ -332,7 +331,7 @@ typedef struct slab_shm_epoch {
 /* One thread record as a snapshot saw it. */
 typedef struct slab_shm_thread {
     uint32_t slot;              /* record index */
-    uint32_t state;             /* SLAB_SHM_REC_LIVE or _EXITING */
+    uint32_t state;             /* SLAB_SHM_REC_LIVE */
     int busy;                   /* nonzero: mid-write on every retry; the
                                    other fields except slot are zero */
     int32_t tid;

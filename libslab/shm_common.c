@@ -1,0 +1,448 @@
+/*
+ * shm_common.c - names, layout, fold rules, clocks, /proc facts and header
+ * validation shared by the segment's writer and its readers.
+ */
+#include "config.h"
+#include "shm_common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+/* ------------------------------------------------------------------ layout */
+
+void slab_shm_layout_compute(uint32_t record_count, slab_shm_layout *l)
+{
+    uint64_t off = slab_shm_align64(sizeof(slab_shm_seg_header));
+
+    memset(l, 0, sizeof(*l));
+    l->record_count = record_count;
+    l->header_size = sizeof(slab_shm_seg_header);
+    l->process_offset = off;
+    l->process_size = sizeof(slab_shm_seg_process);
+    off = slab_shm_align64(off + l->process_size);
+    l->exited_offset = off;
+    l->exited_size = sizeof(slab_shm_seg_exited);
+    off = slab_shm_align64(off + l->exited_size);
+    l->folded_offset = off;
+    off = slab_shm_align64(off + (uint64_t)record_count * sizeof(uint64_t));
+    l->overflow_offset = off;
+    l->overflow_size = sizeof(slab_shm_seg_overflow);
+    off = slab_shm_align64(off + l->overflow_size);
+    l->records_offset = off;
+    l->record_size = slab_shm_align64(sizeof(slab_shm_seg_record));
+    l->segment_size = off + (uint64_t)record_count * l->record_size;
+}
+
+/* ------------------------------------------------------------------ names */
+
+const char *slab_shm_name_strip(const char *name)
+{
+    if (name[0] == '/')
+        name++;
+    if (strncmp(name, SLAB_SHM_PREFIX, strlen(SLAB_SHM_PREFIX)) == 0)
+        name += strlen(SLAB_SHM_PREFIX);
+    return name;
+}
+
+bool slab_shm_name_valid(const char *name)
+{
+    size_t n = 0;
+
+    if (!name)
+        return false;
+    for (; name[n]; n++) {
+        char c = name[n];
+        bool good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!good || n >= SLAB_SHM_NAME_MAX)
+            return false;
+    }
+    return n > 0 && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+void slab_shm_object_path(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, "/" SLAB_SHM_PREFIX "%s", name);
+}
+
+void slab_shm_file_path(char *buf, size_t len, const char *name)
+{
+    snprintf(buf, len, SLAB_SHM_DIR "/" SLAB_SHM_PREFIX "%s", name);
+}
+
+/* ------------------------------------------------------------------ folding */
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+    return a > b ? a : b;
+}
+
+/* Which fields of slab_thread_stats are maxima or "latest" values; every
+ * other field is a count or sum. */
+static void fold_special(slab_thread_stats *a, const slab_thread_stats *b,
+                         const slab_thread_stats *saved)
+{
+    a->seed.alloc_wall_ns_max = max_u64(saved->seed.alloc_wall_ns_max,
+                                        b->seed.alloc_wall_ns_max);
+    a->seed.alloc_cpu_ns_max = max_u64(saved->seed.alloc_cpu_ns_max,
+                                       b->seed.alloc_cpu_ns_max);
+    a->seed.repair_wall_ns_max = max_u64(saved->seed.repair_wall_ns_max,
+                                         b->seed.repair_wall_ns_max);
+    a->seed.repair_cpu_ns_max = max_u64(saved->seed.repair_cpu_ns_max,
+                                        b->seed.repair_cpu_ns_max);
+    a->interval = b->interval ? b->interval : saved->interval;
+    a->mono_ns = max_u64(saved->mono_ns, b->mono_ns);
+}
+
+void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b)
+{
+    slab_thread_stats saved = *a;
+    uint64_t *aw = (uint64_t *)a;
+    const uint64_t *bw = (const uint64_t *)b;
+
+    for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+        aw[i] += bw[i];
+    fold_special(a, b, &saved);
+}
+
+void slab_shm_stats_fold_delta(slab_thread_stats *dst,
+                               const slab_thread_stats *now,
+                               const slab_thread_stats *last)
+{
+    slab_thread_stats saved = *dst;
+    uint64_t *dw = (uint64_t *)dst;
+    const uint64_t *nw = (const uint64_t *)now;
+    const uint64_t *lw = (const uint64_t *)last;
+
+    for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
+        dw[i] += nw[i] - lw[i];
+    fold_special(dst, now, &saved);
+}
+
+SLAB_API void slab_shm_stats_add(slab_thread_stats *a, const slab_thread_stats *b)
+{
+    if (a && b)
+        slab_shm_stats_fold(a, b);
+}
+
+/* ------------------------------------------------------------------ clocks */
+
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+
+    if (clock_gettime(id, &ts) != 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t slab_shm_mono_ns(void)
+{
+    return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t slab_shm_real_ns(void)
+{
+    return clock_ns(CLOCK_REALTIME);
+}
+
+/* ------------------------------------------------------------------ /proc */
+
+/* Read a small file into buf (NUL-terminated); bytes read, or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return -1;
+    do
+        n = read(fd, buf, len - 1);
+    while (n < 0 && errno == EINTR);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (n < 0)
+        return -1;
+    buf[n] = '\0';
+    return n;
+}
+
+int slab_shm_proc_stat(pid_t pid, uint64_t *start_time, char *state)
+{
+    char path[64], buf[1024];
+    char *p, *end;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if (read_small(path, buf, sizeof(buf)) < 0)
+        return -1;
+    /* "pid (comm) S f4 ... f22": comm may hold spaces and parentheses, so
+     * the fields start after the last ')'. */
+    p = strrchr(buf, ')');
+    if (!p || p[1] != ' ' || !p[2]) {
+        errno = EPROTO;
+        return -1;
+    }
+    p += 2;
+    if (state)
+        *state = *p;
+    /* p is at field 3; field 22 is 19 fields on. */
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (!p) {
+            errno = EPROTO;
+            return -1;
+        }
+        p++;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(p, &end, 10);
+    if (end == p || errno) {
+        errno = EPROTO;
+        return -1;
+    }
+    *start_time = v;
+    return 0;
+}
+
+int slab_shm_boot_id(char *out)
+{
+    char buf[SLAB_SHM_BOOT_ID_LEN + 8];
+    ssize_t n = read_small("/proc/sys/kernel/random/boot_id", buf, sizeof(buf));
+
+    memset(out, 0, SLAB_SHM_BOOT_ID_LEN);
+    if (n < 0)
+        return -1;
+    buf[strcspn(buf, "\n")] = '\0';
+    buf[SLAB_SHM_BOOT_ID_LEN - 1] = '\0';
+    memcpy(out, buf, strlen(buf) + 1);
+    return 0;
+}
+
+int slab_shm_self_comm(char *out)
+{
+    char buf[SLAB_SHM_COMM_LEN + 8];
+    ssize_t n = read_small("/proc/self/comm", buf, sizeof(buf));
+
+    memset(out, 0, SLAB_SHM_COMM_LEN);
+    if (n < 0)
+        return -1;
+    buf[strcspn(buf, "\n")] = '\0';
+    buf[SLAB_SHM_COMM_LEN - 1] = '\0';
+    memcpy(out, buf, strlen(buf) + 1);
+    return 0;
+}
+
+slab_shm_owner slab_shm_owner_check(int32_t pid, uint64_t start_time,
+                                    const char *boot_id)
+{
+    char now_boot[SLAB_SHM_BOOT_ID_LEN];
+    uint64_t st;
+    char state = '?';
+
+    if (pid <= 0)
+        return SLAB_SHM_OWNER_DEAD;
+    if (boot_id[0] && slab_shm_boot_id(now_boot) == 0 && now_boot[0] &&
+        strncmp(now_boot, boot_id, SLAB_SHM_BOOT_ID_LEN) != 0)
+        return SLAB_SHM_OWNER_OTHER_BOOT;
+    if (slab_shm_proc_stat(pid, &st, &state) == 0) {
+        if (state == 'Z' || state == 'X' || state == 'x')
+            return SLAB_SHM_OWNER_DEAD;
+        return st == start_time ? SLAB_SHM_OWNER_ALIVE : SLAB_SHM_OWNER_REUSED;
+    }
+    if (errno == ENOENT || errno == ESRCH)
+        return SLAB_SHM_OWNER_DEAD;
+    /* /proc hidden or unreadable: fall back on the pid alone. */
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return SLAB_SHM_OWNER_DEAD;
+    return SLAB_SHM_OWNER_UNKNOWN;
+}
+
+/* ------------------------------------------------------------------ errors */
+
+slab_shm_error slab_shm_fail(slab_shm_errinfo *err, slab_shm_error code,
+                             int sys_errno, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        err->code = code;
+        err->sys_errno = sys_errno;
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+SLAB_API const char *slab_shm_strerror(slab_shm_error code)
+{
+    switch (code) {
+    case SLAB_SHM_OK:            return "success";
+    case SLAB_SHM_ERR_INVALID:   return "invalid argument";
+    case SLAB_SHM_ERR_NOT_FOUND: return "no such libslab segment";
+    case SLAB_SHM_ERR_PERMISSION: return "permission denied";
+    case SLAB_SHM_ERR_EMPTY:     return "segment is empty";
+    case SLAB_SHM_ERR_TRUNCATED: return "segment is truncated";
+    case SLAB_SHM_ERR_NOT_LIBSLAB: return "not a libslab segment";
+    case SLAB_SHM_ERR_VERSION:   return "unsupported segment format version";
+    case SLAB_SHM_ERR_LAYOUT:    return "segment has a size, offset or field out of range";
+    case SLAB_SHM_ERR_BAD_COUNT: return "segment has an absurd count";
+    case SLAB_SHM_ERR_STRING:    return "segment has an unterminated or invalid string";
+    case SLAB_SHM_ERR_NOT_READY: return "segment is still being created";
+    case SLAB_SHM_ERR_BUSY:      return "segment stayed busy; try again";
+    case SLAB_SHM_ERR_EXITED:    return "owner process exited";
+    case SLAB_SHM_ERR_STALE:     return "owner process is dead";
+    case SLAB_SHM_ERR_NO_MEMORY: return "out of memory";
+    case SLAB_SHM_ERR_SYSTEM:    return "system error";
+    case SLAB_SHM_ERR_NUM:       break;
+    }
+    return "unknown error";
+}
+
+SLAB_API const char *slab_shm_state_name(slab_shm_state state)
+{
+    switch (state) {
+    case SLAB_SHM_ALIVE:            return "alive";
+    case SLAB_SHM_EXITED:           return "exited";
+    case SLAB_SHM_STALE:            return "stale";
+    case SLAB_SHM_BUSY:             return "busy";
+    case SLAB_SHM_VERSION_MISMATCH: return "version-mismatch";
+    case SLAB_SHM_DENIED:           return "denied";
+    case SLAB_SHM_NOT_SLAB:         return "not-libslab";
+    case SLAB_SHM_STATE_NUM:        break;
+    }
+    return "unknown";
+}
+
+/* ------------------------------------------------------------------ header */
+
+/* Is [off, off + size) inside [0, seg) and off aligned to 8? */
+static bool span_ok(uint64_t off, uint64_t size, uint64_t seg)
+{
+    return off % 8 == 0 && off <= seg && size <= seg - off;
+}
+
+static bool terminated(const char *s, size_t len)
+{
+    return memchr(s, '\0', len) != NULL;
+}
+
+slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
+                                     uint64_t file_size, const char *what,
+                                     slab_shm_errinfo *err)
+{
+    const uint64_t need_stats = sizeof(slab_thread_stats);
+    const uint64_t seg = h->segment_size;
+    const unsigned long long fsz = (unsigned long long)file_size;
+
+    if (file_size == 0)
+        return slab_shm_fail(err, SLAB_SHM_ERR_EMPTY, 0,
+            "%s is empty (0 bytes): its creator died before sizing it or it "
+            "is not a libslab segment; remove it if no process owns it", what);
+    if (file_size < sizeof(h->magic) || h->magic != SLAB_SHM_MAGIC)
+        return slab_shm_fail(err, SLAB_SHM_ERR_NOT_LIBSLAB, 0,
+            "%s is not a libslab segment (bad magic number); check the name",
+            what);
+    if (file_size < offsetof(slab_shm_seg_header, pid))
+        return slab_shm_fail(err, SLAB_SHM_ERR_TRUNCATED, 0,
+            "%s is truncated: %llu bytes, too short for its header", what, fsz);
+    if (h->abi_major != SLAB_SHM_ABI_MAJOR)
+        return slab_shm_fail(err, SLAB_SHM_ERR_VERSION, 0,
+            "%s has segment format %u.%u but this libslab reads %u.x; use "
+            "the slabtop of the libslab version that created it",
+            what, h->abi_major, h->abi_minor, SLAB_SHM_ABI_MAJOR);
+    if (h->ready == 0)
+        return slab_shm_fail(err, SLAB_SHM_ERR_NOT_READY, 0,
+            "%s is still being created (not ready); try again", what);
+    if (h->ready != SLAB_SHM_READY(h->abi_major, h->abi_minor))
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has a bad ready word 0x%llx; the segment is corrupt",
+            what, (unsigned long long)h->ready);
+    if (file_size < sizeof(*h))
+        return slab_shm_fail(err, SLAB_SHM_ERR_TRUNCATED, 0,
+            "%s is truncated: %llu bytes, its header needs %zu",
+            what, fsz, sizeof(*h));
+    if (h->header_size < sizeof(*h) || h->header_size % 8)
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has header_size %u, expected at least %zu; the segment is corrupt",
+            what, h->header_size, sizeof(*h));
+    if (seg > file_size)
+        return slab_shm_fail(err, SLAB_SHM_ERR_TRUNCATED, 0,
+            "%s is truncated: its header says %llu bytes but the object has "
+            "%llu", what, (unsigned long long)seg, fsz);
+    if (seg < h->header_size)
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has segment_size %llu smaller than its header (%u bytes)",
+            what, (unsigned long long)seg, h->header_size);
+    if (h->class_count != SLAB_NUM_CLASSES || h->epoch_count != SLAB_EPOCH_COUNT ||
+        h->hist_buckets != SLAB_HIST_BUCKETS)
+        return slab_shm_fail(err, SLAB_SHM_ERR_BAD_COUNT, 0,
+            "%s has %u size classes, %u epochs and %u histogram buckets; "
+            "format %u.x has %u, %u and %u", what, h->class_count,
+            h->epoch_count, h->hist_buckets, SLAB_SHM_ABI_MAJOR,
+            SLAB_NUM_CLASSES, SLAB_EPOCH_COUNT, SLAB_HIST_BUCKETS);
+    if (h->stats_size < need_stats || h->stats_size % 8 || h->stats_size > seg)
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has stats_size %u, expected at least %llu", what,
+            h->stats_size, (unsigned long long)need_stats);
+    if (!span_ok(h->process_offset, h->process_size, seg) ||
+        h->process_size < sizeof(slab_shm_seg_process))
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has its process section (offset %llu, %llu bytes) outside its "
+            "%llu bytes", what, (unsigned long long)h->process_offset,
+            (unsigned long long)h->process_size, (unsigned long long)seg);
+    if (!span_ok(h->exited_offset, h->exited_size, seg) ||
+        h->exited_size < 64 + (uint64_t)h->stats_size)
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has its exited-thread section (offset %llu, %llu bytes) "
+            "outside its %llu bytes", what,
+            (unsigned long long)h->exited_offset,
+            (unsigned long long)h->exited_size, (unsigned long long)seg);
+    if (!span_ok(h->overflow_offset, h->overflow_size, seg) ||
+        h->overflow_size < 64 + (uint64_t)h->stats_size)
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has its overflow record (offset %llu, %llu bytes) outside its "
+            "%llu bytes", what, (unsigned long long)h->overflow_offset,
+            (unsigned long long)h->overflow_size, (unsigned long long)seg);
+    if (h->record_size < 64 + (uint64_t)h->stats_size || h->record_size % 8 ||
+        !span_ok(h->records_offset, 0, seg))
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has thread records of %u bytes at offset %llu, outside its "
+            "%llu bytes", what, h->record_size,
+            (unsigned long long)h->records_offset, (unsigned long long)seg);
+    if (h->record_count > SLAB_SHM_RECORDS_LIMIT ||
+        h->record_count > (seg - h->records_offset) / h->record_size)
+        return slab_shm_fail(err, SLAB_SHM_ERR_BAD_COUNT, 0,
+            "%s claims %u thread records but has room for %llu; the segment "
+            "is corrupt", what, h->record_count,
+            (unsigned long long)((seg - h->records_offset) / h->record_size));
+    if (!span_ok(h->folded_offset, (uint64_t)h->record_count * 8, seg))
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s has its fold table (offset %llu, %u entries) outside its "
+            "%llu bytes", what, (unsigned long long)h->folded_offset,
+            h->record_count, (unsigned long long)seg);
+    if (!terminated(h->name, sizeof(h->name)) || !slab_shm_name_valid(h->name))
+        return slab_shm_fail(err, SLAB_SHM_ERR_STRING, 0,
+            "%s has an unterminated or invalid name field; the segment is "
+            "corrupt", what);
+    if (!terminated(h->comm, sizeof(h->comm)))
+        return slab_shm_fail(err, SLAB_SHM_ERR_STRING, 0,
+            "%s has an unterminated command name; the segment is corrupt", what);
+    if (!terminated(h->boot_id, sizeof(h->boot_id)))
+        return slab_shm_fail(err, SLAB_SHM_ERR_STRING, 0,
+            "%s has an unterminated boot id; the segment is corrupt", what);
+    if (h->pid <= 0)
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "%s names pid %d as its owner; the segment is corrupt",
+            what, (int)h->pid);
+    return SLAB_SHM_OK;
+}

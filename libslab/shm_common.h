@@ -1,0 +1,91 @@
+/*
+ * shm_common.h - what the writer and the reader of the shared-memory segment
+ * share: segment names, the layout computation, the fold rules of
+ * slab_thread_stats, clocks and the /proc facts that identify a process.
+ */
+#ifndef SLAB_SHM_COMMON_H
+#define SLAB_SHM_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "slab_shm.h"
+
+/* Largest record count a reader accepts, whatever the file size. */
+#define SLAB_SHM_RECORDS_LIMIT (UINT32_C(1) << 20)
+
+/* Round up to the 64-byte section alignment. */
+static inline uint64_t slab_shm_align64(uint64_t x)
+{
+    return (x + 63u) & ~(uint64_t)63u;
+}
+
+/* The offsets and sizes the writer uses for record_count records. */
+typedef struct slab_shm_layout {
+    uint64_t header_size;
+    uint64_t process_offset, process_size;
+    uint64_t exited_offset, exited_size;
+    uint64_t folded_offset;
+    uint64_t overflow_offset, overflow_size;
+    uint64_t records_offset, record_size;
+    uint64_t segment_size;
+    uint32_t record_count;
+} slab_shm_layout;
+
+void slab_shm_layout_compute(uint32_t record_count, slab_shm_layout *out);
+
+/* NAME checks.  slab_shm_name_strip() skips a leading "/slab." or "slab.";
+ * slab_shm_name_valid() applies the rules of SLAB_SHM_NAME_MAX. */
+const char *slab_shm_name_strip(const char *name);
+bool slab_shm_name_valid(const char *name);
+/* "/slab.NAME" into buf (at least SLAB_SHM_NAME_MAX + 8 bytes). */
+void slab_shm_object_path(char *buf, size_t len, const char *name);
+/* "/dev/shm/slab.NAME". */
+void slab_shm_file_path(char *buf, size_t len, const char *name);
+
+/* Fold rules: counts and sums add, *_max take the maximum, interval and
+ * mono_ns take b's value when b is later (mono_ns) or nonzero. */
+void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b);
+/* dst += now - last, with the same rules (maxima from now). */
+void slab_shm_stats_fold_delta(slab_thread_stats *dst,
+                               const slab_thread_stats *now,
+                               const slab_thread_stats *last);
+
+uint64_t slab_shm_mono_ns(void);
+uint64_t slab_shm_real_ns(void);
+
+/* Facts of a process from /proc/PID/stat: its start time (field 22, clock
+ * ticks after boot) and its state letter (field 3).  0, or -1 with errno
+ * (ENOENT when there is no such process). */
+int slab_shm_proc_stat(pid_t pid, uint64_t *start_time, char *state);
+/* The boot id (36 characters) into buf[SLAB_SHM_BOOT_ID_LEN]; 0 or -1. */
+int slab_shm_boot_id(char *buf);
+/* /proc/self/comm into buf[SLAB_SHM_COMM_LEN], without the newline. */
+int slab_shm_self_comm(char *buf);
+
+/* Is the process that created a segment still running? */
+typedef enum slab_shm_owner {
+    SLAB_SHM_OWNER_ALIVE = 0,
+    SLAB_SHM_OWNER_DEAD,        /* no such process, or a zombie */
+    SLAB_SHM_OWNER_REUSED,      /* the pid runs another process */
+    SLAB_SHM_OWNER_OTHER_BOOT,  /* the segment predates this boot */
+    SLAB_SHM_OWNER_UNKNOWN      /* /proc unreadable */
+} slab_shm_owner;
+
+slab_shm_owner slab_shm_owner_check(int32_t pid, uint64_t start_time,
+                                    const char *boot_id);
+
+/* Validate a header copy against the file size.  On error fills *err
+ * (code and message naming the segment "what"). */
+slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
+                                     uint64_t file_size, const char *what,
+                                     slab_shm_errinfo *err);
+
+/* Fill *err (may be NULL) with code, errno and a printf-style message;
+ * returns code. */
+slab_shm_error slab_shm_fail(slab_shm_errinfo *err, slab_shm_error code,
+                             int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif /* SLAB_SHM_COMMON_H */

@@ -1,0 +1,516 @@
+/*
+ * shm_reader.c - attaching to a segment, validating it and taking
+ * snapshots.
+ *
+ * The segment is untrusted input.  It is opened O_RDONLY and mapped
+ * PROT_READ; its header is copied once and validated against the file size
+ * (shm_common.c), and only that copy's sizes, counts and offsets are used
+ * afterwards, so a writer that scribbles on the header cannot make the
+ * reader step outside the mapping.  Every read of the mapping is a relaxed
+ * (or acquire) atomic word load; nothing allocated depends on a count that
+ * was not bounded by the file size first.
+ *
+ * Truncation: before each snapshot and state check the file is fstat'ed
+ * again, and a file shorter than the validated segment size is reported
+ * (SLAB_SHM_ERR_TRUNCATED) without touching the mapping.  What remains is a
+ * race: if another process with write access shrinks the object between
+ * that fstat and the copy, the copy faults with SIGBUS.  The writer never
+ * resizes its segment, and only its owner (or root) can, so this needs a
+ * hostile or broken process of the owner's uid; the library installs no
+ * signal handler for it.
+ */
+#include "config.h"
+#include "shm_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "seqlock.h"
+
+/* Whole-snapshot attempts when a shared section stays busy. */
+#define SNAPSHOT_TRIES 4u
+/* Files larger than this are not mapped (no writer makes one). */
+#define MAP_LIMIT (UINT64_C(1) << 32)
+
+/* ------------------------------------------------------------------ attach */
+
+/* Copy what the file holds of the header; ready is read first, with
+ * acquire, so that the rest is complete when it is set. */
+static void copy_header(const unsigned char *map, size_t size,
+                        slab_shm_seg_header *h)
+{
+    size_t n = size < sizeof(*h) ? size & ~(size_t)7 : sizeof(*h);
+    const size_t ready_off = offsetof(slab_shm_seg_header, ready);
+
+    memset(h, 0, sizeof(*h));
+    if (n >= ready_off + 8)
+        /* Pairs with the writer's release store of ready in
+         * create_writer(): the header fields are complete. */
+        h->ready = atomic_load_explicit(
+            (const _Atomic uint64_t *)(const void *)(map + ready_off),
+            memory_order_acquire);
+    slab_seq_copy_out(h, map, n < ready_off ? n : ready_off);
+    if (n > ready_off + 8)
+        slab_seq_copy_out((char *)h + ready_off + 8, map + ready_off + 8,
+                          n - ready_off - 8);
+}
+
+slab_shm_error slab_shm_attach_fd(int fd, const char *name,
+                                  slab_shm_reader **out, slab_shm_errinfo *err,
+                                  slab_shm_seg_header *hdr_out)
+{
+    slab_shm_reader *r;
+    char what[SLAB_SHM_NAME_MAX + 16];
+    slab_shm_error e;
+
+    *out = NULL;
+    if (name && !slab_shm_name_valid(name))
+        name = NULL;
+    if (hdr_out)
+        memset(hdr_out, 0, sizeof(*hdr_out));
+    snprintf(what, sizeof(what), "/" SLAB_SHM_PREFIX "%s", name ? name : "?");
+    r = calloc(1, sizeof(*r));
+    if (!r)
+        return slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
+                             "out of memory attaching to %s", what);
+    r->by_fd = 1;
+    r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (r->fd < 0) {
+        e = slab_shm_fail(err, SLAB_SHM_ERR_SYSTEM, errno,
+                          "cannot duplicate the descriptor of %s: %s", what,
+                          strerror(errno));
+        free(r);
+        return e;
+    }
+    snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+    snprintf(r->object, sizeof(r->object), "%s", what);
+    if (fstat(r->fd, &r->st) != 0) {
+        e = slab_shm_fail(err, SLAB_SHM_ERR_SYSTEM, errno, "cannot stat %s: %s",
+                          what, strerror(errno));
+        goto fail;
+    }
+    if (r->st.st_size <= 0) {
+        e = slab_shm_header_check(&r->hdr, 0, what, err);
+        goto fail;
+    }
+    if ((uint64_t)r->st.st_size > MAP_LIMIT) {
+        e = slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+                          "%s is %llu bytes, larger than any libslab segment; "
+                          "check the name", what,
+                          (unsigned long long)r->st.st_size);
+        goto fail;
+    }
+    r->map_size = (size_t)r->st.st_size;
+    void *m = mmap(NULL, r->map_size, PROT_READ, MAP_SHARED, r->fd, 0);
+    if (m == MAP_FAILED) {
+        e = slab_shm_fail(err, errno == EACCES ? SLAB_SHM_ERR_PERMISSION
+                                               : SLAB_SHM_ERR_SYSTEM,
+                          errno, "cannot map %s: %s", what, strerror(errno));
+        goto fail;
+    }
+    r->map = m;
+    copy_header(r->map, r->map_size, &r->hdr);
+    if (hdr_out)
+        *hdr_out = r->hdr;
+    e = slab_shm_header_check(&r->hdr, r->map_size, what, err);
+    if (e != SLAB_SHM_OK)
+        goto fail;
+    if (!name || !name[0])
+        snprintf(r->name, sizeof(r->name), "%s", r->hdr.name);
+    r->folded = calloc(r->hdr.record_count + 1, sizeof(uint64_t));
+    if (!r->folded) {
+        e = slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
+                          "out of memory attaching to %s", what);
+        goto fail;
+    }
+    if (err)
+        slab_shm_fail(err, SLAB_SHM_OK, 0, "attached to %s", what);
+    *out = r;
+    return SLAB_SHM_OK;
+fail:
+    slab_shm_detach(r);
+    return e;
+}
+
+slab_shm_error slab_shm_attach_ex(const char *name, slab_shm_reader **out,
+                                  slab_shm_errinfo *err,
+                                  slab_shm_seg_header *hdr_out)
+{
+    char object[SLAB_SHM_NAME_MAX + 16], file[SLAB_SHM_NAME_MAX + 32];
+    slab_shm_error e;
+    struct stat st;
+    int fd;
+
+    if (out)
+        *out = NULL;
+    if (hdr_out)
+        memset(hdr_out, 0, sizeof(*hdr_out));
+    if (!name || !out)
+        return slab_shm_fail(err, SLAB_SHM_ERR_INVALID, EINVAL,
+                             "no segment name given");
+    name = slab_shm_name_strip(name);
+    if (!slab_shm_name_valid(name))
+        return slab_shm_fail(err, SLAB_SHM_ERR_INVALID, EINVAL,
+            "\"%.80s\" is not a segment name: use 1-%u of A-Z a-z 0-9 . _ -",
+            name, SLAB_SHM_NAME_MAX);
+    slab_shm_object_path(object, sizeof(object), name);
+    slab_shm_file_path(file, sizeof(file), name);
+    fd = shm_open(object, O_RDONLY | O_CLOEXEC, 0);
+    if (fd < 0) {
+        int saved = errno;
+        if (saved == ENOENT)
+            return slab_shm_fail(err, SLAB_SHM_ERR_NOT_FOUND, saved,
+                "no segment %s: the process is not running, does not use "
+                "libslab, or runs with SLAB_SHM=0; list segments with "
+                "slabtop --list", object);
+        if (saved == EACCES || saved == EPERM) {
+            if (stat(file, &st) == 0)
+                return slab_shm_fail(err, SLAB_SHM_ERR_PERMISSION, saved,
+                    "permission denied opening %s (owner uid %u); run as "
+                    "that user or as root", object, (unsigned)st.st_uid);
+            return slab_shm_fail(err, SLAB_SHM_ERR_PERMISSION, saved,
+                "permission denied opening %s; run as its owner or as root",
+                object);
+        }
+        return slab_shm_fail(err, SLAB_SHM_ERR_SYSTEM, saved,
+                             "cannot open %s: %s", object, strerror(saved));
+    }
+    e = slab_shm_attach_fd(fd, name, out, err, hdr_out);
+    close(fd);
+    if (e == SLAB_SHM_OK)
+        (*out)->by_fd = 0;      /* attached by name: the name can be checked */
+    return e;
+}
+
+SLAB_API slab_shm_error slab_shm_attach(const char *name, slab_shm_reader **out,
+                                        slab_shm_errinfo *err)
+{
+    return slab_shm_attach_ex(name, out, err, NULL);
+}
+
+SLAB_API void slab_shm_detach(slab_shm_reader *r)
+{
+    if (!r)
+        return;
+    if (r->map)
+        munmap((void *)r->map, r->map_size);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->folded);
+    free(r);
+}
+
+SLAB_API const char *slab_shm_reader_name(const slab_shm_reader *r)
+{
+    return r ? r->name : NULL;
+}
+
+SLAB_API void slab_shm_reader_identity(const slab_shm_reader *r,
+                                       slab_shm_identity *id)
+{
+    const slab_shm_seg_header *h = &r->hdr;
+
+    memset(id, 0, sizeof(*id));
+    snprintf(id->name, sizeof(id->name), "%s", r->name);
+    id->pid = h->pid;
+    id->uid = h->uid;
+    id->file_uid = (uint32_t)r->st.st_uid;
+    id->file_mode = (uint32_t)(r->st.st_mode & 07777);
+    id->abi_major = h->abi_major;
+    id->abi_minor = h->abi_minor;
+    id->start_time = h->start_time;
+    id->clock_ticks = h->clock_ticks;
+    id->record_count = h->record_count;
+    id->created_real_ns = h->created_real_ns;
+    id->created_mono_ns = h->created_mono_ns;
+    id->segment_size = h->segment_size;
+    memcpy(id->boot_id, h->boot_id, sizeof(id->boot_id));
+    memcpy(id->comm, h->comm, sizeof(id->comm));
+}
+
+/* Is the file still at least as large as the validated segment? */
+static slab_shm_error check_size(slab_shm_reader *r, slab_shm_errinfo *err)
+{
+    struct stat st;
+
+    if (fstat(r->fd, &st) != 0)
+        return slab_shm_fail(err, SLAB_SHM_ERR_SYSTEM, errno,
+                             "cannot stat %s: %s", r->object, strerror(errno));
+    if ((uint64_t)st.st_size < r->hdr.segment_size)
+        return slab_shm_fail(err, SLAB_SHM_ERR_TRUNCATED, 0,
+            "%s was truncated to %llu bytes while attached (it had %llu); "
+            "the segment is corrupt", r->object,
+            (unsigned long long)st.st_size,
+            (unsigned long long)r->hdr.segment_size);
+    return SLAB_SHM_OK;
+}
+
+SLAB_API slab_shm_error slab_shm_validate(slab_shm_reader *r,
+                                          slab_shm_errinfo *err)
+{
+    slab_shm_seg_header now;
+    struct stat st;
+    slab_shm_error e;
+
+    if (!r)
+        return slab_shm_fail(err, SLAB_SHM_ERR_INVALID, EINVAL,
+                             "no reader given");
+    if (fstat(r->fd, &st) != 0)
+        return slab_shm_fail(err, SLAB_SHM_ERR_SYSTEM, errno,
+                             "cannot stat %s: %s", r->object, strerror(errno));
+    size_t size = (uint64_t)st.st_size < r->map_size ? (size_t)st.st_size
+                                                     : r->map_size;
+    copy_header(r->map, size, &now);
+    e = slab_shm_header_check(&now, size, r->object, err);
+    if (e != SLAB_SHM_OK)
+        return e;
+    /* The layout must not have changed since attach (flags may). */
+    now.flags = r->hdr.flags;
+    if (memcmp(&now, &r->hdr, sizeof(now)) != 0)
+        return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
+            "the header of %s changed while attached; the segment is "
+            "corrupt or was replaced: attach again", r->object);
+    if (err)
+        slab_shm_fail(err, SLAB_SHM_OK, 0, "%s is valid", r->object);
+    return SLAB_SHM_OK;
+}
+
+/* ------------------------------------------------------------------ state */
+
+SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
+{
+    char file[SLAB_SHM_NAME_MAX + 32];
+    struct stat st;
+
+    if (!r)
+        return SLAB_SHM_NOT_SLAB;
+    if (check_size(r, NULL) != SLAB_SHM_OK)
+        return SLAB_SHM_NOT_SLAB;
+    /* Pairs with the writer's release fetch_or of the closed flag in
+     * unpublish_locked(). */
+    uint32_t flags = atomic_load_explicit(
+        (const _Atomic uint32_t *)(const void *)(r->map +
+                                                 offsetof(slab_shm_seg_header, flags)),
+        memory_order_acquire);
+    if (flags & SLAB_SHM_FLAG_CLOSED)
+        return SLAB_SHM_EXITED;
+    slab_shm_owner o = slab_shm_owner_check(r->hdr.pid, r->hdr.start_time,
+                                            r->hdr.boot_id);
+    if (o == SLAB_SHM_OWNER_DEAD || o == SLAB_SHM_OWNER_REUSED ||
+        o == SLAB_SHM_OWNER_OTHER_BOOT)
+        return SLAB_SHM_STALE;
+    if (!r->by_fd) {
+        /* Alive, but is the name still ours?  Removed means gone. */
+        slab_shm_file_path(file, sizeof(file), r->name);
+        if (stat(file, &st) != 0 || st.st_ino != r->st.st_ino ||
+            st.st_dev != r->st.st_dev)
+            return SLAB_SHM_EXITED;
+    }
+    return SLAB_SHM_ALIVE;
+}
+
+/* ------------------------------------------------------------------ snapshot */
+
+/* Copy a seqlock-covered section of size bytes at off into dst; false when
+ * it stayed mid-write for every try. */
+static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
+                         size_t size, const uint64_t *extra_off,
+                         void *extra_dst, size_t extra_size)
+{
+    const uint64_t *seq = (const uint64_t *)(const void *)(r->map + off);
+
+    for (unsigned tries = 0; tries < SLAB_SEQ_READ_TRIES; tries++) {
+        if (tries >= 8)
+            sched_yield();      /* let a preempted writer finish */
+        uint64_t s = slab_seq_read_begin(seq);
+        if (s & 1u)
+            continue;
+        slab_seq_copy_out((char *)dst + 8, r->map + off + 8, size - 8);
+        if (extra_off)
+            slab_seq_copy_out(extra_dst, r->map + *extra_off, extra_size);
+        if (!slab_seq_read_retry(seq, s)) {
+            *(uint64_t *)dst = s;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void sanitize(char *s, size_t len)
+{
+    s[len - 1] = '\0';
+    for (size_t i = 0; i < len && s[i]; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+            s[i] = '?';
+}
+
+static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
+                                    slab_shm_errinfo *err, bool *busy)
+{
+    const slab_shm_seg_header *h = &r->hdr;
+    slab_shm_seg_process p;
+    slab_shm_seg_overflow o;
+    slab_shm_seg_exited e;
+    slab_shm_seg_record rec;
+    uint32_t n = 0;
+
+    *busy = false;
+    s->writer_now_ns = 0;
+    s->process_busy = !read_section(r, h->process_offset, &p, sizeof(p),
+                                    NULL, NULL, 0);
+    if (s->process_busy)
+        memset(&p, 0, sizeof(p));
+    memcpy(s->label, p.label, sizeof(s->label));
+    sanitize(s->label, sizeof(s->label));
+    s->sampling.rate = p.sample_rate;
+    s->sampling.mode = p.sample_mode == SLAB_SAMPLE_FIXED ? SLAB_SAMPLE_FIXED
+                                                          : SLAB_SAMPLE_RANDOM;
+    s->sampling.budget_ppm = p.sample_budget_ppm;
+    s->floor.wall_ns = p.floor_wall_ns;
+    s->floor.cpu_ns = p.floor_cpu_ns;
+    s->heartbeat_mono_ns = p.heartbeat_mono_ns;
+    s->heartbeat_real_ns = p.heartbeat_real_ns;
+    s->refreshes = p.refreshes;
+    s->writer_now_ns = p.heartbeat_mono_ns;
+    memcpy(s->classes, p.classes, sizeof(s->classes));
+    for (unsigned i = 0; i < SLAB_EPOCH_COUNT; i++) {
+        s->epochs[i].state = p.epochs[i].state;
+        s->epochs[i].current = p.epochs[i].current;
+        s->epochs[i].era = p.epochs[i].era;
+        s->epochs[i].live_slabs = p.epochs[i].live_slabs;
+    }
+    s->memory = p.memory;
+
+    /* Records first, then the exited section: see publish.c. */
+    s->busy_threads = 0;
+    for (uint32_t i = 0; i < h->record_count; i++) {
+        uint64_t off = h->records_offset + (uint64_t)i * h->record_size;
+        slab_shm_thread *t = &s->threads[n];
+        if (!read_section(r, off, &rec, sizeof(rec), NULL, NULL, 0)) {
+            memset(t, 0, sizeof(*t));
+            t->slot = i;
+            t->busy = 1;
+            t->state = SLAB_SHM_REC_LIVE;
+            s->busy_threads++;
+            n++;
+            continue;
+        }
+        if (rec.state != SLAB_SHM_REC_LIVE)
+            continue;
+        memset(t, 0, sizeof(*t));
+        t->slot = i;
+        t->state = rec.state;
+        t->tid = rec.tid;
+        t->gen = rec.gen;
+        t->update_mono_ns = rec.update_mono_ns;
+        t->flushes = rec.flushes;
+        memcpy(t->name, rec.name, sizeof(rec.name));
+        sanitize(t->name, sizeof(t->name));
+        t->stats = rec.stats;
+        if (rec.update_mono_ns > s->writer_now_ns)
+            s->writer_now_ns = rec.update_mono_ns;
+        n++;
+    }
+
+    if (!read_section(r, h->overflow_offset, &o, sizeof(o), NULL, NULL, 0)) {
+        *busy = true;
+        return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,
+            "the overflow record of %s stayed busy; try again", r->object);
+    }
+    if (!read_section(r, h->exited_offset, &e, sizeof(e), &h->folded_offset,
+                      r->folded, (size_t)h->record_count * 8)) {
+        *busy = true;
+        return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,
+            "the exited-thread totals of %s stayed busy; try again", r->object);
+    }
+    s->overflow_threads = o.threads;
+    s->overflow_live_threads = o.live_threads;
+    s->overflow = o.stats;
+    s->exited_threads = e.threads;
+    s->exited = e.stats;
+    if (o.update_mono_ns > s->writer_now_ns)
+        s->writer_now_ns = o.update_mono_ns;
+    if (e.update_mono_ns > s->writer_now_ns)
+        s->writer_now_ns = e.update_mono_ns;
+
+    /* Drop the record copies whose thread the totals already hold. */
+    uint32_t kept = 0;
+    memset(&s->total, 0, sizeof(s->total));
+    for (uint32_t k = 0; k < n; k++) {
+        slab_shm_thread *t = &s->threads[k];
+        if (!t->busy && r->folded[t->slot] >= t->gen)
+            continue;
+        if (kept != k)
+            s->threads[kept] = *t;
+        if (!s->threads[kept].busy)
+            slab_shm_stats_fold(&s->total, &s->threads[kept].stats);
+        kept++;
+    }
+    s->thread_count = kept;
+    slab_shm_stats_fold(&s->total, &s->overflow);
+    slab_shm_stats_fold(&s->total, &s->exited);
+    return SLAB_SHM_OK;
+}
+
+SLAB_API slab_shm_error slab_shm_snapshot_take(slab_shm_reader *r,
+                                               slab_shm_snapshot **snap,
+                                               slab_shm_errinfo *err)
+{
+    slab_shm_snapshot *s;
+    slab_shm_error e;
+    bool busy = false;
+
+    if (!r || !snap)
+        return slab_shm_fail(err, SLAB_SHM_ERR_INVALID, EINVAL,
+                             "no reader or snapshot given");
+    s = *snap;
+    if (s && s->id.record_count != r->hdr.record_count) {
+        slab_shm_snapshot_free(s);
+        s = *snap = NULL;
+    }
+    if (!s) {
+        s = calloc(1, sizeof(*s));
+        if (!s)
+            return slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
+                                 "out of memory for a snapshot of %s", r->object);
+        /* record_count was bounded by the file size at attach. */
+        s->threads = calloc(r->hdr.record_count + 1, sizeof(*s->threads));
+        if (!s->threads) {
+            free(s);
+            return slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
+                                 "out of memory for a snapshot of %s", r->object);
+        }
+        *snap = s;
+    }
+    slab_shm_reader_identity(r, &s->id);
+    s->retries = 0;
+    for (unsigned tries = 0; tries < SNAPSHOT_TRIES; tries++) {
+        e = check_size(r, err);
+        if (e != SLAB_SHM_OK)
+            return e;
+        e = snapshot_once(r, s, err, &busy);
+        if (!busy)
+            break;
+        s->retries++;
+    }
+    if (e != SLAB_SHM_OK)
+        return e;
+    s->state = slab_shm_reader_state(r);
+    if (err)
+        slab_shm_fail(err, SLAB_SHM_OK, 0, "snapshot of %s taken", r->object);
+    return SLAB_SHM_OK;
+}
+
+SLAB_API void slab_shm_snapshot_free(slab_shm_snapshot *snap)
+{
+    if (!snap)
+        return;
+    free(snap->threads);
+    free(snap);
+}

@@ -1,0 +1,38 @@
+/*
+ * shm_reader.h - the reader's handle, shared by the reader (shm_reader.c)
+ * and the listing and gc code (shm_list.c); also the entry point the fuzz
+ * target uses to read a segment from any file descriptor.
+ */
+#ifndef SLAB_SHM_READER_H
+#define SLAB_SHM_READER_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include "shm_common.h"
+
+struct slab_shm_reader {
+    char name[SLAB_SHM_NAME_MAX + 1];
+    char object[SLAB_SHM_NAME_MAX + 16];    /* "/slab.NAME" */
+    int fd;
+    int by_fd;                  /* attached to a caller's descriptor */
+    const unsigned char *map;   /* PROT_READ */
+    size_t map_size;            /* the file size at attach time */
+    struct stat st;             /* of the object at attach time */
+    slab_shm_seg_header hdr;    /* validated copy; the only one used */
+    uint64_t *folded;           /* [hdr.record_count], snapshot scratch */
+};
+
+/* Attach to an open descriptor (dup'ed; the caller keeps fd).  what names
+ * the segment in messages.  On error, *hdr_out (if not NULL) receives what
+ * could be read of the header, zeroed otherwise. */
+slab_shm_error slab_shm_attach_fd(int fd, const char *name,
+                                  slab_shm_reader **out, slab_shm_errinfo *err,
+                                  slab_shm_seg_header *hdr_out);
+
+/* Attach quietly for listing: like slab_shm_attach, and on failure also
+ * the partial header. */
+slab_shm_error slab_shm_attach_ex(const char *name, slab_shm_reader **out,
+                                  slab_shm_errinfo *err,
+                                  slab_shm_seg_header *hdr_out);
+
+#endif /* SLAB_SHM_READER_H */

@@ -1,0 +1,531 @@
+/*
+ * shm_writer.c - creating, naming, labelling and removing this process's
+ * segment, and writing its header and process-wide section.
+ *
+ * Creation: shm_open(O_CREAT | O_EXCL) with the configured mode (then
+ * fchmod, so the umask does not change it), ftruncate once to the final
+ * size, mmap, fill the header and the process section, and store the ready
+ * word last with release.  If the name exists, the old segment is replaced
+ * only when its owner is provably dead (or it is an unfinished segment more
+ * than STALE_CREATE_NS old); replacement happens under flock() on the old
+ * object, after checking that the name still refers to it, so that two
+ * processes replacing the same leftover never remove each other's new
+ * segment.
+ *
+ * Removal: at normal exit (atexit) or slab_shm_unpublish(), the closed flag
+ * is set and the name unlinked; the mapping stays so that threads still
+ * flushing write into valid memory.  Freeing the last allocator does not
+ * unlink.  A crash leaves the segment behind; readers call it stale.
+ *
+ * fork(): the child forgets the parent's writer (it must neither write the
+ * parent's records nor unlink its name) and may publish its own segment.
+ */
+#include "config.h"
+#include "shm_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common.h"
+#include "options.h"
+#include "registry.h"
+#include "seqlock.h"
+
+/* An unfinished segment (not ready) older than this is a crashed creator's. */
+#define STALE_CREATE_NS (10ull * 1000000000ull)
+
+static _Atomic(slab_shm_writer *) current;
+static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
+static int start_tried;                 /* start_lock */
+static int atexit_done;                 /* start_lock */
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+slab_shm_writer *slab_shm_writer_current(void)
+{
+    /* Pairs with the release store in publish_locked(): the writer's fields
+     * and mapping are complete before it becomes current. */
+    return atomic_load_explicit(&current, memory_order_acquire);
+}
+
+/* ------------------------------------------------------------------ settings */
+
+/* The sampler's settings and floor.  Weak until the sampler defines them,
+ * so that the library links either way. */
+extern void slab_sample_get_config(slab_sample_config *out) __attribute__((weak));
+extern slab_clock_floor slab_sample_floor(void) __attribute__((weak));
+
+static void read_sampling(slab_shm_seg_process *p)
+{
+    if (slab_sample_get_config) {
+        slab_sample_config c;
+        slab_sample_get_config(&c);
+        p->sample_rate = c.rate;
+        p->sample_mode = (uint32_t)c.mode;
+        p->sample_budget_ppm = c.budget_ppm;
+    }
+    if (slab_sample_floor) {
+        slab_clock_floor f = slab_sample_floor();
+        p->floor_wall_ns = f.wall_ns;
+        p->floor_cpu_ns = f.cpu_ns;
+    }
+}
+
+/* ------------------------------------------------------------------ process */
+
+static void fill_process(slab_shm_writer *w, slab_shm_seg_process *p)
+{
+    PerfCounters classes[SLAB_NUM_CLASSES];
+    slab_epoch_info epochs[SLAB_EPOCH_COUNT];
+    slab_process_info info;
+
+    memset(p, 0, sizeof(*p));
+    slab_registry_collect(classes, epochs, &info);
+    p->heartbeat_mono_ns = slab_shm_mono_ns();
+    p->heartbeat_real_ns = slab_shm_real_ns();
+    p->refreshes = ++w->refreshes;
+    read_sampling(p);
+    memcpy(p->label, w->label, sizeof(p->label));
+    p->memory.allocators = info.allocators;
+    p->memory.allocators_created = info.allocators_created;
+    p->memory.mapped_bytes = info.mapped_bytes;
+    p->memory.resident_bytes = info.resident_bytes;
+    p->memory.epoch_advances = info.epoch_advances;
+    p->memory.epoch_closes = info.epoch_closes;
+    memcpy(p->classes, classes, sizeof(p->classes));
+    for (unsigned i = 0; i < SLAB_EPOCH_COUNT; i++) {
+        p->epochs[i].state = epochs[i].state;
+        p->epochs[i].current = epochs[i].current;
+        p->epochs[i].era = epochs[i].era;
+        p->epochs[i].live_slabs = epochs[i].live_slabs;
+    }
+}
+
+/* Write the process section; proc_lock held. */
+static void write_process(slab_shm_writer *w)
+{
+    slab_shm_seg_process p;
+
+    fill_process(w, &p);
+    uint64_t s = slab_seq_write_begin(&w->proc->seq);
+    slab_seq_copy_in((char *)w->proc + 8, (const char *)&p + 8, sizeof(p) - 8);
+    slab_seq_write_end(&w->proc->seq, s);
+    atomic_store_explicit(&w->next_refresh_ns,
+                          p.heartbeat_mono_ns + SLAB_SHM_REFRESH_NS,
+                          memory_order_relaxed);
+}
+
+void slab_shm_writer_refresh(slab_shm_writer *w, int force)
+{
+    if (!force) {
+        uint64_t due = atomic_load_explicit(&w->next_refresh_ns,
+                                            memory_order_relaxed);
+        if (slab_shm_mono_ns() < due)
+            return;
+    }
+    if (pthread_mutex_trylock(&w->proc_lock) != 0)
+        return;             /* another thread is refreshing right now */
+    write_process(w);
+    pthread_mutex_unlock(&w->proc_lock);
+}
+
+/* ------------------------------------------------------------------ replace */
+
+/* The object exists.  Returns 1 when it was removed (or changed under us:
+ * try creating again), 0 when it must be kept (errno EEXIST), -1 on error. */
+static int replace_if_dead(const char *object)
+{
+    int fd = shm_open(object, O_RDONLY | O_CLOEXEC, 0);
+    struct stat st, now;
+    slab_shm_seg_header h;
+    int rc = 0;
+
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 1;       /* gone meanwhile: try again */
+        if (errno == EACCES)
+            errno = EEXIST; /* someone else's: never ours to replace */
+        return -1;
+    }
+    if (fstat(fd, &st) != 0)
+        goto keep;
+    memset(&h, 0, sizeof(h));
+    if (st.st_size >= (off_t)sizeof(h)) {
+        void *m = mmap(NULL, sizeof(h), PROT_READ, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED)
+            goto keep;
+        /* Pairs with the creator's release store of ready: the identity
+         * fields are complete when ready is set. */
+        h.ready = atomic_load_explicit((_Atomic uint64_t *)((char *)m + offsetof(slab_shm_seg_header, ready)),
+                                       memory_order_acquire);
+        slab_seq_copy_out(&h, m, offsetof(slab_shm_seg_header, ready));
+        slab_seq_copy_out(&h.pid, (char *)m + offsetof(slab_shm_seg_header, pid),
+                          sizeof(h) - offsetof(slab_shm_seg_header, pid));
+        munmap(m, sizeof(h));
+    }
+
+    bool dead;
+    if (h.magic == SLAB_SHM_MAGIC && h.ready != 0) {
+        h.boot_id[sizeof(h.boot_id) - 1] = '\0';
+        slab_shm_owner o = slab_shm_owner_check(h.pid, h.start_time, h.boot_id);
+        dead = o == SLAB_SHM_OWNER_DEAD || o == SLAB_SHM_OWNER_REUSED ||
+               o == SLAB_SHM_OWNER_OTHER_BOOT;
+    } else if (h.magic == SLAB_SHM_MAGIC || st.st_size == 0) {
+        /* Unfinished: a creator at work, or one that crashed long ago. */
+        uint64_t ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000u +
+                            (uint64_t)st.st_ctim.tv_nsec;
+        dead = slab_shm_real_ns() - ctime_ns > STALE_CREATE_NS;
+    } else {
+        dead = false;       /* not a libslab segment: not ours to remove */
+    }
+    if (!dead)
+        goto keep;
+
+    /* Exclude a concurrent replacer, then make sure the name still refers
+     * to the object we judged. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        rc = 1;
+        goto out;
+    }
+    char path[SLAB_SHM_NAME_MAX + 32];
+    snprintf(path, sizeof(path), SLAB_SHM_DIR "%s", object);
+    if (stat(path, &now) == 0 && now.st_ino == st.st_ino && now.st_dev == st.st_dev) {
+        if (shm_unlink(object) == 0)
+            slab_log(SLAB_LOG_INFO, "replaced the segment %s of a dead process",
+                     object);
+    }
+    rc = 1;
+    goto out;
+keep:
+    errno = EEXIST;
+    rc = 0;
+out:
+    {
+        int saved = errno;
+        close(fd);          /* also releases the flock */
+        errno = saved;
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ create */
+
+static void fill_header(slab_shm_writer *w, slab_shm_seg_header *h)
+{
+    const slab_shm_layout *l = &w->layout;
+    long tck = sysconf(_SC_CLK_TCK);
+
+    memset(h, 0, sizeof(*h));
+    h->magic = SLAB_SHM_MAGIC;
+    h->abi_major = SLAB_SHM_ABI_MAJOR;
+    h->abi_minor = SLAB_SHM_ABI_MINOR;
+    h->header_size = (uint32_t)l->header_size;
+    h->record_size = (uint32_t)l->record_size;
+    h->segment_size = l->segment_size;
+    h->record_count = l->record_count;
+    h->stats_size = sizeof(slab_thread_stats);
+    h->class_count = SLAB_NUM_CLASSES;
+    h->epoch_count = SLAB_EPOCH_COUNT;
+    h->hist_buckets = SLAB_HIST_BUCKETS;
+    h->process_offset = l->process_offset;
+    h->process_size = l->process_size;
+    h->exited_offset = l->exited_offset;
+    h->exited_size = l->exited_size;
+    h->folded_offset = l->folded_offset;
+    h->overflow_offset = l->overflow_offset;
+    h->overflow_size = l->overflow_size;
+    h->records_offset = l->records_offset;
+    h->pid = w->pid;
+    h->uid = (uint32_t)geteuid();
+    if (slab_shm_proc_stat(w->pid, &h->start_time, NULL) != 0)
+        h->start_time = 0;
+    h->created_real_ns = slab_shm_real_ns();
+    h->created_mono_ns = slab_shm_mono_ns();
+    h->clock_ticks = tck > 0 ? (uint32_t)tck : 100;
+    slab_shm_boot_id(h->boot_id);
+    slab_shm_self_comm(h->comm);
+    snprintf(h->name, sizeof(h->name), "%s", w->name);
+}
+
+static uint32_t record_count_setting(void)
+{
+    uint64_t n = slab_option_uint(SLAB_OPT_SHM_THREADS);
+    if (n > 65536)
+        n = 65536;
+    return (uint32_t)n;
+}
+
+/* Create and fill the segment for name; NULL with errno on failure. */
+static slab_shm_writer *create_writer(const char *name)
+{
+    slab_shm_writer *w = calloc(1, sizeof(*w));
+    mode_t mode = (mode_t)slab_option_uint(SLAB_OPT_SHM_MODE) & 0777;
+    int fd = -1, err;
+
+    if (!w)
+        return NULL;
+    snprintf(w->name, sizeof(w->name), "%s", name);
+    slab_shm_object_path(w->object, sizeof(w->object), name);
+    w->pid = (int32_t)getpid();
+    slab_shm_layout_compute(record_count_setting(), &w->layout);
+    w->free_slots = calloc(w->layout.record_count + 1, sizeof(uint32_t));
+    w->slot_gen = calloc(w->layout.record_count + 1, sizeof(uint64_t));
+    if (!w->free_slots || !w->slot_gen)
+        goto fail;
+    pthread_mutex_init(&w->slots_lock, NULL);
+    pthread_mutex_init(&w->fold_lock, NULL);
+    pthread_mutex_init(&w->overflow_lock, NULL);
+    pthread_mutex_init(&w->proc_lock, NULL);
+    /* Lowest slots are handed out first. */
+    for (uint32_t i = 0; i < w->layout.record_count; i++)
+        w->free_slots[i] = w->layout.record_count - 1 - i;
+    w->free_count = w->layout.record_count;
+
+    for (int attempt = 0; attempt < 4; attempt++) {
+        fd = shm_open(w->object, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+        if (fd >= 0 || errno != EEXIST)
+            break;
+        if (replace_if_dead(w->object) <= 0)
+            goto fail;
+    }
+    if (fd < 0)
+        goto fail;
+    if (fchmod(fd, mode) != 0 ||
+        ftruncate(fd, (off_t)w->layout.segment_size) != 0)
+        goto fail_unlink;
+    w->base = mmap(NULL, w->layout.segment_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED, fd, 0);
+    if (w->base == MAP_FAILED) {
+        w->base = NULL;
+        goto fail_unlink;
+    }
+    close(fd);
+    fd = -1;
+
+    char *b = w->base;
+    w->hdr = (slab_shm_seg_header *)(void *)b;
+    w->proc = (slab_shm_seg_process *)(void *)(b + w->layout.process_offset);
+    w->exited = (slab_shm_seg_exited *)(void *)(b + w->layout.exited_offset);
+    w->folded = (uint64_t *)(void *)(b + w->layout.folded_offset);
+    w->overflow = (slab_shm_seg_overflow *)(void *)(b + w->layout.overflow_offset);
+    w->records = (unsigned char *)b + w->layout.records_offset;
+
+    /* Everything but the ready word, with relaxed stores (a reader may
+     * already be looking), then the process section, then ready. */
+    slab_shm_seg_header h;
+    fill_header(w, &h);
+    slab_seq_copy_in(w->hdr, &h, offsetof(slab_shm_seg_header, ready));
+    slab_seq_copy_in(&w->hdr->pid, &h.pid,
+                     sizeof(h) - offsetof(slab_shm_seg_header, pid));
+    pthread_mutex_lock(&w->proc_lock);
+    write_process(w);
+    pthread_mutex_unlock(&w->proc_lock);
+    /* Pairs with the readers' acquire load of ready: every field above is
+     * visible to a reader that sees the segment ready. */
+    atomic_store_explicit((_Atomic uint64_t *)&w->hdr->ready,
+                          SLAB_SHM_READY(SLAB_SHM_ABI_MAJOR, SLAB_SHM_ABI_MINOR),
+                          memory_order_release);
+    slab_log(SLAB_LOG_INFO, "publishing statistics in shared memory %s "
+             "(%u thread records, %llu bytes)", w->object,
+             w->layout.record_count, (unsigned long long)w->layout.segment_size);
+    return w;
+
+fail_unlink:
+    err = errno;
+    shm_unlink(w->object);
+    errno = err;
+fail:
+    err = errno;
+    if (fd >= 0)
+        close(fd);
+    free(w->free_slots);
+    free(w->slot_gen);
+    free(w);
+    errno = err;
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ publish */
+
+static void unpublish_locked(void)
+{
+    slab_shm_writer *w = atomic_load_explicit(&current, memory_order_relaxed);
+
+    if (!w)
+        return;
+    atomic_store_explicit(&current, NULL, memory_order_relaxed);
+    if (w->pid != (int32_t)getpid())
+        return;             /* inherited across fork: the parent's */
+    /* Pairs with the reader's acquire load of flags in the state check: a
+     * reader that sees the flag sees the final process section. */
+    pthread_mutex_lock(&w->proc_lock);
+    write_process(w);
+    pthread_mutex_unlock(&w->proc_lock);
+    atomic_fetch_or_explicit((_Atomic uint32_t *)&w->hdr->flags,
+                             SLAB_SHM_FLAG_CLOSED, memory_order_release);
+    shm_unlink(w->object);
+    slab_log(SLAB_LOG_INFO, "removed shared memory %s", w->object);
+}
+
+static void at_exit(void)
+{
+    pthread_mutex_lock(&start_lock);
+    unpublish_locked();
+    pthread_mutex_unlock(&start_lock);
+}
+
+static void atfork_prepare(void)
+{
+    pthread_mutex_lock(&start_lock);
+}
+
+static void atfork_parent(void)
+{
+    pthread_mutex_unlock(&start_lock);
+}
+
+static void atfork_child(void)
+{
+    atomic_store_explicit(&current, NULL, memory_order_relaxed);
+    start_tried = 0;
+    pthread_mutex_unlock(&start_lock);
+}
+
+static void install_atfork(void)
+{
+    pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
+}
+
+/* The NAME to use when none is given: SLAB_SHM_NAME, else the pid. */
+static int default_name(char *buf, size_t len)
+{
+    const char *env = slab_option_string(SLAB_OPT_SHM_NAME);
+
+    if (env && env[0]) {
+        const char *n = slab_shm_name_strip(env);
+        if (!slab_shm_name_valid(n)) {
+            slab_log(SLAB_LOG_CONFIG, "SLAB_SHM_NAME=%s is not a valid "
+                     "segment name (1-%u of A-Z a-z 0-9 . _ -); not publishing",
+                     env, SLAB_SHM_NAME_MAX);
+            errno = EINVAL;
+            return -1;
+        }
+        snprintf(buf, len, "%s", n);
+        return 0;
+    }
+    snprintf(buf, len, "%d", (int)getpid());
+    return 0;
+}
+
+/* start_lock held. */
+static int publish_locked(const char *name)
+{
+    slab_shm_writer *w = atomic_load_explicit(&current, memory_order_relaxed);
+
+    start_tried = 1;
+    if (w) {
+        if (strcmp(w->name, name) == 0)
+            return 0;
+        errno = EALREADY;
+        return -1;
+    }
+    w = create_writer(name);
+    if (!w) {
+        int err = errno;
+        slab_log(SLAB_LOG_WARNING, "cannot publish in shared memory "
+                 "/" SLAB_SHM_PREFIX "%s: %s", name, strerror(err));
+        errno = err;
+        return -1;
+    }
+    if (!atexit_done) {
+        atexit(at_exit);
+        atexit_done = 1;
+    }
+    /* Pairs with the acquire load in slab_shm_writer_current(). */
+    atomic_store_explicit(&current, w, memory_order_release);
+    return 0;
+}
+
+void slab_shm_writer_autostart(void)
+{
+    char name[SLAB_SHM_NAME_MAX + 1];
+
+    pthread_once(&atfork_once, install_atfork);
+    pthread_mutex_lock(&start_lock);
+    if (!start_tried) {
+        start_tried = 1;
+        if (slab_option_bool(SLAB_OPT_SHM) && default_name(name, sizeof(name)) == 0)
+            publish_locked(name);
+    }
+    pthread_mutex_unlock(&start_lock);
+}
+
+SLAB_API int slab_shm_publish(const char *name)
+{
+    char buf[SLAB_SHM_NAME_MAX + 1];
+    int rc;
+
+    pthread_once(&atfork_once, install_atfork);
+    if (!slab_option_bool(SLAB_OPT_SHM)) {
+        errno = ECANCELED;
+        return -1;
+    }
+    if (name) {
+        name = slab_shm_name_strip(name);
+        if (!slab_shm_name_valid(name)) {
+            errno = EINVAL;
+            return -1;
+        }
+        snprintf(buf, sizeof(buf), "%s", name);
+    } else if (default_name(buf, sizeof(buf)) != 0) {
+        return -1;
+    }
+    pthread_mutex_lock(&start_lock);
+    rc = publish_locked(buf);
+    int err = errno;
+    pthread_mutex_unlock(&start_lock);
+    errno = err;
+    return rc;
+}
+
+SLAB_API const char *slab_shm_name(void)
+{
+    slab_shm_writer *w = slab_shm_writer_current();
+    return w ? w->name : NULL;
+}
+
+SLAB_API int slab_shm_set_label(const char *label)
+{
+    slab_shm_writer *w = slab_shm_writer_current();
+
+    if (!w) {
+        errno = ENOENT;
+        return -1;
+    }
+    pthread_mutex_lock(&w->proc_lock);
+    memset(w->label, 0, sizeof(w->label));
+    if (label)
+        snprintf(w->label, sizeof(w->label), "%s", label);
+    write_process(w);
+    pthread_mutex_unlock(&w->proc_lock);
+    return 0;
+}
+
+SLAB_API void slab_shm_unpublish(void)
+{
+    pthread_mutex_lock(&start_lock);
+    unpublish_locked();
+    pthread_mutex_unlock(&start_lock);
+}
+
+/* SLAB_SHM_NAME asks for the segment before the first allocator. */
+__attribute__((constructor)) static void shm_writer_init(void)
+{
+    if (slab_option_is_set(SLAB_OPT_SHM_NAME))
+        slab_shm_writer_autostart();
+}

@@ -1,0 +1,76 @@
+/*
+ * shm_writer.h - the writing side of the segment, inside libslab: the
+ * segment of this process and the process-local state that decides who
+ * writes which section.
+ *
+ * A writer is created once per publication (slab_pub_start(),
+ * slab_shm_publish()) and never freed or unmapped: thread handles keep
+ * pointing at it, and after slab_shm_unpublish() or fork() they notice that
+ * it is no longer current and attach to the new one.
+ */
+#ifndef SLAB_SHM_WRITER_H
+#define SLAB_SHM_WRITER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include "shm_common.h"
+
+/* The process section and heartbeat are refreshed at most this often. */
+#define SLAB_SHM_REFRESH_NS 100000000u     /* 100 ms */
+
+typedef struct slab_shm_writer {
+    char name[SLAB_SHM_NAME_MAX + 1];
+    char object[SLAB_SHM_NAME_MAX + 8];     /* "/slab.NAME" */
+    int32_t pid;                            /* creator; only it unlinks */
+    void *base;
+    slab_shm_layout layout;
+    slab_shm_seg_header *hdr;
+    slab_shm_seg_process *proc;
+    slab_shm_seg_exited *exited;
+    uint64_t *folded;                       /* [record_count] */
+    slab_shm_seg_overflow *overflow;
+    unsigned char *records;
+
+    /* Free thread records: a stack of slot numbers, and the generation
+     * each slot last had (the next owner uses one more). */
+    pthread_mutex_t slots_lock;
+    uint32_t *free_slots;
+    uint32_t free_count;
+    uint64_t *slot_gen;
+
+    /* Writers of the shared sections other than thread records. */
+    pthread_mutex_t fold_lock;              /* exited totals, folded[] */
+    pthread_mutex_t overflow_lock;          /* overflow record */
+    pthread_mutex_t proc_lock;              /* process section (trylock) */
+    slab_thread_stats exited_sum;           /* fold_lock: what exited holds */
+    uint64_t exited_threads;                /* fold_lock */
+    slab_thread_stats overflow_sum;         /* overflow_lock */
+    uint64_t overflow_threads;              /* overflow_lock */
+    uint64_t overflow_live;                 /* overflow_lock */
+    char label[SLAB_SHM_LABEL_LEN];         /* proc_lock */
+    uint64_t refreshes;                     /* proc_lock */
+    _Atomic uint64_t next_refresh_ns;
+} slab_shm_writer;
+
+/* The writer of this process, or NULL when not publishing.  Acquire: the
+ * writer's fields were set before it was made current. */
+slab_shm_writer *slab_shm_writer_current(void);
+
+/* Start publishing under the default name if not yet tried. */
+void slab_shm_writer_autostart(void);
+
+/* Rewrite the process section (allocator counters, epochs, memory,
+ * sampling, floor, label, heartbeat) if due, or always when force is set.
+ * Never blocks: if another thread is writing it, returns. */
+void slab_shm_writer_refresh(slab_shm_writer *w, int force);
+
+/* Address of record slot. */
+static inline slab_shm_seg_record *slab_shm_writer_record(slab_shm_writer *w,
+                                                          uint32_t slot)
+{
+    return (slab_shm_seg_record *)(void *)(w->records +
+                                           (uint64_t)slot * w->layout.record_size);
+}
+
+#endif /* SLAB_SHM_WRITER_H */
