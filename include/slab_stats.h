@@ -143,7 +143,10 @@ int slab_sample_set_config(const slab_sample_config *config);  /* 0, or -1 EINVA
 
 /* The measurement floor: what an empty timed region costs on each clock,
  * measured once at start-up (the median of 63 empty regions timed exactly
- * like a sample: wall clock outside, CPU clock inside).  A sampled figure x
+ * like a sample).  A sample reads the clocks staggered (wall then CPU at the
+ * start, wall then CPU at the end), so each region holds one read of the
+ * other clock and the two floors are close: an unpreempted call reads
+ * wall ~= CPU even uncorrected.  A sampled figure x
  * is corrected as max(0, x - floor); averages over n samples subtract
  * n * floor from the sum.  Zero when sampling is compiled out. */
 typedef struct slab_clock_floor {

@@ -9,3 +9,20 @@ TESTS += tests/test_hist tests/test_verdict tests/test_budget
 tests_test_hist_LDADD = $(TEST_LIBS)
 tests_test_verdict_LDADD = $(TEST_LIBS)
 tests_test_budget_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_sampler_alloc
+TESTS += tests/test_sampler_alloc
+tests_test_sampler_alloc_LDADD = $(TEST_LIBS)
+
+# The seed's example program, unchanged but for its workload, built the way a
+# user builds it: public headers only, -DENABLE_SLOWPATH_SAMPLING, and the
+# shared library.  Installed as an example too.
+check_PROGRAMS += tests/seed_example
+tests_seed_example_SOURCES = tests/seed_example.c
+tests_seed_example_CPPFLAGS = -I$(top_srcdir)/include -DENABLE_SLOWPATH_SAMPLING
+tests_seed_example_CFLAGS = $(AM_CFLAGS) -Wno-strict-prototypes
+tests_seed_example_LDADD = libslab/libslab.la
+TESTS += tests/seed_example.sh
+EXTRA_DIST += tests/seed_example.sh
+seedexampledir = $(docdir)/examples
+dist_seedexample_DATA = tests/seed_example.c
