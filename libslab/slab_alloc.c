@@ -151,6 +151,18 @@ static void *reserve(size_t bytes)
 #define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t))
 #define SLAB_TABLE_BYTES ((size_t)MAX_SLABS * sizeof(Slab))
 
+/* A slot's first generation: even, and unrelated to its neighbours'. */
+static uint32_t first_generation(uint32_t salt, uint32_t index, uint32_t slot)
+{
+    uint64_t x = ((uint64_t)index << HANDLE_SLOT_BITS | slot) ^ ((uint64_t)salt << 32);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return (uint32_t)x & ~1u;
+}
+
 /* Fault a slab's pages in now, in one system call, rather than one fault per
  * page in the middle of later allocations. */
 static void prefault(char *base)
@@ -164,7 +176,7 @@ static void prefault(char *base)
 /* Thread the free list through every slot of an empty slab. */
 static void slab_format(Slab *s)
 {
-    uint32_t n = s->nslots;
+    uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
     for (uint32_t i = 0; i < n; i++)
         *(uint32_t *)(s->base + (size_t)i * s->objsize) = i + 2 <= n ? i + 2 : 0;
     s->local_head = 1;
@@ -200,16 +212,24 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
             counter_add(&a->mapped_bytes, CHUNK_BYTES);
         }
         a->nslabs++;
+        uint32_t nslots = SLAB_BYTES / class_size[cls];
         s->index = (uint32_t)(s - a->slabs);
-        s->gen = a->gens + (size_t)s->index * SLAB_MAX_SLOTS;
+        s->gen = a->gens + a->gens_used;
+        a->gens_used += nslots;
         s->cls = (uint8_t)cls;
         s->objsize = class_size[cls];
-        s->nslots = SLAB_BYTES / s->objsize;
-        /* Generations start at the allocator's salt, so another allocator's
-         * handles do not match.  Handles reach a slot only after a thread
-         * allocated it, which happens after this under the locks. */
-        for (uint32_t i = 0; i < s->nslots; i++)
-            atomic_store_explicit(&s->gen[i], a->salt, memory_order_relaxed);
+        /* Every slot starts at its own even generation, derived from the
+         * allocator's salt and the slot's place, so that a handle with a
+         * bit changed or from another allocator names no live object.
+         * Handles reach a slot only after a thread allocated it, which
+         * happens after this under the locks. */
+        for (uint32_t i = 0; i < nslots; i++)
+            atomic_store_explicit(&s->gen[i],
+                                  first_generation(a->salt, s->index, i),
+                                  memory_order_relaxed);
+        /* Release pairs with the acquire in handle_check(): a thread that
+         * sees nslots sees the generations and the rest of the slab. */
+        atomic_store_explicit(&s->nslots, nslots, memory_order_release);
         counter_add(&cc->new_slabs, 1);
     }
     counter_add(&cc->live_slabs, 1);
@@ -699,20 +719,24 @@ SLAB_API void *alloc_obj_epoch(SlabAllocator *alloc, uint32_t size, EpochId epoc
  */
 
 /* The slab and slot a handle names, if it names a live object of a.  The
- * generation table covers every index a handle can hold, and a slot that
- * was never allocated has an even generation, so one comparison settles
- * forged, foreign, stale and double-freed handles alike. */
-static ALWAYS_INLINE Slab *handle_check(SlabAllocator *a, SlabHandle handle,
-                                        uint32_t *slot_out)
+ * slab table covers every index a handle can hold (uncarved slabs read as
+ * zero: no slots), and a slot's generation is odd only while it is
+ * allocated, so one comparison settles forged, foreign, stale and
+ * double-freed handles alike. */
+static ALWAYS_INLINE bool handle_check(SlabAllocator *a, SlabHandle handle,
+                                       Slab **slab_out, uint32_t *slot_out)
 {
     if (UNLIKELY((handle & HANDLE_CHECK_MASK) != HANDLE_CHECK_WANT))
-        return NULL;
-    uint32_t index = (uint32_t)(handle & HANDLE_INDEX_MASK);
-    if (UNLIKELY(atomic_load_explicit(&a->gens[index], memory_order_relaxed) !=
-                 (uint32_t)(handle >> 32)))
-        return NULL;
-    *slot_out = index & HANDLE_SLOT_MASK;
-    return &a->slabs[index >> HANDLE_SLOT_BITS];
+        return false;
+    Slab *s = &a->slabs[(handle >> HANDLE_SLOT_BITS) & ((1u << HANDLE_SLAB_BITS) - 1)];
+    uint32_t slot = (uint32_t)handle & HANDLE_SLOT_MASK;
+    if (UNLIKELY(slot >= atomic_load_explicit(&s->nslots, memory_order_acquire) ||
+                 atomic_load_explicit(&s->gen[slot], memory_order_relaxed) !=
+                     (uint32_t)(handle >> 32)))
+        return false;
+    *slab_out = s;
+    *slot_out = slot;
+    return true;
 }
 
 /* Free a slot of a slab the calling thread does not own: claim the slot by
@@ -764,7 +788,7 @@ SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
 {
     uint32_t slot;
     Slab *s;
-    if (UNLIKELY(alloc == NULL || (s = handle_check(alloc, handle, &slot)) == NULL)) {
+    if (UNLIKELY(alloc == NULL || !handle_check(alloc, handle, &s, &slot))) {
         errno = EINVAL;
         return false;
     }
@@ -785,7 +809,7 @@ SLAB_API void *slab_handle_ptr(SlabAllocator *alloc, SlabHandle handle)
 {
     uint32_t slot;
     Slab *s;
-    if (alloc == NULL || (s = handle_check(alloc, handle, &slot)) == NULL) {
+    if (alloc == NULL || !handle_check(alloc, handle, &s, &slot)) {
         errno = EINVAL;
         return NULL;
     }
@@ -1166,7 +1190,7 @@ void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
 /* Free the slots slab_debug_plant_zombie() held in a full slab. */
 static void ballast_free(SlabAllocator *a, Slab *s)
 {
-    uint32_t n = s->nslots;
+    uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
     pthread_mutex_lock(&a->bins[s->epoch][s->cls].lock);
     s->ballast = 0;
     pthread_mutex_unlock(&a->bins[s->epoch][s->cls].lock);
@@ -1206,7 +1230,7 @@ SLAB_API int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochI
         return -1;
     if (reason == REPAIR_REASON_FULL_BITMAP) {
         /* Hold every slot, as if allocated: full, yet on the partial list. */
-        uint32_t n = s->nslots;
+        uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
         for (uint32_t i = 0; i < n; i++)
             atomic_store_explicit(&s->gen[i],
                                   atomic_load_explicit(&s->gen[i], memory_order_relaxed) + 1,
@@ -1238,7 +1262,7 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
     for (uint32_t i = 0; i < alloc->nslabs; i++) {
         {
             Slab *s = &alloc->slabs[i];
-            uint32_t ns = s->nslots;
+            uint32_t ns = atomic_load_explicit(&s->nslots, memory_order_relaxed);
             uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
             uint32_t allocated = 0;
             for (uint32_t k = 0; k < ns; k++)

@@ -51,8 +51,7 @@
 #define CHUNK_SLABS     64u                         /* slabs per mmap() */
 #define CHUNK_BYTES     ((size_t)CHUNK_SLABS * SLAB_BYTES)   /* 4 MiB */
 
-/* Handle: generation (32 bits) | 0 (4 bits) | slab index (18) | slot (10).
- * The low 28 bits index the flat generation table directly. */
+/* Handle: generation (32 bits) | 0 (4 bits) | slab index (18) | slot (10). */
 #define HANDLE_SLOT_BITS 10u
 #define HANDLE_SLAB_BITS 18u
 #define HANDLE_INDEX_BITS (HANDLE_SLOT_BITS + HANDLE_SLAB_BITS)
@@ -96,10 +95,11 @@ typedef struct Slab {
     uint32_t local_head;        /* slot + 1 of the first free slot, or 0 */
     uint32_t used;              /* allocated slots not yet freed to us */
 
-    /* Fixed once the slab is carved. */
+    /* Fixed once the slab is carved; nslots is stored last, with release,
+     * and is 0 before (pairs with the acquire in handle_check()). */
     char *base;
-    _Atomic uint32_t *gen;      /* this slab's row of the generation table */
-    uint32_t nslots;
+    _Atomic uint32_t *gen;      /* this slab's slots in the generation table */
+    _Atomic uint32_t nslots;
     uint32_t objsize;
     uint32_t index;
     uint8_t cls;
@@ -189,6 +189,7 @@ struct SlabAllocator {
      * never moved, so that any handle can be checked without a lock. */
     Slab *slabs;
     _Atomic uint32_t *gens;
+    size_t gens_used;           /* generation words handed to slabs (lock) */
 
     /* Slab carving, class pools, heaps: under lock. */
     pthread_mutex_t lock;

@@ -2,3 +2,25 @@
 
 noinst_HEADERS += tests/tap.h
 TEST_LIBS = libslab/libslab-core.la $(SLAB_LIBS) $(PTHREAD_LIBS)
+
+ALLOC_TESTS = \
+	tests/test_alloc_api \
+	tests/test_handles \
+	tests/test_epochs \
+	tests/test_domains \
+	tests/test_repair \
+	tests/test_threads
+
+check_PROGRAMS += $(ALLOC_TESTS)
+TESTS += $(ALLOC_TESTS)
+
+tests_test_alloc_api_LDADD = $(TEST_LIBS)
+tests_test_handles_LDADD = $(TEST_LIBS)
+tests_test_epochs_LDADD = $(TEST_LIBS)
+tests_test_domains_LDADD = $(TEST_LIBS)
+tests_test_repair_LDADD = $(TEST_LIBS)
+tests_test_threads_LDADD = $(TEST_LIBS)
+
+# A program built against the installed library, as a user would build it;
+# .ci/run compiles it with pkg-config after `make install`.
+EXTRA_DIST += tests/installed_prog.c
