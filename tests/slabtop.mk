@@ -1,1 +1,19 @@
-## tests/slabtop.mk
+## tests/slabtop.mk: slabtop's model, headless outputs, screen and errors.
+
+check_PROGRAMS += tests/test_slabtop_model
+TESTS += tests/test_slabtop_model
+tests_test_slabtop_model_CFLAGS = $(AM_CFLAGS) $(CURSES_CFLAGS) -I$(top_srcdir)/slabtop
+tests_test_slabtop_model_LDADD = $(TEST_LIBS) -lm
+tests_test_slabtop_model_SOURCES = \
+	tests/test_slabtop_model.c \
+	slabtop/slabtop.h \
+	slabtop/model.h \
+	slabtop/model.c \
+	slabtop/cli.h \
+	slabtop/cli.c \
+	slabtop/keys.h \
+	slabtop/keys.c \
+	slabtop/fmt.h \
+	slabtop/fmt.c \
+	slabtop/output.h \
+	slabtop/output_json.c

@@ -1,0 +1,264 @@
+/*
+ * cli.c - slabtop's options: one table feeds getopt_long and --help.
+ */
+#include "config.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "slabtop.h"
+
+enum {
+    OPT_GC = 256,
+    OPT_JSON,
+    OPT_OPENMETRICS,
+    OPT_WAIT,
+    OPT_NO_COLOR,
+    OPT_DEMO,
+};
+
+typedef struct opt_desc {
+    const char *name;
+    int has_arg;
+    int val;                    /* short option letter or OPT_* */
+    const char *arg;            /* argument name in --help */
+    const char *help;
+} opt_desc;
+
+static const opt_desc opt_table[] = {
+    { "pid", required_argument, 'p', "PID",
+      "watch the segment of process PID (its default name)" },
+    { "list", no_argument, 'l', NULL,
+      "list every segment: name, pid, command, state, ABI, age" },
+    { "gc", no_argument, OPT_GC, NULL,
+      "remove the segments of owners that are dead, only those" },
+    { "delay", required_argument, 'd', "SECS",
+      "refresh every SECS seconds (fractions allowed; default 1)" },
+    { "iterations", required_argument, 'n', "N",
+      "refresh N times, then exit (headless; 0 = no limit)" },
+    { "once", no_argument, 'o', NULL,
+      "print one refresh as plain text and exit (default when stdout is not a terminal)" },
+    { "json", no_argument, OPT_JSON, NULL,
+      "print one JSON object per refresh, one per line" },
+    { "openmetrics", no_argument, OPT_OPENMETRICS, NULL,
+      "print OpenMetrics text (for node_exporter's textfile collector)" },
+    { "sort", required_argument, 's', "KEY",
+      "sort threads by KEY: tid name allocs samples ratio wall cpu repairs state" },
+    { "wait", optional_argument, OPT_WAIT, "SECS",
+      "wait for the segment to appear (for ever, or at most SECS)" },
+    { "no-color", no_argument, OPT_NO_COLOR, NULL,
+      "no colours (also when NO_COLOR is set)" },
+    { "demo", no_argument, OPT_DEMO, NULL,
+      "start the bundled slabload workload and watch it" },
+    { "help", no_argument, 'h', NULL, "show this help and exit" },
+    { "version", no_argument, 'V', NULL, "show the version and exit" },
+};
+
+#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+void st_cli_help(FILE *out, const char *argv0)
+{
+    const char *prog = argv0 && strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+
+    if (prog == NULL || *prog == '\0')
+        prog = "slabtop";
+    fprintf(out,
+            "Usage: %s [OPTIONS] [NAME]\n"
+            "       %s --list | --gc | --demo\n"
+            "Watch a libslab process live: allocation sampling, wall/CPU ratio and\n"
+            "verdict, latency percentiles, zombie repairs, per thread and size class.\n"
+            "NAME is the segment name the process was given with SLAB_SHM_NAME\n"
+            "(by default its pid).\n\nOptions:\n", prog, prog);
+    for (size_t i = 0; i < NOPTS; i++) {
+        const opt_desc *o = &opt_table[i];
+        char left[48];
+        int n = 0;
+
+        if (o->val < 256)
+            n = snprintf(left, sizeof(left), "  -%c, --%s", o->val, o->name);
+        else
+            n = snprintf(left, sizeof(left), "      --%s", o->name);
+        if (o->arg && o->has_arg == required_argument)
+            snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
+        else if (o->arg)
+            snprintf(left + n, sizeof(left) - (size_t)n, "[=%s]", o->arg);
+        fprintf(out, "%-26s %s\n", left, o->help);
+    }
+    fprintf(out,
+            "\nExit status: 0 success, 1 runtime error, 2 usage error, 3 segment not\n"
+            "found, 4 permission denied, 5 not a libslab segment, 6 unsupported\n"
+            "segment version, 7 the owner has exited.\n"
+            "Keys in the monitor: press h. See slabtop(1).\n");
+}
+
+static int usage_error(FILE *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int usage_error(FILE *err, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("slabtop: ", err);
+    va_start(ap, fmt);
+    vfprintf(err, fmt, ap);
+    va_end(ap);
+    fputs("\nTry 'slabtop --help' for more information.\n", err);
+    return -1;
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_long(const char *s, long min, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
+                 FILE *err)
+{
+    struct option longopts[NOPTS + 1];
+    char shortopts[2 * NOPTS + 2];
+    size_t ns = 0;
+    bool once = false, list = false, gc = false, demo = false;
+    bool json = false, om = false;
+    int c;
+
+    memset(opt, 0, sizeof(*opt));
+    opt->delay_s = 1.0;
+    opt->wait_s = -1;
+    opt->sort = "allocs";
+
+    shortopts[ns++] = ':';      /* report a missing argument as ':' */
+    for (size_t i = 0; i < NOPTS; i++) {
+        longopts[i].name = opt_table[i].name;
+        longopts[i].has_arg = opt_table[i].has_arg;
+        longopts[i].flag = NULL;
+        longopts[i].val = opt_table[i].val;
+        if (opt_table[i].val < 256) {
+            shortopts[ns++] = (char)opt_table[i].val;
+            if (opt_table[i].has_arg == required_argument)
+                shortopts[ns++] = ':';
+        }
+    }
+    shortopts[ns] = '\0';
+    memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            if (parse_long(optarg, 1, &opt->pid) != 0 || opt->pid > INT_MAX)
+                return usage_error(err, "invalid pid '%s'", optarg);
+            break;
+        case 'l': list = true; break;
+        case OPT_GC: gc = true; break;
+        case 'd':
+            if (parse_seconds(optarg, &opt->delay_s) != 0
+                || opt->delay_s < 0.01 || opt->delay_s > 86400)
+                return usage_error(err, "invalid delay '%s' (seconds, 0.01 to 86400)", optarg);
+            break;
+        case 'n':
+            if (parse_long(optarg, 0, &opt->iterations) != 0)
+                return usage_error(err, "invalid iteration count '%s'", optarg);
+            opt->iterations_set = true;
+            break;
+        case 'o': once = true; break;
+        case OPT_JSON: json = true; break;
+        case OPT_OPENMETRICS: om = true; break;
+        case 's':
+            if (st_sort_from_name(optarg) < 0)
+                return usage_error(err, "unknown sort key '%s' (tid name allocs samples ratio wall cpu repairs state)", optarg);
+            opt->sort = optarg;
+            break;
+        case OPT_WAIT:
+            opt->wait = true;
+            if (optarg && (parse_seconds(optarg, &opt->wait_s) != 0 || opt->wait_s < 0))
+                return usage_error(err, "invalid wait '%s' (seconds)", optarg);
+            break;
+        case OPT_NO_COLOR: opt->no_color = true; break;
+        case OPT_DEMO: demo = true; break;
+        case 'h': opt->command = ST_CMD_HELP; return 0;
+        case 'V': opt->command = ST_CMD_VERSION; return 0;
+        case ':':
+            if (optopt && optopt < 256)
+                return usage_error(err, "option -%c needs an argument", optopt);
+            return usage_error(err, "option '%s' needs an argument", argv[optind - 1]);
+        case '?':
+        default:
+            if (optopt && optopt < 256)
+                return usage_error(err, "unknown option -%c", optopt);
+            return usage_error(err, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+
+    if (optind < argc)
+        opt->name = argv[optind++];
+    if (optind < argc)
+        return usage_error(err, "unexpected argument '%s'", argv[optind]);
+
+    if (list + gc + demo > 1)
+        return usage_error(err, "%s", "--list, --gc and --demo exclude each other");
+    if ((list || gc || demo) && (opt->name || opt->pid))
+        return usage_error(err, "%s", "--list, --gc and --demo take no NAME or --pid");
+    if (opt->name && opt->pid)
+        return usage_error(err, "%s", "give a NAME or --pid, not both");
+    if (json + om > 1)
+        return usage_error(err, "%s", "--json and --openmetrics exclude each other");
+    if (once && opt->iterations_set && opt->iterations != 1)
+        return usage_error(err, "%s", "--once means one refresh; drop -n or --once");
+    if (opt->name && (opt->name[0] == '\0' || strchr(opt->name, '/')
+                      || strlen(opt->name) >= ST_NAME_MAX - 8))
+        return usage_error(err, "invalid segment name '%s'", opt->name);
+
+    if (list)
+        opt->command = ST_CMD_LIST;
+    else if (gc)
+        opt->command = ST_CMD_GC;
+    else if (demo)
+        opt->command = ST_CMD_DEMO;
+    else if (!opt->name && !opt->pid)
+        return usage_error(err, "%s", "which process? give a NAME, --pid PID, --list or --demo");
+    else
+        opt->command = ST_CMD_WATCH;
+
+    if (json)
+        opt->output = ST_OUT_JSON;
+    else if (om)
+        opt->output = ST_OUT_OPENMETRICS;
+    else if (once || opt->iterations_set || !stdout_tty)
+        opt->output = ST_OUT_TEXT;
+    else
+        opt->output = ST_OUT_SCREEN;
+
+    if (opt->output != ST_OUT_SCREEN && !opt->iterations_set)
+        opt->iterations = 1;
+    if (once)
+        opt->iterations = 1;
+    return 0;
+}

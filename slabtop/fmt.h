@@ -1,0 +1,21 @@
+/*
+ * fmt.h - short human-readable numbers for the screen and the text output.
+ */
+#ifndef SLABTOP_FMT_H
+#define SLABTOP_FMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ST_FMT_LEN 24
+
+/* Nanoseconds: "850ns", "1.25us", "3.40ms", "1.20s". */
+const char *st_fmt_ns(char buf[ST_FMT_LEN], double ns);
+/* A count or rate: "950", "12.3k", "4.56M", "7.89G". */
+const char *st_fmt_count(char buf[ST_FMT_LEN], double v);
+/* A duration: "42s", "3m07s", "2h05m", "3d04h". */
+const char *st_fmt_duration(char buf[ST_FMT_LEN], double seconds);
+/* Bytes: "512B", "64.0K", "12.5M", "1.20G". */
+const char *st_fmt_bytes(char buf[ST_FMT_LEN], double bytes);
+
+#endif /* SLABTOP_FMT_H */

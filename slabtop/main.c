@@ -1,0 +1,400 @@
+/*
+ * main.c - slabtop: attach to a libslab process and show what its
+ * allocation sampler measures, on a curses screen or headless.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "demo.h"
+#include "model.h"
+#include "output.h"
+#include "slab_shm.h"
+#include "slabtop.h"
+#include "source.h"
+#include "ui.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;            /* no SA_RESTART: waits return early */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Sleep up to s seconds; returns early on a signal. */
+static void nap(double s)
+{
+    double end = now_s() + s;
+
+    while (!stop_signal) {
+        double left = end - now_s();
+        struct timespec ts;
+
+        if (left <= 0)
+            break;
+        if (left > 0.1)
+            left = 0.1;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)(left * 1e9);
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int signal_exit(void)
+{
+    return 128 + stop_signal;
+}
+
+/* ----------------------------------------------------------- list, gc */
+
+static int do_list(const st_options *o)
+{
+    slab_shm_entry *e = NULL;
+    size_t n = 0;
+    slab_shm_errinfo err;
+    slab_shm_error rc = slab_shm_list(&e, &n, &err);
+
+    if (rc != SLAB_SHM_OK) {
+        fprintf(stderr, "slabtop: %s\n", err.message);
+        return ST_EXIT_ERROR;
+    }
+    if (o->output == ST_OUT_JSON) {
+        printf("{\"schema_version\":%d,\"segments\":[", ST_JSON_SCHEMA_VERSION);
+        for (size_t i = 0; i < n; i++) {
+            printf(i ? ",{\"name\":" : "{\"name\":");
+            st_json_string(stdout, e[i].name);
+            printf(",\"pid\":%ld,\"command\":", (long)e[i].pid);
+            st_json_string(stdout, e[i].comm);
+            printf(",\"state\":\"%s\",\"abi\":\"%u.%u\",\"uid\":%u,\"size\":%llu,\"age_s\":",
+                   slab_shm_state_name(e[i].state), e[i].abi_major, e[i].abi_minor,
+                   e[i].uid, (unsigned long long)e[i].size);
+            st_json_number(stdout, (double)e[i].age_ns / 1e9);
+            printf(",\"error\":");
+            if (e[i].error == SLAB_SHM_OK)
+                printf("null}");
+            else {
+                st_json_string(stdout, slab_shm_strerror(e[i].error));
+                printf("}");
+            }
+        }
+        printf("]}\n");
+    } else {
+        printf("%-24s %8s %-16s %-9s %-5s %10s\n", "NAME", "PID", "COMMAND", "STATE", "ABI", "AGE");
+        for (size_t i = 0; i < n; i++) {
+            char abi[16], age[32];
+            double a = (double)e[i].age_ns / 1e9;
+
+            if (e[i].abi_major)
+                snprintf(abi, sizeof(abi), "%u.%u", e[i].abi_major, e[i].abi_minor);
+            else
+                snprintf(abi, sizeof(abi), "-");
+            if (a < 120)
+                snprintf(age, sizeof(age), "%.0fs", a);
+            else if (a < 7200)
+                snprintf(age, sizeof(age), "%.0fm", a / 60);
+            else if (a < 172800)
+                snprintf(age, sizeof(age), "%.0fh", a / 3600);
+            else
+                snprintf(age, sizeof(age), "%.0fd", a / 86400);
+            printf("%-24s %8ld %-16s %-9s %-5s %10s\n", e[i].name, (long)e[i].pid,
+                   e[i].comm[0] ? e[i].comm : "-", slab_shm_state_name(e[i].state), abi, age);
+        }
+    }
+    slab_shm_list_free(e);
+    return fflush(stdout) == 0 ? ST_EXIT_OK : ST_EXIT_ERROR;
+}
+
+static int do_gc(void)
+{
+    unsigned removed = 0;
+    slab_shm_errinfo err;
+
+    if (slab_shm_gc(&removed, &err) != SLAB_SHM_OK) {
+        fprintf(stderr, "slabtop: %s\n", err.message);
+        return ST_EXIT_ERROR;
+    }
+    printf("removed %u segment%s of dead owners\n", removed, removed == 1 ? "" : "s");
+    return ST_EXIT_OK;
+}
+
+/* -------------------------------------------------------------- attach */
+
+static bool retryable(slab_shm_error e)
+{
+    return e == SLAB_SHM_ERR_NOT_FOUND || e == SLAB_SHM_ERR_EXITED
+        || e == SLAB_SHM_ERR_NOT_READY || e == SLAB_SHM_ERR_BUSY
+        || e == SLAB_SHM_ERR_EMPTY;
+}
+
+/* Attach, waiting as --wait (or --demo) says.  A segment still being
+ * created (not ready, empty) is retried for a moment even without --wait. */
+static slab_shm_error attach(st_source *src, const st_options *o, const char *name,
+                             bool demo, slab_shm_errinfo *err)
+{
+    double start = now_s();
+    double limit = o->wait ? o->wait_s : demo ? 10.0 : 0.0;
+    bool told = false;
+
+    for (;;) {
+        slab_shm_error e = st_source_open(src, name, name ? 0 : o->pid, err);
+        double waited = now_s() - start;
+
+        if (e == SLAB_SHM_OK || !retryable(e) || stop_signal)
+            return e;
+        if (demo && !st_demo_running()) {
+            snprintf(err->message, sizeof(err->message),
+                     "the demo workload (slabload) exited before publishing its segment");
+            return SLAB_SHM_ERR_NOT_FOUND;
+        }
+        bool creating = e == SLAB_SHM_ERR_NOT_READY || e == SLAB_SHM_ERR_EMPTY;
+        if (!(limit < 0 || waited < limit || (creating && waited < 1.0)))
+            return e;
+        if (o->wait && !told && isatty(STDERR_FILENO) && !demo) {
+            if (name)
+                fprintf(stderr, "slabtop: waiting for segment %s...\n", name);
+            else
+                fprintf(stderr, "slabtop: waiting for a segment of pid %ld...\n", o->pid);
+            told = true;
+        }
+        nap(0.05);
+    }
+}
+
+/* Feed a snapshot to the model.  A segment whose owner has gone keeps the
+ * last interval's figures: its numbers no longer move. */
+static int feed(st_model *m, const st_snapshot *snap)
+{
+    if (snap->state != ST_PROC_ALIVE && m->have_prev && snap->mono_ns == m->prev.mono_ns
+        && snap->pid == m->prev.pid) {
+        m->prev.state = snap->state;
+        return 0;
+    }
+    return st_model_update(m, snap);
+}
+
+/* ------------------------------------------------------------ headless */
+
+static int run_headless(const st_options *o, st_source *src)
+{
+    st_model m;
+    st_snapshot snap;
+    slab_shm_errinfo err;
+    int rc = ST_EXIT_OK;
+    st_sort sort = (st_sort)st_sort_from_name(o->sort);
+
+    st_model_init(&m);
+    st_snapshot_init(&snap);
+    for (long i = 0; o->iterations == 0 || i < o->iterations; i++) {
+        slab_shm_error e;
+
+        if (i > 0)
+            nap(o->delay_s);
+        if (stop_signal) {
+            rc = signal_exit();
+            break;
+        }
+        e = st_source_take(src, &snap, &err);
+        if (e != SLAB_SHM_OK) {
+            fprintf(stderr, "slabtop: %s\n", err.message);
+            rc = st_exit_code(e);
+            break;
+        }
+        if (feed(&m, &snap) != 0) {
+            fprintf(stderr, "slabtop: out of memory\n");
+            rc = ST_EXIT_ERROR;
+            break;
+        }
+        switch (o->output) {
+        case ST_OUT_JSON:
+            st_output_json(stdout, &m.view, sort, false);
+            break;
+        case ST_OUT_OPENMETRICS:
+            st_output_openmetrics(stdout, &m.view);
+            break;
+        default:
+            if (i > 0)
+                fputc('\n', stdout);
+            st_output_text(stdout, &m.view, sort, false);
+            break;
+        }
+        if (ferror(stdout)) {
+            rc = ST_EXIT_ERROR;
+            break;
+        }
+        if (snap.state != ST_PROC_ALIVE && snap.state != ST_PROC_STARTING) {
+            fprintf(stderr, "slabtop: the owner of %s (pid %lld) has %s\n", snap.name,
+                    (long long)snap.pid, snap.state == ST_PROC_EXITED ? "exited" : "died");
+            rc = ST_EXIT_EXITED;
+            break;
+        }
+    }
+    st_snapshot_free(&snap);
+    st_model_free(&m);
+    return rc;
+}
+
+/* -------------------------------------------------------------- screen */
+
+static int run_screen(const st_options *o, st_source *src)
+{
+    st_ui ui;
+    st_model m;
+    st_snapshot snap;
+    slab_shm_errinfo err;
+    char banner[320] = "";
+    bool have_view = false;
+    double next = 0;
+    int rc = ST_EXIT_OK;
+
+    memset(&ui, 0, sizeof(ui));
+    ui.sort = (st_sort)st_sort_from_name(o->sort);
+    ui.delay_s = o->delay_s;
+    if (st_ui_begin(&ui, o->no_color || (getenv("NO_COLOR") && getenv("NO_COLOR")[0])) != 0)
+        return ST_EXIT_ERROR;
+    st_model_init(&m);
+    st_snapshot_init(&snap);
+
+    for (;;) {
+        bool refresh = false;
+        double t = now_s();
+        int key, wait_ms;
+
+        if (stop_signal) {
+            rc = signal_exit();
+            break;
+        }
+        if (t >= next && (!ui.paused || !have_view)) {
+            slab_shm_error e = st_source_take(src, &snap, &err);
+
+            if (e != SLAB_SHM_OK) {
+                snprintf(banner, sizeof(banner), "%s", err.message);
+            } else if (feed(&m, &snap) != 0) {
+                snprintf(banner, sizeof(banner), "out of memory");
+            } else {
+                have_view = true;
+                banner[0] = '\0';
+                if (snap.state == ST_PROC_EXITED || snap.state == ST_PROC_STALE) {
+                    snprintf(banner, sizeof(banner), "owner pid %lld %s; final numbers shown%s",
+                             (long long)snap.pid,
+                             snap.state == ST_PROC_EXITED ? "exited" : "died",
+                             src->name[0] ? "; waiting for a new owner" : "");
+                    if (st_source_reattach(src)) {
+                        st_model_reset(&m);
+                        snprintf(ui.message, sizeof(ui.message),
+                                 "re-attached to %s: a new owner appeared", src->name);
+                        next = 0;
+                        continue;
+                    }
+                }
+            }
+            next = t + ui.delay_s;
+        }
+        st_ui_draw(&ui, have_view ? &m.view : NULL, banner[0] ? banner : NULL);
+
+        wait_ms = (int)((next - now_s()) * 1000);
+        if (ui.paused && have_view)
+            wait_ms = 200;
+        if (wait_ms > 200)
+            wait_ms = 200;          /* notice signals promptly */
+        if (wait_ms < 1)
+            wait_ms = 1;
+        key = st_ui_key(wait_ms);
+        if (key == ST_UI_NOKEY)
+            continue;
+        if (!st_ui_act(&ui, st_key_action(key), m.view.nrows, &refresh))
+            break;
+        if (refresh)
+            next = 0;
+    }
+    st_ui_end();
+    st_snapshot_free(&snap);
+    st_model_free(&m);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- main */
+
+int main(int argc, char **argv)
+{
+    st_options o;
+    st_source src;
+    slab_shm_errinfo err;
+    slab_shm_error e;
+    char demo_name[SLAB_SHM_NAME_MAX + 1];
+    const char *name;
+    int rc;
+
+    if (st_cli_parse(argc, argv, isatty(STDOUT_FILENO), &o, stderr) != 0)
+        return ST_EXIT_USAGE;
+
+    switch (o.command) {
+    case ST_CMD_HELP:
+        st_cli_help(stdout, argv[0]);
+        return ST_EXIT_OK;
+    case ST_CMD_VERSION:
+        printf("slabtop (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+        return ST_EXIT_OK;
+    case ST_CMD_LIST:
+        return do_list(&o);
+    case ST_CMD_GC:
+        return do_gc();
+    default:
+        break;
+    }
+
+    install_signals();
+    atexit(st_ui_end);
+    name = o.name;
+    if (o.command == ST_CMD_DEMO) {
+        if (st_demo_start(demo_name, sizeof(demo_name)) != 0)
+            return ST_EXIT_ERROR;
+        name = demo_name;
+    }
+
+    memset(&err, 0, sizeof(err));
+    e = attach(&src, &o, name, o.command == ST_CMD_DEMO, &err);
+    if (e != SLAB_SHM_OK) {
+        st_demo_stop();
+        if (stop_signal)
+            return signal_exit();
+        fprintf(stderr, "slabtop: %s\n", err.message[0] ? err.message : slab_shm_strerror(e));
+        return st_exit_code(e);
+    }
+
+    if (o.output == ST_OUT_SCREEN)
+        rc = run_screen(&o, &src);
+    else
+        rc = run_headless(&o, &src);
+    st_source_close(&src);
+    st_demo_stop();
+    return rc;
+}

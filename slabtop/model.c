@@ -1,0 +1,415 @@
+/*
+ * model.c - snapshots to figures: deltas, rates, percentiles, verdict.
+ */
+#include "config.h"
+#include "model.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------ snapshots */
+
+void st_snapshot_init(st_snapshot *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
+void st_snapshot_free(st_snapshot *s)
+{
+    free(s->threads);
+    st_snapshot_init(s);
+}
+
+int st_snapshot_copy(st_snapshot *dst, const st_snapshot *src)
+{
+    st_thread *threads = NULL;
+
+    if (src->nthreads > 0) {
+        threads = malloc(src->nthreads * sizeof(*threads));
+        if (threads == NULL)
+            return -1;
+        memcpy(threads, src->threads, src->nthreads * sizeof(*threads));
+    }
+    free(dst->threads);
+    *dst = *src;
+    dst->threads = threads;
+    return 0;
+}
+
+static void add_stats(slab_thread_stats *acc, const slab_thread_stats *s)
+{
+    ThreadStats *a = &acc->seed;
+    const ThreadStats *b = &s->seed;
+
+    a->alloc_samples += b->alloc_samples;
+    a->alloc_wall_ns_sum += b->alloc_wall_ns_sum;
+    a->alloc_cpu_ns_sum += b->alloc_cpu_ns_sum;
+    if (b->alloc_wall_ns_max > a->alloc_wall_ns_max)
+        a->alloc_wall_ns_max = b->alloc_wall_ns_max;
+    if (b->alloc_cpu_ns_max > a->alloc_cpu_ns_max)
+        a->alloc_cpu_ns_max = b->alloc_cpu_ns_max;
+    a->repair_count += b->repair_count;
+    a->repair_wall_ns_sum += b->repair_wall_ns_sum;
+    a->repair_cpu_ns_sum += b->repair_cpu_ns_sum;
+    if (b->repair_wall_ns_max > a->repair_wall_ns_max)
+        a->repair_wall_ns_max = b->repair_wall_ns_max;
+    if (b->repair_cpu_ns_max > a->repair_cpu_ns_max)
+        a->repair_cpu_ns_max = b->repair_cpu_ns_max;
+    a->repair_reason_full_bitmap += b->repair_reason_full_bitmap;
+    a->repair_reason_list_mismatch += b->repair_reason_list_mismatch;
+    a->repair_reason_other += b->repair_reason_other;
+
+    acc->allocs += s->allocs;
+    acc->preempted += s->preempted;
+    acc->sample_cost_ns += s->sample_cost_ns;
+    acc->thread_cpu_ns += s->thread_cpu_ns;
+    acc->runq_wait_ns += s->runq_wait_ns;
+    acc->nvcsw += s->nvcsw;
+    acc->nivcsw += s->nivcsw;
+    if (s->interval > acc->interval)
+        acc->interval = s->interval;
+    if (s->mono_ns > acc->mono_ns)
+        acc->mono_ns = s->mono_ns;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        acc->wall_hist[i] += s->wall_hist[i];
+        acc->cpu_hist[i] += s->cpu_hist[i];
+    }
+}
+
+void st_snapshot_total(const st_snapshot *s, slab_thread_stats *out)
+{
+    *out = s->exited;
+    for (size_t i = 0; i < s->nthreads; i++)
+        add_stats(out, &s->threads[i].stats);
+}
+
+/* -------------------------------------------------------------- figures */
+
+static uint64_t minus_floor(uint64_t v, uint64_t floor)
+{
+    return v > floor ? v - floor : 0;
+}
+
+static double per_s(uint64_t n, uint64_t elapsed_ns)
+{
+    return elapsed_ns ? (double)n * 1e9 / (double)elapsed_ns : 0.0;
+}
+
+/* The largest value of the interval: exact when the cumulative maximum
+ * moved during it, otherwise the top of the highest bucket that gained a
+ * sample (never above the cumulative maximum). */
+static uint64_t interval_max(const uint64_t *dh, uint64_t prev_max,
+                             uint64_t cur_max)
+{
+    if (cur_max > prev_max)
+        return cur_max;
+    for (unsigned i = SLAB_HIST_BUCKETS; i-- > 0;) {
+        if (dh[i]) {
+            uint64_t hi = slab_hist_bucket_high(i);
+            return hi < cur_max ? hi : cur_max;
+        }
+    }
+    return 0;
+}
+
+void st_figures_compute(st_figures *f, const slab_thread_stats *prev,
+                        const slab_thread_stats *cur, uint64_t elapsed_ns,
+                        uint64_t floor_wall_ns, uint64_t floor_cpu_ns)
+{
+    static const slab_thread_stats zero;
+    const ThreadStats *a, *b = &cur->seed;
+    uint64_t dwall[SLAB_HIST_BUCKETS], dcpu[SLAB_HIST_BUCKETS];
+    uint64_t wall_sum, cpu_sum, thread_cpu, runq;
+    bool restarted;
+
+    if (prev == NULL)
+        prev = &zero;
+    a = &prev->seed;
+    memset(f, 0, sizeof(*f));
+
+    /* A record whose sample count went down belongs to a new thread (or a
+     * new owner): everything restarts from zero together. */
+    restarted = b->alloc_samples < a->alloc_samples || cur->allocs < prev->allocs;
+    if (restarted) {
+        prev = &zero;
+        a = &prev->seed;
+    }
+
+    f->elapsed_s = (double)elapsed_ns / 1e9;
+    f->allocs = st_delta(prev->allocs, cur->allocs);
+    f->samples = st_delta(a->alloc_samples, b->alloc_samples);
+    f->preempted = st_delta(prev->preempted, cur->preempted);
+    f->nivcsw = st_delta(prev->nivcsw, cur->nivcsw);
+    f->repairs = st_delta(a->repair_count, b->repair_count);
+    f->full_bitmap = st_delta(a->repair_reason_full_bitmap, b->repair_reason_full_bitmap);
+    f->list_mismatch = st_delta(a->repair_reason_list_mismatch, b->repair_reason_list_mismatch);
+    f->other = st_delta(a->repair_reason_other, b->repair_reason_other);
+    wall_sum = st_delta(a->alloc_wall_ns_sum, b->alloc_wall_ns_sum);
+    cpu_sum = st_delta(a->alloc_cpu_ns_sum, b->alloc_cpu_ns_sum);
+    thread_cpu = st_delta(prev->thread_cpu_ns, cur->thread_cpu_ns);
+    runq = st_delta(prev->runq_wait_ns, cur->runq_wait_ns);
+
+    f->allocs_per_s = per_s(f->allocs, elapsed_ns);
+    f->samples_per_s = per_s(f->samples, elapsed_ns);
+    f->repairs_per_s = per_s(f->repairs, elapsed_ns);
+    f->nivcsw_per_s = per_s(f->nivcsw, elapsed_ns);
+
+    if (f->samples > 0) {
+        double wm = (double)wall_sum / (double)f->samples - (double)floor_wall_ns;
+        double cm = (double)cpu_sum / (double)f->samples - (double)floor_cpu_ns;
+        f->wall_mean_ns = wm > 0 ? wm : 0;
+        f->cpu_mean_ns = cm > 0 ? cm : 0;
+        f->preempted_share = (double)f->preempted / (double)f->samples;
+        if (f->preempted_share > 1)
+            f->preempted_share = 1;
+    }
+
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        dwall[i] = st_delta(prev->wall_hist[i], cur->wall_hist[i]);
+        dcpu[i] = st_delta(prev->cpu_hist[i], cur->cpu_hist[i]);
+    }
+    f->wall_p50 = minus_floor(slab_hist_quantile(dwall, 0.50), floor_wall_ns);
+    f->wall_p99 = minus_floor(slab_hist_quantile(dwall, 0.99), floor_wall_ns);
+    f->wall_p999 = minus_floor(slab_hist_quantile(dwall, 0.999), floor_wall_ns);
+    f->cpu_p50 = minus_floor(slab_hist_quantile(dcpu, 0.50), floor_cpu_ns);
+    f->cpu_p99 = minus_floor(slab_hist_quantile(dcpu, 0.99), floor_cpu_ns);
+    f->cpu_p999 = minus_floor(slab_hist_quantile(dcpu, 0.999), floor_cpu_ns);
+    f->wall_max_ns = minus_floor(interval_max(dwall, a->alloc_wall_ns_max,
+                                              b->alloc_wall_ns_max), floor_wall_ns);
+    f->cpu_max_ns = minus_floor(interval_max(dcpu, a->alloc_cpu_ns_max,
+                                             b->alloc_cpu_ns_max), floor_cpu_ns);
+
+    if (thread_cpu + runq > 0)
+        f->cpu_share = (double)thread_cpu / (double)(thread_cpu + runq);
+    f->runq_share = elapsed_ns ? (double)runq / (double)elapsed_ns : 0.0;
+
+    slab_verdict_input in = {
+        .samples = f->samples,
+        .wall_ns_sum = wall_sum,
+        .cpu_ns_sum = cpu_sum,
+        .floor_wall_ns = floor_wall_ns,
+        .floor_cpu_ns = floor_cpu_ns,
+        .elapsed_ns = elapsed_ns,
+        .thread_cpu_ns = thread_cpu,
+        .runq_wait_ns = runq,
+        .nivcsw = f->nivcsw,
+    };
+    f->verdict = slab_verdict_compute(&in, &f->ratio);
+}
+
+/* ------------------------------------------------------------- sorting */
+
+static const char *const sort_names[ST_SORT_COUNT] = {
+    [ST_SORT_TID] = "tid",
+    [ST_SORT_NAME] = "name",
+    [ST_SORT_ALLOCS] = "allocs",
+    [ST_SORT_SAMPLES] = "samples",
+    [ST_SORT_RATIO] = "ratio",
+    [ST_SORT_WALL] = "wall",
+    [ST_SORT_CPU] = "cpu",
+    [ST_SORT_REPAIRS] = "repairs",
+    [ST_SORT_STATE] = "state",
+};
+
+const char *st_sort_name(st_sort key)
+{
+    return (unsigned)key < ST_SORT_COUNT ? sort_names[key] : "?";
+}
+
+int st_sort_from_name(const char *name)
+{
+    for (int i = 0; i < ST_SORT_COUNT; i++)
+        if (strcmp(name, sort_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static st_sort sort_key;
+static bool sort_reverse;
+
+static int cmp_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? -1 : a > b;
+}
+
+static int cmp_double(double a, double b)
+{
+    return a < b ? -1 : a > b;
+}
+
+/* Natural order of each column: text and ids ascending, figures with the
+ * largest first (as top does). */
+static int cmp_rows(const void *pa, const void *pb)
+{
+    const st_row *a = pa, *b = pb;
+    int c;
+
+    switch (sort_key) {
+    case ST_SORT_NAME:    c = strcmp(a->name, b->name); break;
+    case ST_SORT_ALLOCS:  c = -cmp_double(a->f.allocs_per_s, b->f.allocs_per_s); break;
+    case ST_SORT_SAMPLES: c = -cmp_u64(a->samples_total, b->samples_total); break;
+    case ST_SORT_RATIO:   c = -cmp_double(a->f.ratio, b->f.ratio); break;
+    case ST_SORT_WALL:    c = -cmp_u64(a->f.wall_p99, b->f.wall_p99); break;
+    case ST_SORT_CPU:     c = -cmp_u64(a->f.cpu_p99, b->f.cpu_p99); break;
+    case ST_SORT_REPAIRS: c = -cmp_u64(a->repairs_total, b->repairs_total); break;
+    case ST_SORT_STATE:   c = (int)a->state - (int)b->state; break;
+    case ST_SORT_TID:
+    default:              c = 0; break;
+    }
+    if (c == 0)
+        c = cmp_u64(a->tid, b->tid);
+    return sort_reverse ? -c : c;
+}
+
+void st_view_sort(st_view *v, st_sort key, bool reverse)
+{
+    sort_key = key;
+    sort_reverse = reverse;
+    if (v->nrows > 1)
+        qsort(v->rows, v->nrows, sizeof(*v->rows), cmp_rows);
+}
+
+/* --------------------------------------------------------------- model */
+
+void st_model_init(st_model *m)
+{
+    memset(m, 0, sizeof(*m));
+    st_snapshot_init(&m->prev);
+}
+
+void st_model_free(st_model *m)
+{
+    st_snapshot_free(&m->prev);
+    free(m->view.rows);
+    memset(m, 0, sizeof(*m));
+}
+
+void st_model_reset(st_model *m)
+{
+    m->have_prev = false;
+    m->repair_seen = false;
+    m->repair_mono_ns = 0;
+}
+
+static const st_thread *find_thread(const st_snapshot *s, uint64_t key)
+{
+    for (size_t i = 0; i < s->nthreads; i++)
+        if (s->threads[i].key == key)
+            return &s->threads[i];
+    return NULL;
+}
+
+const char *st_proc_state_name(st_proc_state s)
+{
+    switch (s) {
+    case ST_PROC_ALIVE:    return "alive";
+    case ST_PROC_EXITED:   return "exited";
+    case ST_PROC_STALE:    return "stale";
+    case ST_PROC_STARTING: return "starting";
+    }
+    return "?";
+}
+
+const char *st_thread_state_name(st_thread_state s)
+{
+    switch (s) {
+    case ST_THREAD_LIVE:     return "live";
+    case ST_THREAD_EXITING:  return "exiting";
+    case ST_THREAD_BUSY:     return "busy";
+    case ST_THREAD_OVERFLOW: return "overflow";
+    }
+    return "?";
+}
+
+int st_model_update(st_model *m, const st_snapshot *cur)
+{
+    const st_snapshot *prev = m->have_prev ? &m->prev : NULL;
+    st_view *v = &m->view;
+    slab_thread_stats prev_total;
+    uint64_t elapsed;
+    st_row *rows = NULL;
+
+    if (cur->nthreads > 0) {
+        rows = calloc(cur->nthreads, sizeof(*rows));
+        if (rows == NULL)
+            return -1;
+    }
+
+    if (prev != NULL && cur->mono_ns < prev->mono_ns)
+        prev = NULL;        /* a writer clock going back: a new owner */
+    elapsed = prev ? cur->mono_ns - prev->mono_ns : cur->uptime_ns;
+
+    st_snapshot_total(cur, &v->total);
+    if (prev)
+        st_snapshot_total(prev, &prev_total);
+    st_figures_compute(&v->summary, prev ? &prev_total : NULL, &v->total,
+                       elapsed, cur->floor_wall_ns, cur->floor_cpu_ns);
+
+    /* Repairs: when was one last seen, on the writer's clock. */
+    v->repairs_total = v->total.seed.repair_count;
+    if (v->summary.repairs > 0) {
+        m->repair_seen = true;
+        m->repair_mono_ns = cur->mono_ns;
+    }
+    v->repair_seen = m->repair_seen;
+
+    v->effective_interval = 0;
+    v->live_threads = 0;
+    for (size_t i = 0; i < cur->nthreads; i++) {
+        const st_thread *t = &cur->threads[i];
+        if (t->state == ST_THREAD_OVERFLOW)
+            continue;
+        v->live_threads++;
+        if (t->stats.interval > v->effective_interval)
+            v->effective_interval = t->stats.interval;
+    }
+    v->repair_age_ns = m->repair_seen && cur->mono_ns >= m->repair_mono_ns
+                       ? cur->mono_ns - m->repair_mono_ns : 0;
+
+    for (size_t i = 0; i < cur->nthreads; i++) {
+        const st_thread *t = &cur->threads[i];
+        const st_thread *pt = NULL;
+        uint64_t te = elapsed;
+
+        if (prev)
+            pt = find_thread(prev, t->key);
+        if (pt && t->stats.mono_ns > pt->stats.mono_ns)
+            te = t->stats.mono_ns - pt->stats.mono_ns;
+        rows[i].key = t->key;
+        rows[i].tid = t->tid;
+        memcpy(rows[i].name, t->name, sizeof(rows[i].name));
+        rows[i].name[sizeof(rows[i].name) - 1] = '\0';
+        rows[i].state = t->state;
+        rows[i].samples_total = t->stats.seed.alloc_samples;
+        rows[i].repairs_total = t->stats.seed.repair_count;
+        st_figures_compute(&rows[i].f, pt ? &pt->stats : NULL, &t->stats, te,
+                           cur->floor_wall_ns, cur->floor_cpu_ns);
+    }
+
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        const PerfCounters *n = &cur->classes[c].c;
+        static const PerfCounters zero;
+        const PerfCounters *o = prev ? &prev->classes[c].c : &zero;
+        st_class_row *r = &v->classes[c];
+
+        r->size = cur->classes[c].size;
+        r->total = *n;
+        r->slow_per_s = per_s(st_delta(o->allocs_slow, n->allocs_slow), elapsed);
+        r->new_slabs_per_s = per_s(st_delta(o->new_slabs, n->new_slabs), elapsed);
+        r->cas_retries_per_s = per_s(st_delta(o->cas_retries, n->cas_retries), elapsed);
+        r->repairs_per_s = per_s(st_delta(o->repairs, n->repairs), elapsed);
+    }
+
+    free(v->rows);
+    v->rows = rows;
+    v->nrows = cur->nthreads;
+
+    if (st_snapshot_copy(&m->prev, cur) != 0) {
+        m->have_prev = false;
+        return -1;
+    }
+    m->have_prev = true;
+    v->snap = &m->prev;
+    return 0;
+}

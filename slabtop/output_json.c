@@ -1,0 +1,273 @@
+/*
+ * output_json.c - one JSON object per refresh, on one line.
+ */
+#include "config.h"
+#include "output.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *st_mode_name(uint32_t mode)
+{
+    return mode == SLAB_SAMPLE_FIXED ? "fixed" : "random";
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+    size_t n;
+    uint32_t cp;
+
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2, cp = s[0] & 0x1f;
+    else if (s[0] >= 0xe0 && s[0] <= 0xef)
+        n = 3, cp = s[0] & 0x0f;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4, cp = s[0] & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[i] & 0x3f);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
+        || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+void st_json_string(FILE *out, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+
+    fputc('"', out);
+    while (*s) {
+        size_t n;
+
+        switch (*s) {
+        case '"':  fputs("\\\"", out); s++; continue;
+        case '\\': fputs("\\\\", out); s++; continue;
+        case '\n': fputs("\\n", out); s++; continue;
+        case '\r': fputs("\\r", out); s++; continue;
+        case '\t': fputs("\\t", out); s++; continue;
+        case '\b': fputs("\\b", out); s++; continue;
+        case '\f': fputs("\\f", out); s++; continue;
+        default: break;
+        }
+        if (*s < 0x20 || *s == 0x7f) {
+            fprintf(out, "\\u%04x", *s);
+            s++;
+            continue;
+        }
+        n = utf8_len(s);
+        if (n == 0) {
+            fputs("\\ufffd", out);
+            s++;
+            continue;
+        }
+        fwrite(s, 1, n, out);
+        s += n;
+    }
+    fputc('"', out);
+}
+
+void st_json_number(FILE *out, double v)
+{
+    if (!isfinite(v))
+        fputs("null", out);
+    else if (v == floor(v) && fabs(v) < 9e15)
+        fprintf(out, "%.0f", v);
+    else
+        fprintf(out, "%.6g", v);
+}
+
+static void key(FILE *out, const char *k)
+{
+    fprintf(out, "\"%s\":", k);
+}
+
+static void u64(FILE *out, const char *k, uint64_t v, bool comma)
+{
+    fprintf(out, "\"%s\":%llu%s", k, (unsigned long long)v, comma ? "," : "");
+}
+
+static void num(FILE *out, const char *k, double v, bool comma)
+{
+    key(out, k);
+    st_json_number(out, v);
+    if (comma)
+        fputc(',', out);
+}
+
+static void str(FILE *out, const char *k, const char *v, bool comma)
+{
+    key(out, k);
+    st_json_string(out, v);
+    if (comma)
+        fputc(',', out);
+}
+
+static void ratio(FILE *out, const st_figures *f)
+{
+    key(out, "ratio");
+    if (f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0)
+        fputs("null", out);
+    else
+        st_json_number(out, f->ratio);
+    fputc(',', out);
+    str(out, "verdict", slab_verdict_name(f->verdict), false);
+}
+
+static void percentiles(FILE *out, const st_figures *f)
+{
+    fputs("\"percentiles\":{\"wall\":{", out);
+    u64(out, "p50", f->wall_p50, true);
+    u64(out, "p99", f->wall_p99, true);
+    u64(out, "p999", f->wall_p999, true);
+    u64(out, "max", f->wall_max_ns, false);
+    fputs("},\"cpu\":{", out);
+    u64(out, "p50", f->cpu_p50, true);
+    u64(out, "p99", f->cpu_p99, true);
+    u64(out, "p999", f->cpu_p999, true);
+    u64(out, "max", f->cpu_max_ns, false);
+    fputs("}}", out);
+}
+
+static void interval(FILE *out, const st_figures *f)
+{
+    fputs("\"interval\":{", out);
+    num(out, "seconds", f->elapsed_s, true);
+    u64(out, "allocs", f->allocs, true);
+    u64(out, "samples", f->samples, true);
+    u64(out, "preempted", f->preempted, true);
+    u64(out, "repairs", f->repairs, true);
+    num(out, "allocs_per_s", f->allocs_per_s, true);
+    num(out, "samples_per_s", f->samples_per_s, true);
+    num(out, "repairs_per_s", f->repairs_per_s, true);
+    num(out, "wall_mean_ns", f->wall_mean_ns, true);
+    num(out, "cpu_mean_ns", f->cpu_mean_ns, true);
+    num(out, "preempted_share", f->preempted_share, true);
+    num(out, "cpu_share", f->cpu_share, true);
+    num(out, "runq_wait_share", f->runq_share, true);
+    num(out, "nivcsw_per_s", f->nivcsw_per_s, false);
+    fputc('}', out);
+}
+
+void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
+{
+    const st_snapshot *s = v->snap;
+    const slab_thread_stats *t = &v->total;
+    const st_figures *f = &v->summary;
+
+    st_view_sort(v, sort, reverse);
+    fprintf(out, "{\"schema_version\":%d,", ST_JSON_SCHEMA_VERSION);
+
+    fputs("\"process\":{", out);
+    str(out, "name", s->name, true);
+    fprintf(out, "\"pid\":%lld,", (long long)s->pid);
+    str(out, "command", s->command, true);
+    str(out, "state", st_proc_state_name(s->state), true);
+    num(out, "uptime_s", (double)s->uptime_ns / 1e9, true);
+    str(out, "label", s->label, true);
+    fprintf(out, "\"abi\":\"%u.%u\"},", s->abi_major, s->abi_minor);
+
+    fputs("\"sampling\":{", out);
+    str(out, "mode", st_mode_name(s->sample_mode), true);
+    u64(out, "rate", s->sample_rate, true);
+    u64(out, "effective_rate", v->effective_interval, true);
+    u64(out, "budget_ppm", s->sample_budget_ppm, true);
+    u64(out, "floor_wall_ns", s->floor_wall_ns, true);
+    u64(out, "floor_cpu_ns", s->floor_cpu_ns, false);
+    fputs("},", out);
+
+    fputs("\"totals\":{", out);
+    u64(out, "allocs", t->allocs, true);
+    u64(out, "samples", t->seed.alloc_samples, true);
+    u64(out, "wall_ns_sum", t->seed.alloc_wall_ns_sum, true);
+    u64(out, "cpu_ns_sum", t->seed.alloc_cpu_ns_sum, true);
+    u64(out, "wall_ns_max", t->seed.alloc_wall_ns_max, true);
+    u64(out, "cpu_ns_max", t->seed.alloc_cpu_ns_max, true);
+    u64(out, "preempted", t->preempted, true);
+    u64(out, "thread_cpu_ns", t->thread_cpu_ns, true);
+    u64(out, "runq_wait_ns", t->runq_wait_ns, true);
+    u64(out, "nvcsw", t->nvcsw, true);
+    u64(out, "nivcsw", t->nivcsw, false);
+    fputs("},", out);
+
+    interval(out, f);
+    fputc(',', out);
+    ratio(out, f);
+    fputc(',', out);
+    percentiles(out, f);
+    fputc(',', out);
+
+    fputs("\"repairs\":{", out);
+    u64(out, "count", t->seed.repair_count, true);
+    u64(out, "full_bitmap", t->seed.repair_reason_full_bitmap, true);
+    u64(out, "list_mismatch", t->seed.repair_reason_list_mismatch, true);
+    u64(out, "other", t->seed.repair_reason_other, true);
+    u64(out, "wall_ns_sum", t->seed.repair_wall_ns_sum, true);
+    u64(out, "cpu_ns_sum", t->seed.repair_cpu_ns_sum, true);
+    u64(out, "wall_ns_max", t->seed.repair_wall_ns_max, true);
+    u64(out, "cpu_ns_max", t->seed.repair_cpu_ns_max, true);
+    num(out, "per_s", f->repairs_per_s, true);
+    key(out, "last_seen_s");
+    if (v->repair_seen)
+        st_json_number(out, (double)v->repair_age_ns / 1e9);
+    else
+        fputs("null", out);
+    fputs("},", out);
+
+    fputs("\"memory\":{", out);
+    u64(out, "mapped_bytes", s->mapped_bytes, true);
+    u64(out, "resident_bytes", s->resident_bytes, false);
+    fputs("},", out);
+
+    fputs("\"threads\":[", out);
+    for (size_t i = 0; i < v->nrows; i++) {
+        const st_row *r = &v->rows[i];
+
+        fputs(i ? ",{" : "{", out);
+        u64(out, "tid", r->tid, true);
+        str(out, "name", r->name, true);
+        str(out, "state", st_thread_state_name(r->state), true);
+        u64(out, "samples", r->samples_total, true);
+        u64(out, "repairs", r->repairs_total, true);
+        interval(out, &r->f);
+        fputc(',', out);
+        ratio(out, &r->f);
+        fputc(',', out);
+        percentiles(out, &r->f);
+        fputc('}', out);
+    }
+    fputs("],", out);
+
+    fputs("\"classes\":[", out);
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        const st_class_row *r = &v->classes[c];
+        const PerfCounters *p = &r->total;
+
+        fputs(c ? ",{" : "{", out);
+        u64(out, "size", r->size, true);
+        u64(out, "allocs_slow", p->allocs_slow, true);
+        u64(out, "new_slabs", p->new_slabs, true);
+        u64(out, "recycled_slabs", p->recycled_slabs, true);
+        u64(out, "released_slabs", p->released_slabs, true);
+        u64(out, "madvised_bytes", p->madvised_bytes, true);
+        u64(out, "cas_retries", p->cas_retries, true);
+        u64(out, "remote_frees", p->remote_frees, true);
+        u64(out, "repairs", p->repairs, true);
+        u64(out, "repair_full_bitmap", p->repair_full_bitmap, true);
+        u64(out, "repair_list_mismatch", p->repair_list_mismatch, true);
+        u64(out, "repair_other", p->repair_other, true);
+        u64(out, "live_slabs", p->live_slabs, true);
+        u64(out, "resident_bytes", p->resident_bytes, true);
+        num(out, "slow_per_s", r->slow_per_s, false);
+        fputc('}', out);
+    }
+    fputs("]}\n", out);
+    fflush(out);
+}

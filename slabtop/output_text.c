@@ -1,0 +1,93 @@
+/*
+ * output_text.c - one refresh as plain text, with stable column headers.
+ */
+#include "config.h"
+#include "output.h"
+
+#include "fmt.h"
+
+static void lat_row(FILE *out, const char *what, double mean, uint64_t p50,
+                    uint64_t p99, uint64_t p999, uint64_t max)
+{
+    char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], d[ST_FMT_LEN], e[ST_FMT_LEN];
+
+    fprintf(out, "  %-5s %9s %9s %9s %9s %9s\n", what, st_fmt_ns(a, mean),
+            st_fmt_ns(b, (double)p50), st_fmt_ns(c, (double)p99),
+            st_fmt_ns(d, (double)p999), st_fmt_ns(e, (double)max));
+}
+
+void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
+{
+    const st_snapshot *s = v->snap;
+    const st_figures *f = &v->summary;
+    const slab_thread_stats *t = &v->total;
+    char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], d[ST_FMT_LEN];
+
+    st_view_sort(v, sort, reverse);
+
+    fprintf(out, "slabtop: %s  pid %lld  %s  %s  up %s", s->name, (long long)s->pid,
+            s->command, st_proc_state_name(s->state),
+            st_fmt_duration(a, (double)s->uptime_ns / 1e9));
+    if (s->label[0])
+        fprintf(out, "  [%s]", s->label);
+    fputc('\n', out);
+    if (s->sample_rate)
+        fprintf(out, "sampling: %s 1/%llu, effective 1/%llu",
+                st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate,
+                (unsigned long long)v->effective_interval);
+    else
+        fprintf(out, "sampling: off");
+    fprintf(out, "  floor: wall %s cpu %s\n", st_fmt_ns(a, (double)s->floor_wall_ns),
+            st_fmt_ns(b, (double)s->floor_cpu_ns));
+
+    fprintf(out, "interval: %.2fs  allocs/s %s  samples/s %s  preempted %.1f%%  invol-cs/s %s\n",
+            f->elapsed_s, st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
+            100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s));
+    fprintf(out, "latency (floor-corrected):\n");
+    fprintf(out, "  %-5s %9s %9s %9s %9s %9s\n", "", "mean", "p50", "p99", "p99.9", "max");
+    lat_row(out, "wall", f->wall_mean_ns, f->wall_p50, f->wall_p99, f->wall_p999, f->wall_max_ns);
+    lat_row(out, "cpu", f->cpu_mean_ns, f->cpu_p50, f->cpu_p99, f->cpu_p999, f->cpu_max_ns);
+    if (f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0)
+        fprintf(out, "ratio: -  verdict: %s", slab_verdict_name(f->verdict));
+    else
+        fprintf(out, "ratio: %.2f  verdict: %s", f->ratio, slab_verdict_name(f->verdict));
+    fprintf(out, "  cpu-share %.1f%%  runq-wait %.1f%%\n", 100 * f->cpu_share,
+            100 * f->runq_share);
+    fprintf(out, "repairs: %llu total  %s/s  full_bitmap %llu  list_mismatch %llu  other %llu  last %s\n",
+            (unsigned long long)t->seed.repair_count, st_fmt_count(a, f->repairs_per_s),
+            (unsigned long long)t->seed.repair_reason_full_bitmap,
+            (unsigned long long)t->seed.repair_reason_list_mismatch,
+            (unsigned long long)t->seed.repair_reason_other,
+            v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never");
+
+    fprintf(out, "\n%8s %-16s %9s %9s %6s %9s %9s %8s %-8s\n", "TID", "NAME", "ALLOC/S",
+            "SAMPLES", "RATIO", "P99WALL", "P99CPU", "REPAIRS", "STATE");
+    for (size_t i = 0; i < v->nrows; i++) {
+        const st_row *r = &v->rows[i];
+        char ratio[16];
+
+        if (r->f.verdict == SLAB_VERDICT_INSUFFICIENT || r->f.ratio <= 0)
+            snprintf(ratio, sizeof(ratio), "-");
+        else
+            snprintf(ratio, sizeof(ratio), "%.2f", r->f.ratio);
+        fprintf(out, "%8llu %-16.16s %9s %9llu %6s %9s %9s %8llu %-8s\n",
+                (unsigned long long)r->tid, r->name, st_fmt_count(a, r->f.allocs_per_s),
+                (unsigned long long)r->samples_total, ratio,
+                st_fmt_ns(b, (double)r->f.wall_p99), st_fmt_ns(c, (double)r->f.cpu_p99),
+                (unsigned long long)r->repairs_total, st_thread_state_name(r->state));
+    }
+
+    fprintf(out, "\n%6s %9s %9s %9s %9s %9s %8s %9s %9s\n", "CLASS", "SLOW/S", "NEWSLABS",
+            "RECYCLED", "RELEASED", "CASRETRY", "REPAIRS", "LIVESLABS", "RESIDENT");
+    for (unsigned k = 0; k < SLAB_NUM_CLASSES; k++) {
+        const st_class_row *r = &v->classes[k];
+        const PerfCounters *p = &r->total;
+
+        fprintf(out, "%6u %9s %9llu %9llu %9llu %9llu %8llu %9llu %9s\n", r->size,
+                st_fmt_count(a, r->slow_per_s), (unsigned long long)p->new_slabs,
+                (unsigned long long)p->recycled_slabs, (unsigned long long)p->released_slabs,
+                (unsigned long long)p->cas_retries, (unsigned long long)p->repairs,
+                (unsigned long long)p->live_slabs, st_fmt_bytes(d, (double)p->resident_bytes));
+    }
+    fflush(out);
+}

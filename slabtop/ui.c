@@ -1,0 +1,475 @@
+/*
+ * ui.c - the curses screen: header, summary, repairs, one table, status.
+ *
+ * Layout, from the top (80x24 keeps all of it; a shorter screen drops the
+ * table first, then the repairs line):
+ *   0  name, pid, command, state, uptime, label
+ *   1  sampling mode and rates, measurement floor, refresh delay
+ *   2  banner (owner exited, paused), when there is one
+ *   3  allocs/s, samples/s, preempted share, involuntary switches/s
+ *   4-6 latency table: mean, p50, p99, p99.9, max for wall and CPU
+ *   7  ratio and verdict, CPU share, run-queue wait
+ *   8  repairs
+ *   10 table header, then rows; last line: keys or a message
+ */
+#include "config.h"
+#include "ui.h"
+
+#include <curses.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fmt.h"
+#include "output.h"
+
+enum { PAIR_CLEAN = 1, PAIR_MODERATE, PAIR_HEAVY, PAIR_TITLE, PAIR_BANNER };
+
+static bool active;
+static bool have_colors;
+
+bool st_ui_active(void)
+{
+    return active;
+}
+
+void st_ui_end(void)
+{
+    if (!active)
+        return;
+    active = false;
+    curs_set(1);
+    endwin();
+    fflush(stdout);
+}
+
+int st_ui_begin(st_ui *ui, bool no_color)
+{
+    setlocale(LC_ALL, "");
+    if (newterm(NULL, stdout, stdin) == NULL) {
+        fprintf(stderr, "slabtop: cannot use the terminal (TERM=%s); try --once\n",
+                getenv("TERM") ? getenv("TERM") : "unset");
+        return -1;
+    }
+    active = true;
+    cbreak();
+    noecho();
+    nonl();
+    intrflush(stdscr, FALSE);
+    keypad(stdscr, TRUE);
+    curs_set(0);
+    have_colors = has_colors();
+    if (have_colors) {
+        start_color();
+        use_default_colors();
+        init_pair(PAIR_CLEAN, COLOR_GREEN, -1);
+        init_pair(PAIR_MODERATE, COLOR_YELLOW, -1);
+        init_pair(PAIR_HEAVY, COLOR_RED, -1);
+        init_pair(PAIR_TITLE, COLOR_CYAN, -1);
+        init_pair(PAIR_BANNER, COLOR_WHITE, COLOR_RED);
+    }
+    ui->color = have_colors && !no_color;
+    return 0;
+}
+
+int st_ui_key(int timeout_ms)
+{
+    int k;
+
+    timeout(timeout_ms);
+    k = getch();
+    return k == ERR || k == KEY_RESIZE ? ST_UI_NOKEY : k;
+}
+
+/* ------------------------------------------------------------- drawing */
+
+static attr_t color(const st_ui *ui, int pair)
+{
+    return ui->color ? COLOR_PAIR(pair) : 0;
+}
+
+static attr_t verdict_attr(const st_ui *ui, slab_verdict v)
+{
+    switch (v) {
+    case SLAB_VERDICT_CLEAN:    return color(ui, PAIR_CLEAN) | A_BOLD;
+    case SLAB_VERDICT_MODERATE: return color(ui, PAIR_MODERATE) | A_BOLD;
+    case SLAB_VERDICT_HEAVY:    return color(ui, PAIR_HEAVY) | A_BOLD;
+    default:                    return A_DIM;
+    }
+}
+
+/* Print at (y, x), clipped to the screen width. */
+static void put(int y, int x, attr_t attr, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void put(int y, int x, attr_t attr, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    if (y < 0 || y >= LINES || x >= COLS)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    attron(attr);
+    mvaddnstr(y, x, buf, COLS - x);
+    attroff(attr);
+}
+
+static void draw_help(const st_ui *ui)
+{
+    int y = 0;
+
+    put(y++, 0, A_BOLD, "slabtop %s - keys", PACKAGE_VERSION);
+    y++;
+    for (size_t i = 0; i < st_keys_count; i++) {
+        if (st_keys[i].label == NULL)
+            continue;
+        put(y, 2, A_BOLD, "%-10s", st_keys[i].label);
+        put(y, 14, 0, "%s", st_keys[i].help);
+        y++;
+    }
+    y++;
+    put(y++, 0, A_BOLD, "Verdict on the floor-corrected wall/CPU ratio (the seed's table):");
+    put(y, 2, verdict_attr(ui, SLAB_VERDICT_CLEAN), "clean");
+    put(y++, 14, 0, "< 1.5   the allocator's own work; trust the latencies");
+    put(y, 2, verdict_attr(ui, SLAB_VERDICT_MODERATE), "moderate");
+    put(y++, 14, 0, "1.5-2   some scheduler or hypervisor interference");
+    put(y, 2, verdict_attr(ui, SLAB_VERDICT_HEAVY), "heavy");
+    put(y++, 14, 0, "> 2     preempted: the host stole the CPU");
+    y++;
+    put(y++, 0, 0, "Sort: %s%s.  Press any key to return.", st_sort_name(ui->sort),
+        ui->reverse ? " (reversed)" : "");
+}
+
+static void draw_header(const st_ui *ui, const st_view *v, int *y)
+{
+    const st_snapshot *s = v->snap;
+    char a[ST_FMT_LEN], b[ST_FMT_LEN];
+    attr_t st = s->state == ST_PROC_ALIVE ? color(ui, PAIR_CLEAN) : color(ui, PAIR_HEAVY);
+    int x;
+
+    put(*y, 0, A_BOLD | color(ui, PAIR_TITLE), "slabtop");
+    x = 9;
+    put(*y, x, A_BOLD, "%s", s->name);
+    x += (int)strlen(s->name) + 2;
+    put(*y, x, 0, "pid %lld  %s", (long long)s->pid, s->command);
+    x += snprintf(NULL, 0, "pid %lld  %s", (long long)s->pid, s->command) + 2;
+    put(*y, x, st | A_BOLD, "%s", st_proc_state_name(s->state));
+    x += (int)strlen(st_proc_state_name(s->state)) + 2;
+    put(*y, x, 0, "up %s", st_fmt_duration(a, (double)s->uptime_ns / 1e9));
+    x += 3 + (int)strlen(a) + 2;
+    if (s->label[0])
+        put(*y, x, A_BOLD | color(ui, PAIR_TITLE), "[%s]", s->label);
+    (*y)++;
+
+    if (s->sample_rate)
+        put(*y, 0, 0, "sampling %s 1/%llu (effective 1/%llu)  floor wall %s cpu %s  delay %gs",
+            st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate,
+            (unsigned long long)v->effective_interval,
+            st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns),
+            ui->delay_s);
+    else
+        put(*y, 0, 0, "sampling off  floor wall %s cpu %s  delay %gs",
+            st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns),
+            ui->delay_s);
+    (*y)++;
+}
+
+static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs)
+{
+    const st_figures *f = &v->summary;
+    const slab_thread_stats *t = &v->total;
+    char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], d[ST_FMT_LEN], e[ST_FMT_LEN];
+
+    put(*y, 0, 0, "allocs/s %-8s samples/s %-7s preempted %5.1f%%  invol.switches/s %s  (%.2fs)",
+        st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
+        100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s), f->elapsed_s);
+    (*y)++;
+    put(*y, 0, A_BOLD, "%-6s %9s %9s %9s %9s %9s", "", "mean", "p50", "p99", "p99.9", "max");
+    (*y)++;
+    put(*y, 0, 0, "%-6s %9s %9s %9s %9s %9s", "wall", st_fmt_ns(a, f->wall_mean_ns),
+        st_fmt_ns(b, (double)f->wall_p50), st_fmt_ns(c, (double)f->wall_p99),
+        st_fmt_ns(d, (double)f->wall_p999), st_fmt_ns(e, (double)f->wall_max_ns));
+    (*y)++;
+    put(*y, 0, 0, "%-6s %9s %9s %9s %9s %9s", "cpu", st_fmt_ns(a, f->cpu_mean_ns),
+        st_fmt_ns(b, (double)f->cpu_p50), st_fmt_ns(c, (double)f->cpu_p99),
+        st_fmt_ns(d, (double)f->cpu_p999), st_fmt_ns(e, (double)f->cpu_max_ns));
+    (*y)++;
+
+    if (f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0)
+        put(*y, 0, 0, "ratio    -   ");
+    else
+        put(*y, 0, 0, "ratio %5.2f  ", f->ratio);
+    put(*y, 13, verdict_attr(ui, f->verdict), "%-12s", slab_verdict_name(f->verdict));
+    put(*y, 26, 0, "cpu share %5.1f%%  run-queue wait %5.1f%%  (floor-corrected)",
+        100 * f->cpu_share, 100 * f->runq_share);
+    (*y)++;
+
+    if (!repairs)
+        return;
+    put(*y, 0, t->seed.repair_count ? color(ui, PAIR_MODERATE) | A_BOLD : 0,
+        "repairs %llu", (unsigned long long)t->seed.repair_count);
+    put(*y, 20, 0, "%s/s  full_bitmap %llu  list_mismatch %llu  other %llu  last %s",
+        st_fmt_count(a, f->repairs_per_s),
+        (unsigned long long)t->seed.repair_reason_full_bitmap,
+        (unsigned long long)t->seed.repair_reason_list_mismatch,
+        (unsigned long long)t->seed.repair_reason_other,
+        v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never");
+    (*y)++;
+}
+
+/* Column headers of the thread table, in st_sort order. */
+static const struct { const char *title; int width; bool left; } thread_cols[ST_SORT_COUNT] = {
+    [ST_SORT_TID] = { "TID", 7, false },
+    [ST_SORT_NAME] = { "NAME", 11, true },
+    [ST_SORT_ALLOCS] = { "ALLOC/S", 8, false },
+    [ST_SORT_SAMPLES] = { "SAMPLES", 8, false },
+    [ST_SORT_RATIO] = { "RATIO", 6, false },
+    [ST_SORT_WALL] = { "P99WALL", 8, false },
+    [ST_SORT_CPU] = { "P99CPU", 8, false },
+    [ST_SORT_REPAIRS] = { "REPAIRS", 7, false },
+    [ST_SORT_STATE] = { "STATE", 8, true },
+};
+
+static int clamp_scroll(st_ui *ui, int nrows, int page)
+{
+    int max = nrows - page;
+
+    if (max < 0)
+        max = 0;
+    if (ui->scroll > max)
+        ui->scroll = max;
+    if (ui->scroll < 0)
+        ui->scroll = 0;
+    return ui->scroll;
+}
+
+static void draw_threads(st_ui *ui, st_view *v, int y, int rows)
+{
+    int namew = thread_cols[ST_SORT_NAME].width + (COLS > 80 ? (COLS - 80 > 9 ? 9 : COLS - 80) : 0);
+    int x = 0;
+
+    st_view_sort(v, ui->sort, ui->reverse);
+    move(y, 0);
+    attron(A_REVERSE);
+    hline(' ', COLS);
+    for (int c = 0; c < ST_SORT_COUNT; c++) {
+        int w = c == ST_SORT_NAME ? namew : thread_cols[c].width;
+        attr_t a = (c == (int)ui->sort ? A_BOLD | A_UNDERLINE : 0);
+
+        put(y, x, A_REVERSE | a, thread_cols[c].left ? "%-*s" : "%*s", w, thread_cols[c].title);
+        x += w + 1;
+    }
+    attroff(A_REVERSE);
+    y++;
+    rows--;
+    ui->page = rows > 0 ? rows : 1;
+    clamp_scroll(ui, (int)v->nrows, rows);
+    for (int i = 0; i < rows && (size_t)(ui->scroll + i) < v->nrows; i++) {
+        const st_row *r = &v->rows[ui->scroll + i];
+        char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], ratio[16];
+
+        if (r->f.verdict == SLAB_VERDICT_INSUFFICIENT || r->f.ratio <= 0)
+            snprintf(ratio, sizeof(ratio), "-");
+        else
+            snprintf(ratio, sizeof(ratio), "%.2f", r->f.ratio);
+        if (r->state == ST_THREAD_OVERFLOW)
+            put(y + i, 0, 0, "%7s %-*.*s", "-", namew, namew, r->name);
+        else
+            put(y + i, 0, 0, "%7llu %-*.*s", (unsigned long long)r->tid, namew, namew, r->name);
+        x = 8 + namew + 1;
+        put(y + i, x, 0, "%8s %8llu ", st_fmt_count(a, r->f.allocs_per_s),
+            (unsigned long long)r->samples_total);
+        x += 18;
+        put(y + i, x, verdict_attr(ui, r->f.verdict), "%6s", ratio);
+        x += 7;
+        put(y + i, x, 0, "%8s %8s %7llu %-8s", st_fmt_ns(b, (double)r->f.wall_p99),
+            st_fmt_ns(c, (double)r->f.cpu_p99), (unsigned long long)r->repairs_total,
+            st_thread_state_name(r->state));
+    }
+}
+
+static void draw_classes(st_ui *ui, const st_view *v, int y, int rows)
+{
+    move(y, 0);
+    attron(A_REVERSE);
+    hline(' ', COLS);
+    put(y, 0, A_REVERSE, "%5s %8s %8s %8s %8s %8s %7s %6s %8s", "CLASS", "SLOW/S", "NEWSLABS",
+        "RECYCLED", "RELEASED", "CASRETRY", "REPAIRS", "LIVE", "RESIDENT");
+    attroff(A_REVERSE);
+    y++;
+    rows--;
+    ui->page = rows > 0 ? rows : 1;
+    clamp_scroll(ui, SLAB_NUM_CLASSES, rows);
+    for (int i = 0; i < rows && ui->scroll + i < (int)SLAB_NUM_CLASSES; i++) {
+        const st_class_row *r = &v->classes[ui->scroll + i];
+        const PerfCounters *p = &r->total;
+        char a[ST_FMT_LEN], b[ST_FMT_LEN];
+
+        put(y + i, 0, 0, "%5u %8s %8llu %8llu %8llu %8llu %7llu %6llu %8s", r->size,
+            st_fmt_count(a, r->slow_per_s), (unsigned long long)p->new_slabs,
+            (unsigned long long)p->recycled_slabs, (unsigned long long)p->released_slabs,
+            (unsigned long long)p->cas_retries, (unsigned long long)p->repairs,
+            (unsigned long long)p->live_slabs, st_fmt_bytes(b, (double)p->resident_bytes));
+    }
+}
+
+static void draw_status(const st_ui *ui, const st_view *v)
+{
+    int y = LINES - 1;
+
+    move(y, 0);
+    clrtoeol();
+    if (ui->message[0]) {
+        put(y, 0, A_BOLD, "%s", ui->message);
+        return;
+    }
+    put(y, 0, A_DIM, "q quit  h help  s/</> sort:%s%s  t %s  p pause  d delay  c colour",
+        st_sort_name(ui->sort), ui->reverse ? "-" : "",
+        ui->table == ST_TABLE_THREADS ? "classes" : "threads");
+    if (v && ui->table == ST_TABLE_THREADS && v->nrows > 0) {
+        char pos[32];
+        int n = snprintf(pos, sizeof(pos), " %zu thr", v->nrows);
+        if (COLS > n + 70)
+            put(y, COLS - n - 1, A_DIM, "%s", pos);
+    }
+}
+
+void st_ui_draw(st_ui *ui, st_view *v, const char *banner)
+{
+    int y = 0;
+    bool repairs;
+
+    erase();
+    if (ui->help) {
+        draw_help(ui);
+        refresh();
+        return;
+    }
+    if (v == NULL || v->snap == NULL) {
+        put(0, 0, A_BOLD, "slabtop");
+        put(2, 0, 0, "%s", banner ? banner : "attaching...");
+        draw_status(ui, v);
+        refresh();
+        return;
+    }
+    draw_header(ui, v, &y);
+    if (banner || ui->paused) {
+        move(y, 0);
+        attron(color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE));
+        hline(' ', COLS);
+        put(y, 1, color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE), "%s%s%s",
+            banner ? banner : "", banner && ui->paused ? "  " : "",
+            ui->paused ? "PAUSED (p resumes)" : "");
+        attroff(color(ui, PAIR_BANNER) | A_BOLD | A_REVERSE);
+    }
+    y++;
+    repairs = LINES >= 12;
+    draw_summary(ui, v, &y, repairs);
+    y++;
+    if (LINES - 1 - y >= 2) {
+        if (ui->table == ST_TABLE_THREADS)
+            draw_threads(ui, v, y, LINES - 1 - y);
+        else
+            draw_classes(ui, v, y, LINES - 1 - y);
+    }
+    draw_status(ui, v);
+    refresh();
+}
+
+/* ------------------------------------------------------------- actions */
+
+static void prompt_delay(st_ui *ui)
+{
+    char buf[32] = "";
+    char *end;
+    double d;
+
+    move(LINES - 1, 0);
+    clrtoeol();
+    put(LINES - 1, 0, A_BOLD, "Refresh delay in seconds [%g]: ", ui->delay_s);
+    echo();
+    curs_set(1);
+    timeout(-1);
+    getnstr(buf, (int)sizeof(buf) - 1);
+    noecho();
+    curs_set(0);
+    if (buf[0] == '\0')
+        return;
+    d = strtod(buf, &end);
+    if (end == buf || *end != '\0' || !(d >= 0.01 && d <= 86400))
+        snprintf(ui->message, sizeof(ui->message),
+                 "delay must be a number of seconds from 0.01 to 86400");
+    else
+        ui->delay_s = d;
+}
+
+bool st_ui_act(st_ui *ui, st_action a, size_t nrows, bool *refresh)
+{
+    int n = ui->table == ST_TABLE_THREADS ? (int)nrows : (int)SLAB_NUM_CLASSES;
+
+    ui->message[0] = '\0';
+    if (ui->help && a != ST_ACT_QUIT) {
+        ui->help = false;
+        return true;
+    }
+    switch (a) {
+    case ST_ACT_QUIT:
+        return false;
+    case ST_ACT_HELP:
+        ui->help = true;
+        break;
+    case ST_ACT_SORT_NEXT:
+    case ST_ACT_SORT_RIGHT:
+        ui->sort = (st_sort)((ui->sort + 1) % ST_SORT_COUNT);
+        ui->table = ST_TABLE_THREADS;
+        break;
+    case ST_ACT_SORT_LEFT:
+        ui->sort = (st_sort)((ui->sort + ST_SORT_COUNT - 1) % ST_SORT_COUNT);
+        ui->table = ST_TABLE_THREADS;
+        break;
+    case ST_ACT_SORT_REVERSE:
+        ui->reverse = !ui->reverse;
+        break;
+    case ST_ACT_REFRESH:
+        *refresh = true;
+        clearok(curscr, TRUE);
+        break;
+    case ST_ACT_PAUSE:
+        ui->paused = !ui->paused;
+        if (!ui->paused)
+            *refresh = true;
+        break;
+    case ST_ACT_DELAY:
+        prompt_delay(ui);
+        *refresh = true;
+        break;
+    case ST_ACT_TABLE:
+        ui->table = (st_table)((ui->table + 1) % ST_TABLE_COUNT);
+        ui->scroll = 0;
+        break;
+    case ST_ACT_COLOR:
+        if (!have_colors)
+            snprintf(ui->message, sizeof(ui->message), "this terminal has no colours");
+        else
+            ui->color = !ui->color;
+        break;
+    case ST_ACT_UP:        ui->scroll--; break;
+    case ST_ACT_DOWN:      ui->scroll++; break;
+    case ST_ACT_PAGE_UP:   ui->scroll -= ui->page; break;
+    case ST_ACT_PAGE_DOWN: ui->scroll += ui->page; break;
+    case ST_ACT_HOME:      ui->scroll = 0; break;
+    case ST_ACT_END:       ui->scroll = n; break;
+    case ST_ACT_NONE:
+    default:
+        break;
+    }
+    if (ui->scroll > n - 1)
+        ui->scroll = n - 1;
+    if (ui->scroll < 0)
+        ui->scroll = 0;
+    return true;
+}

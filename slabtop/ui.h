@@ -1,0 +1,50 @@
+/*
+ * ui.h - the curses screen.
+ *
+ * The screen only draws a view and turns keys into changes of st_ui; the
+ * main loop decides when to take snapshots.  st_ui_end() restores the
+ * terminal and is safe to call any number of times, from any exit path
+ * (it is also registered with atexit).
+ */
+#ifndef SLABTOP_UI_H
+#define SLABTOP_UI_H
+
+#include <stdbool.h>
+#include "keys.h"
+#include "model.h"
+
+typedef enum st_table { ST_TABLE_THREADS = 0, ST_TABLE_CLASSES, ST_TABLE_COUNT } st_table;
+
+typedef struct st_ui {
+    bool color;                 /* colours wanted now (c toggles) */
+    bool help;                  /* help screen shown */
+    bool paused;
+    st_table table;
+    st_sort sort;
+    bool reverse;
+    int scroll;                 /* first table row shown */
+    int page;                   /* table rows that fit, from the last draw */
+    double delay_s;
+    char message[160];          /* one-line notice at the bottom */
+} st_ui;
+
+/* Start curses.  no_color: --no-color or NO_COLOR.  Returns 0 or -1 (no
+ * usable terminal; a message has been printed). */
+int st_ui_begin(st_ui *ui, bool no_color);
+void st_ui_end(void);
+bool st_ui_active(void);
+
+/* Draw the view (NULL: nothing attached yet; banner: a line shown in
+ * reverse video under the header, e.g. "owner exited"). */
+void st_ui_draw(st_ui *ui, st_view *v, const char *banner);
+
+/* The next key within timeout_ms, or ST_UI_NOKEY (none, or the window
+ * was resized: the next draw adapts). */
+#define ST_UI_NOKEY (-1)
+int st_ui_key(int timeout_ms);
+
+/* Apply a key's action to the UI state.  Sets *refresh when a snapshot
+ * should be taken now and returns false when the user asked to quit. */
+bool st_ui_act(st_ui *ui, st_action a, size_t nrows, bool *refresh);
+
+#endif /* SLABTOP_UI_H */
