@@ -3,3 +3,15 @@
 check_PROGRAMS += tests/test_shm_basic
 TESTS += tests/test_shm_basic
 tests_test_shm_basic_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_fold
+TESTS += tests/test_shm_fold
+tests_test_shm_fold_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_malformed
+TESTS += tests/test_shm_malformed
+tests_test_shm_malformed_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_lifecycle
+TESTS += tests/test_shm_lifecycle
+tests_test_shm_lifecycle_LDADD = $(TEST_LIBS)

@@ -1,0 +1,226 @@
+/*
+ * test_shm_malformed.c - the reader against broken segments: each kind of
+ * damage gets its own error, and nothing crashes, hangs or allocates
+ * according to a lying count.  Also: a pid that runs another process
+ * (start time differs) is stale, a writer that died mid-write makes its
+ * record busy rather than hanging the reader, and a segment truncated while
+ * attached is reported instead of faulting.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "options.h"
+#include "publish.h"
+#include "slab_shm.h"
+#include "tap.h"
+
+static unsigned char *image;
+static size_t image_size;
+static char prefix[64];
+static int counter;
+
+static void put64(unsigned char *img, size_t off, uint64_t v)
+{
+    memcpy(img + off, &v, 8);
+}
+
+static void put32(unsigned char *img, size_t off, uint32_t v)
+{
+    memcpy(img + off, &v, 4);
+}
+
+static uint64_t get64(const unsigned char *img, size_t off)
+{
+    uint64_t v;
+    memcpy(&v, img + off, 8);
+    return v;
+}
+
+/* Write img[0..len) as a new segment; returns its NAME. */
+static const char *make(const unsigned char *img, size_t len)
+{
+    static char name[96];
+    char obj[128];
+
+    snprintf(name, sizeof(name), "%s.%d", prefix, counter++);
+    snprintf(obj, sizeof(obj), "/slab.%s", name);
+    shm_unlink(obj);
+    int fd = shm_open(obj, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        bail_out("shm_open");
+    if (len && write(fd, img, len) != (ssize_t)len)
+        bail_out("write");
+    close(fd);
+    return name;
+}
+
+static void drop(const char *name)
+{
+    char obj[128];
+    snprintf(obj, sizeof(obj), "/slab.%s", name);
+    shm_unlink(obj);
+}
+
+/* Attach to a damaged copy and check the error code. */
+static void expect(unsigned char *img, size_t len, slab_shm_error want,
+                   const char *what)
+{
+    slab_shm_reader *r = NULL;
+    slab_shm_errinfo e;
+    const char *name = make(img, len);
+    slab_shm_error got = slab_shm_attach(name, &r, &e);
+
+    if (!ok(got == want && r == NULL, "%s: %s", what, slab_shm_strerror(want)))
+        diag("got %d (%s), want %d", got, e.message, want);
+    else
+        diag("message: %s", e.message);
+    slab_shm_detach(r);
+    drop(name);
+}
+
+static unsigned char *copy(void)
+{
+    unsigned char *c = malloc(image_size);
+    memcpy(c, image, image_size);
+    return c;
+}
+
+#define H(f) offsetof(slab_shm_seg_header, f)
+
+int main(void)
+{
+    const char *tag = getenv("SLAB_TEST_TAG");
+    char name[64], file[128];
+    unsigned char *c;
+
+    plan(35);
+    snprintf(name, sizeof(name), "bad.%s.%d", tag ? tag : "x", (int)getpid());
+    snprintf(prefix, sizeof(prefix), "%s", name);
+    setenv("SLAB_SHM_THREADS", "4", 1);
+    slab_options_reload();
+    if (slab_shm_publish(name) != 0)
+        bail_out("cannot publish");
+    slab_thread_stats st;
+    memset(&st, 0, sizeof(st));
+    st.allocs = 5;
+    slab_pub_thread_flush(slab_pub_thread_get(), &st);
+
+    /* A valid image: the bytes of our own segment. */
+    snprintf(file, sizeof(file), "/dev/shm/slab.%s", name);
+    FILE *f = fopen(file, "rb");
+    struct stat sb;
+    if (!f || fstat(fileno(f), &sb) != 0)
+        bail_out("cannot read our segment");
+    image_size = (size_t)sb.st_size;
+    image = malloc(image_size);
+    if (fread(image, 1, image_size, f) != image_size)
+        bail_out("short read");
+    fclose(f);
+    slab_shm_unpublish();
+
+    /* The untouched copy is fine (our pid, our start time). */
+    {
+        slab_shm_reader *r = NULL;
+        slab_shm_snapshot *s = NULL;
+        slab_shm_errinfo e;
+        const char *n = make(image, image_size);
+        is_int(slab_shm_attach(n, &r, &e), SLAB_SHM_OK, "valid copy attaches: %s", e.message);
+        is_int(slab_shm_snapshot_take(r, &s, &e), SLAB_SHM_OK, "and snapshots");
+        ok(s && s->thread_count == 1 && s->total.allocs == 5, "with the published numbers");
+        is_int(slab_shm_reader_state(r), SLAB_SHM_ALIVE, "owner (us) alive");
+        slab_shm_snapshot_free(s);
+        slab_shm_detach(r);
+        drop(n);
+    }
+
+    expect(image, 0, SLAB_SHM_ERR_EMPTY, "empty object");
+    expect(image, 4, SLAB_SHM_ERR_NOT_LIBSLAB, "4 bytes");
+    expect(image, 100, SLAB_SHM_ERR_TRUNCATED, "truncated inside the header");
+    expect(image, 200, SLAB_SHM_ERR_TRUNCATED, "truncated at 200 bytes");
+    expect(image, image_size / 2, SLAB_SHM_ERR_TRUNCATED, "truncated to half");
+
+    c = copy(); put64(c, H(magic), 0x1234); expect(c, image_size, SLAB_SHM_ERR_NOT_LIBSLAB, "wrong magic"); free(c);
+    c = copy(); memset(c, 'x', image_size); expect(c, image_size, SLAB_SHM_ERR_NOT_LIBSLAB, "text file"); free(c);
+    c = copy(); put32(c, H(abi_major), 2); expect(c, image_size, SLAB_SHM_ERR_VERSION, "major version 2"); free(c);
+    c = copy(); put32(c, H(abi_minor), 9);
+    put64(c, H(ready), SLAB_SHM_READY(1, 9));
+    {
+        slab_shm_reader *r = NULL;
+        const char *n = make(c, image_size);
+        is_int(slab_shm_attach(n, &r, NULL), SLAB_SHM_OK, "a newer minor version is read");
+        slab_shm_detach(r);
+        drop(n);
+    }
+    free(c);
+    c = copy(); put64(c, H(ready), 0); expect(c, image_size, SLAB_SHM_ERR_NOT_READY, "ready word not set"); free(c);
+    c = copy(); put64(c, H(ready), 77); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "bad ready word"); free(c);
+    c = copy(); put32(c, H(header_size), 16); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "header_size too small"); free(c);
+    c = copy(); put64(c, H(segment_size), image_size + 4096); expect(c, image_size, SLAB_SHM_ERR_TRUNCATED, "segment_size beyond the file"); free(c);
+    c = copy(); put64(c, H(process_offset), image_size - 8); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "process section beyond the file"); free(c);
+    c = copy(); put64(c, H(exited_offset), UINT64_MAX - 7); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "exited offset that overflows"); free(c);
+    c = copy(); put64(c, H(overflow_size), 8); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "overflow record too small"); free(c);
+    c = copy(); put64(c, H(records_offset), image_size + 64); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "records beyond the file"); free(c);
+    c = copy(); put32(c, H(record_size), 12); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "record_size too small"); free(c);
+    c = copy(); put32(c, H(record_count), 0x7fffffff); expect(c, image_size, SLAB_SHM_ERR_BAD_COUNT, "absurd record count"); free(c);
+    c = copy(); put32(c, H(record_count), 5); expect(c, image_size, SLAB_SHM_ERR_BAD_COUNT, "one record more than fits"); free(c);
+    c = copy(); put32(c, H(class_count), 1000); expect(c, image_size, SLAB_SHM_ERR_BAD_COUNT, "absurd class count"); free(c);
+    c = copy(); memset(c + H(name), 'a', SLAB_SHM_NAME_MAX + 1); expect(c, image_size, SLAB_SHM_ERR_STRING, "unterminated name"); free(c);
+    c = copy(); memset(c + H(comm), 'c', SLAB_SHM_COMM_LEN); expect(c, image_size, SLAB_SHM_ERR_STRING, "unterminated command"); free(c);
+    c = copy(); memset(c + H(boot_id), 'b', SLAB_SHM_BOOT_ID_LEN); expect(c, image_size, SLAB_SHM_ERR_STRING, "unterminated boot id"); free(c);
+    c = copy(); put32(c, H(pid), 0); expect(c, image_size, SLAB_SHM_ERR_LAYOUT, "pid 0"); free(c);
+
+    /* Same pid, different start time: the pid was reused. */
+    c = copy();
+    put64(c, H(start_time), get64(c, H(start_time)) + 12345);
+    {
+        slab_shm_reader *r = NULL;
+        const char *n = make(c, image_size);
+        is_int(slab_shm_attach(n, &r, NULL), SLAB_SHM_OK, "pid-reused segment attaches");
+        is_int(slab_shm_reader_state(r), SLAB_SHM_STALE, "and is stale");
+        slab_shm_detach(r);
+        drop(n);
+    }
+    free(c);
+
+    /* A writer that died mid-write: odd sequences. */
+    c = copy();
+    {
+        const uint64_t rec0 = get64(c, H(records_offset));
+        const uint64_t proc = get64(c, H(process_offset));
+        put64(c, rec0, get64(c, rec0) | 1);
+        put64(c, proc, get64(c, proc) | 1);
+        slab_shm_reader *r = NULL;
+        slab_shm_snapshot *s = NULL;
+        const char *n = make(c, image_size);
+        slab_shm_attach(n, &r, NULL);
+        is_int(slab_shm_snapshot_take(r, &s, NULL), SLAB_SHM_OK, "snapshot despite a stuck writer");
+        ok(s && s->busy_threads == 1 && s->threads[0].busy && s->process_busy,
+           "stuck record and process section reported busy");
+        slab_shm_snapshot_free(s);
+        s = NULL;
+        /* Truncated while attached: reported, no SIGBUS. */
+        char obj[128];
+        snprintf(obj, sizeof(obj), "/slab.%s", n);
+        int fd = shm_open(obj, O_RDWR, 0);
+        if (fd < 0 || ftruncate(fd, 4096) != 0)
+            bail_out("truncate");
+        close(fd);
+        is_int(slab_shm_snapshot_take(r, &s, NULL), SLAB_SHM_ERR_TRUNCATED, "truncated while attached");
+        is_int(slab_shm_validate(r, NULL), SLAB_SHM_ERR_TRUNCATED, "validate says so too");
+        slab_shm_snapshot_free(s);
+        slab_shm_detach(r);
+        drop(n);
+    }
+    free(c);
+    free(image);
+    return tap_exit();
+}
