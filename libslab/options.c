@@ -27,7 +27,8 @@ struct opt_def {
     const char *help;
 };
 
-#define SHM_NAME_MAX 200
+#define TEXT_MAX 200          /* longest value kept as text */
+#define SHM_NAME_MAX 63       /* segment NAME, as slab_shm.h allows */
 
 /* The table.  Its order is the order of slab_option_id, and of the
  * ENVIRONMENT section of libslab(3). */
@@ -53,9 +54,11 @@ static const struct opt_def defs[SLAB_OPT_COUNT] = {
         "0 turns publishing into shared memory off."
     },
     [SLAB_OPT_SHM_NAME] = {
-        "SLAB_SHM_NAME", OPT_STRING, "slab.<pid>", 0, 0, NULL,
-        "Name of the shared-memory segment; the leading / is optional. "
-        "Setting it also creates the segment before the first allocator."
+        "SLAB_SHM_NAME", OPT_STRING, "the process id", 0, 0, NULL,
+        "NAME of the shared-memory segment /slab.NAME: 1 to 63 letters, "
+        "digits, dots, underscores or hyphens (a leading / or slab. is "
+        "dropped). Setting it also creates the segment before the first "
+        "allocator."
     },
     [SLAB_OPT_SHM_MODE] = {
         "SLAB_SHM_MODE", OPT_OCTAL, "0600", 0, 0777, NULL,
@@ -76,7 +79,7 @@ static const struct opt_def defs[SLAB_OPT_COUNT] = {
 struct opt_val {
     uint64_t num;
     bool set;               /* the user set an accepted value */
-    char text[SHM_NAME_MAX + 2];
+    char text[TEXT_MAX + 1];
 };
 
 static struct opt_val vals[SLAB_OPT_COUNT];
@@ -256,14 +259,24 @@ static bool parse_choice(const char *s, const char *choices, uint64_t *out)
     return false;
 }
 
-/* A POSIX shared-memory name: an optional leading '/', then 1..SHM_NAME_MAX
- * characters, none of them '/'. */
+/* A segment NAME as slab_shm.h defines it: after an optional '/' and an
+ * optional "slab." prefix, 1..SHM_NAME_MAX of A-Z a-z 0-9 . _ -, and not
+ * "." or "..". */
 static bool valid_shm_name(const char *s)
 {
+    size_t n;
     if (*s == '/')
         s++;
-    size_t len = strlen(s);
-    return len >= 1 && len <= SHM_NAME_MAX && strchr(s, '/') == NULL;
+    if (strncmp(s, "slab.", 5) == 0)
+        s += 5;
+    for (n = 0; s[n]; n++) {
+        char c = s[n];
+        bool good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (!good || n >= SHM_NAME_MAX)
+            return false;
+    }
+    return n > 0 && strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
 static bool parse_one(const struct opt_def *d, const char *s, uint64_t *num)
@@ -306,7 +319,7 @@ static const char *expected(const struct opt_def *d, char *buf, size_t len)
         snprintf(buf, len, "one of %s", d->choices);
         break;
     case OPT_STRING:
-        snprintf(buf, len, "1 to %d characters without '/' after the first", SHM_NAME_MAX);
+        snprintf(buf, len, "1 to %d of A-Z a-z 0-9 . _ -", SHM_NAME_MAX);
         break;
     }
     return buf;
@@ -332,7 +345,7 @@ static void read_environment(void)
         v->num = default_num(d);
         if (s == NULL)
             continue;
-        if (strlen(s) <= SHM_NAME_MAX + 1 && parse_one(d, s, &num)) {
+        if (strlen(s) <= TEXT_MAX && parse_one(d, s, &num)) {
             v->num = num;
             v->set = true;
             strcpy(v->text, s);         /* length checked above */

@@ -26,3 +26,18 @@ TESTS += tests/seed_example.sh
 EXTRA_DIST += tests/seed_example.sh
 seedexampledir = $(docdir)/examples
 dist_seedexample_DATA = tests/seed_example.c
+
+check_PROGRAMS += tests/test_options
+TESTS += tests/test_options
+tests_test_options_LDADD = $(TEST_LIBS)
+
+# libslab(3); its ENVIRONMENT section is generated from the table in
+# libslab/options.c ("make update-libslab-man"), and test_options checks it.
+dist_man_MANS += man/libslab.3
+
+update-libslab-man: tests/test_options$(EXEEXT)
+	{ sed '/^\.\\" BEGIN ENVIRONMENT TABLE$$/q' $(top_srcdir)/man/libslab.3; \
+	  tests/test_options$(EXEEXT) --man; \
+	  sed -n '/^\.\\" END ENVIRONMENT TABLE$$/,$$p' $(top_srcdir)/man/libslab.3; \
+	} > man-libslab.tmp && mv man-libslab.tmp $(top_srcdir)/man/libslab.3
+.PHONY: update-libslab-man
