@@ -315,7 +315,6 @@ const char *st_thread_state_name(st_thread_state s)
 {
     switch (s) {
     case ST_THREAD_LIVE:     return "live";
-    case ST_THREAD_EXITING:  return "exiting";
     case ST_THREAD_BUSY:     return "busy";
     case ST_THREAD_OVERFLOW: return "overflow";
     }

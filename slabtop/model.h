@@ -34,7 +34,6 @@ const char *st_proc_state_name(st_proc_state s);
 
 typedef enum st_thread_state {
     ST_THREAD_LIVE = 0,
-    ST_THREAD_EXITING,          /* final numbers, being folded */
     ST_THREAD_BUSY,             /* record being written; values are older */
     ST_THREAD_OVERFLOW          /* shared record of threads beyond the table */
 } st_thread_state;

@@ -51,8 +51,8 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
         fprintf(out, "ratio: -  verdict: %s", slab_verdict_name(f->verdict));
     else
         fprintf(out, "ratio: %.2f  verdict: %s", f->ratio, slab_verdict_name(f->verdict));
-    fprintf(out, "  cpu-share %.1f%%  runq-wait %.1f%%\n", 100 * f->cpu_share,
-            100 * f->runq_share);
+    fprintf(out, "  cpu-share %.1f%%  runq-wait %.2fs/s\n", 100 * f->cpu_share,
+            f->runq_share);
     fprintf(out, "repairs: %llu total  %s/s  full_bitmap %llu  list_mismatch %llu  other %llu  last %s\n",
             (unsigned long long)t->seed.repair_count, st_fmt_count(a, f->repairs_per_s),
             (unsigned long long)t->seed.repair_reason_full_bitmap,

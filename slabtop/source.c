@@ -194,7 +194,7 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
         o->key = thread_key(t->slot, t->gen);
         o->tid = (uint64_t)(uint32_t)t->tid;
         snprintf(o->name, sizeof(o->name), "%s", t->name);
-        o->state = t->state == SLAB_SHM_REC_EXITING ? ST_THREAD_EXITING : ST_THREAD_LIVE;
+        o->state = ST_THREAD_LIVE;
         o->stats = t->stats;
         n++;
     }

@@ -184,9 +184,9 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
     const slab_thread_stats *t = &v->total;
     char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], d[ST_FMT_LEN], e[ST_FMT_LEN];
 
-    put(*y, 0, 0, "allocs/s %-8s samples/s %-7s preempted %5.1f%%  invol.switches/s %s  (%.2fs)",
+    put(*y, 0, 0, "allocs/s %-8s samples/s %-7s preempted %5.1f%%  invol.switches/s %s",
         st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
-        100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s), f->elapsed_s);
+        100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s));
     (*y)++;
     put(*y, 0, A_BOLD, "%-6s %9s %9s %9s %9s %9s", "", "mean", "p50", "p99", "p99.9", "max");
     (*y)++;
@@ -204,8 +204,8 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
     else
         put(*y, 0, 0, "ratio %5.2f  ", f->ratio);
     put(*y, 13, verdict_attr(ui, f->verdict), "%-12s", slab_verdict_name(f->verdict));
-    put(*y, 26, 0, "cpu share %5.1f%%  run-queue wait %5.1f%%  (floor-corrected)",
-        100 * f->cpu_share, 100 * f->runq_share);
+    put(*y, 26, 0, "cpu share %5.1f%%  run-queue wait %.2fs/s",
+        100 * f->cpu_share, f->runq_share);
     (*y)++;
 
     if (!repairs)

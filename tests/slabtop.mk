@@ -17,3 +17,7 @@ tests_test_slabtop_model_SOURCES = \
 	slabtop/fmt.c \
 	slabtop/output.h \
 	slabtop/output_json.c
+
+# A small libslab process for the tests to watch.
+check_PROGRAMS += tests/slabtop_pub
+tests_slabtop_pub_LDADD = $(TEST_LIBS)
