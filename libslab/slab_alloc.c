@@ -180,7 +180,6 @@ static void slab_format(Slab *s)
     for (uint32_t i = 0; i < n; i++)
         *(uint32_t *)(s->base + (size_t)i * s->objsize) = i + 2 <= n ? i + 2 : 0;
     s->local_head = 1;
-    s->used = 0;
 }
 
 /* An empty slab of class cls for (epoch, era): from the class pool, or carved
@@ -255,7 +254,6 @@ static void slab_release(SlabAllocator *a, Slab *s)
     ClassCounters *cc = &a->counters[s->cls];
     atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_POOLED), memory_order_relaxed);
     s->local_head = 0;
-    s->used = 0;
     if (madvise(s->base, SLAB_BYTES, MADV_DONTNEED) == 0)
         counter_add(&cc->madvised_bytes, SLAB_BYTES);
     counter_add(&cc->released_slabs, 1);
@@ -414,6 +412,17 @@ static inline Heap *heap_cached(SlabAllocator *a)
     return NULL;
 }
 
+/* Slots on a slab's local free list.  The fast paths keep no count: a
+ * slab's used count is needed only when it is detached, and then it is the
+ * slots on neither list. */
+static uint32_t local_free_count(const Slab *s)
+{
+    uint32_t n = 0;
+    for (uint32_t k = s->local_head; k != 0; n++)
+        k = *(const uint32_t *)(s->base + (size_t)(k - 1) * s->objsize);
+    return n;
+}
+
 /* Give up a heap bin's current slab. */
 static void bin_detach(SlabAllocator *a, HeapBin *hb)
 {
@@ -422,10 +431,14 @@ static void bin_detach(SlabAllocator *a, HeapBin *hb)
         return;
     hb->cur = &empty_slab;
     atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    /* Used, counting the remote stack's slots as still used: the state
+     * word's convention (empty when the stack holds them all). */
+    uint32_t used = atomic_load_explicit(&s->nslots, memory_order_relaxed) -
+                    local_free_count(s);
     uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
     uint64_t want;
     do {
-        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), s->used, MODE_DETACHED);
+        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), used, MODE_DETACHED);
         /* Release: the next owner, and any thread reconciling the slab,
          * sees this thread's local list and used count (pairs with their
          * acquire loads and CASes of state). */
@@ -549,7 +562,6 @@ static Slab *partial_take(Bin *b, Heap *h, unsigned cls, uint64_t era, Repair *r
         *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
         s->local_head = ST_HEAD(st);
     }
-    s->used = ST_USED(st) - got;
     atomic_store_explicit(&s->owner, h, memory_order_relaxed);
     return s;
 }
@@ -582,13 +594,13 @@ static inline SlabHandle make_handle(uint32_t gen, uint32_t index, uint32_t slot
     return (uint64_t)gen << 32 | (uint64_t)index << HANDLE_SLOT_BITS | slot;
 }
 
-/* Pop a slot from s, which the calling thread owns and which has one. */
-static ALWAYS_INLINE void *slot_pop(Slab *s, SlabHandle *out)
+/* Pop the slot head - 1 (s->local_head, non-zero) from s, which the
+ * calling thread owns. */
+static ALWAYS_INLINE void *slot_pop(Slab *s, uint32_t head, SlabHandle *out)
 {
-    uint32_t slot = s->local_head - 1;
+    uint32_t slot = head - 1;
     char *p = s->base + (size_t)slot * s->objsize;
     s->local_head = *(uint32_t *)p;
-    s->used++;
     _Atomic uint32_t *g = &s->gen[slot];
     uint32_t gen = atomic_load_explicit(g, memory_order_relaxed) + 1;
     atomic_store_explicit(g, gen, memory_order_relaxed);
@@ -628,7 +640,7 @@ static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
     Slab *s = hb->cur;
     if (s != &empty_slab) {
         if (s->local_head != 0)
-            return slot_pop(s, out);
+            return slot_pop(s, s->local_head, out);
         /* Collect frees other threads pushed; acquire pairs with their
          * release CAS, making the chained slots' links visible. */
         uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
@@ -638,8 +650,7 @@ static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
                                                       memory_order_acquire,
                                                       memory_order_relaxed)) {
                 s->local_head = ST_HEAD(st);
-                s->used -= ST_COUNT(st);
-                return slot_pop(s, out);
+                return slot_pop(s, s->local_head, out);
             }
         }
         bin_detach(a, hb);
@@ -669,7 +680,7 @@ static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
      * back at once, and its era check sends the next call here again. */
     hb->cur = s;
     hb->epoch_word = word;
-    return slot_pop(s, out);
+    return slot_pop(s, s->local_head, out);
 }
 
 static ALWAYS_INLINE void *alloc_inner(SlabAllocator *a, uint32_t size, EpochId epoch,
@@ -680,11 +691,12 @@ static ALWAYS_INLINE void *alloc_inner(SlabAllocator *a, uint32_t size, EpochId 
         return alloc_slow(a, size, epoch, out);
     HeapBin *hb = &h->bins[epoch][class_of[(size - 1) >> 4]];
     Slab *s = hb->cur;
-    if (UNLIKELY(s->local_head == 0 ||
+    uint32_t head = s->local_head;
+    if (UNLIKELY(head == 0 ||
                  hb->epoch_word != atomic_load_explicit(&a->epochs[epoch].word,
                                                         memory_order_relaxed)))
         return alloc_slow(a, size, epoch, out);
-    return slot_pop(s, out);
+    return slot_pop(s, head, out);
 }
 
 #ifdef ENABLE_SLOWPATH_SAMPLING
@@ -801,7 +813,6 @@ SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
     atomic_store_explicit(&s->gen[slot], gen + 1, memory_order_relaxed);
     *(uint32_t *)p = s->local_head;
     s->local_head = slot + 1;
-    s->used--;
     return true;
 }
 
@@ -1236,7 +1247,6 @@ SLAB_API int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochI
                                   atomic_load_explicit(&s->gen[i], memory_order_relaxed) + 1,
                                   memory_order_relaxed);
         s->local_head = 0;
-        s->used = n;
         s->ballast = 1;
         atomic_store_explicit(&s->state, ST_MAKE(0, 0, n, MODE_DETACHED),
                               memory_order_release);
@@ -1293,9 +1303,9 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
             if (allocated + free_local + free_remote_n != ns)
                 FAIL("slab %u: %u allocated + %u + %u free != %u slots", s->index,
                      allocated, free_local, free_remote_n, ns);
-            uint32_t used = ST_MODE(st) == MODE_DETACHED ? ST_USED(st) - ST_COUNT(st) : s->used - ST_COUNT(st);
-            if (used != allocated)
-                FAIL("slab %u: used count %u but %u slots allocated", s->index, used, allocated);
+            if (ST_MODE(st) == MODE_DETACHED && ST_USED(st) - ST_COUNT(st) != allocated)
+                FAIL("slab %u: used count %u but %u slots allocated", s->index,
+                     ST_USED(st) - ST_COUNT(st), allocated);
         }
     }
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {

@@ -93,7 +93,6 @@ typedef struct Slab {
 
     /* Owner's fields (or the bin lock holder's while DETACHED). */
     uint32_t local_head;        /* slot + 1 of the first free slot, or 0 */
-    uint32_t used;              /* allocated slots not yet freed to us */
 
     /* Fixed once the slab is carved; nslots is stored last, with release,
      * and is 0 before (pairs with the acquire in handle_check()). */
