@@ -94,9 +94,13 @@ static int do_list(const st_options *o)
             st_json_string(stdout, e[i].name);
             printf(",\"pid\":%ld,\"command\":", (long)e[i].pid);
             st_json_string(stdout, e[i].comm);
-            printf(",\"state\":\"%s\",\"abi\":\"%u.%u\",\"uid\":%u,\"size\":%llu,\"age_s\":",
-                   slab_shm_state_name(e[i].state), e[i].abi_major, e[i].abi_minor,
-                   e[i].uid, (unsigned long long)e[i].size);
+            printf(",\"state\":\"%s\",\"abi\":", slab_shm_state_name(e[i].state));
+            if (e[i].abi_major)
+                printf("\"%u.%u\"", e[i].abi_major, e[i].abi_minor);
+            else
+                printf("null");
+            printf(",\"uid\":%u,\"size\":%llu,\"age_s\":", e[i].uid,
+                   (unsigned long long)e[i].size);
             st_json_number(stdout, (double)e[i].age_ns / 1e9);
             printf(",\"error\":");
             if (e[i].error == SLAB_SHM_OK)
@@ -108,7 +112,7 @@ static int do_list(const st_options *o)
         }
         printf("]}\n");
     } else {
-        printf("%-24s %8s %-16s %-9s %-5s %10s\n", "NAME", "PID", "COMMAND", "STATE", "ABI", "AGE");
+        printf("%-24s %8s %-16s %-16s %-5s %6s\n", "NAME", "PID", "COMMAND", "STATE", "ABI", "AGE");
         for (size_t i = 0; i < n; i++) {
             char abi[16], age[32];
             double a = (double)e[i].age_ns / 1e9;
@@ -125,7 +129,7 @@ static int do_list(const st_options *o)
                 snprintf(age, sizeof(age), "%.0fh", a / 3600);
             else
                 snprintf(age, sizeof(age), "%.0fd", a / 86400);
-            printf("%-24s %8ld %-16s %-9s %-5s %10s\n", e[i].name, (long)e[i].pid,
+            printf("%-24s %8ld %-16s %-16s %-5s %6s\n", e[i].name, (long)e[i].pid,
                    e[i].comm[0] ? e[i].comm : "-", slab_shm_state_name(e[i].state), abi, age);
         }
     }

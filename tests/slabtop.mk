@@ -21,3 +21,19 @@ tests_test_slabtop_model_SOURCES = \
 # A small libslab process for the tests to watch.
 check_PROGRAMS += tests/slabtop_pub
 tests_slabtop_pub_LDADD = $(TEST_LIBS)
+
+# Against live processes: headless outputs (checked by strict parsers), every
+# exit status, --list/--gc, and the screen driven in tmux.
+TESTS += \
+	tests/slabtop_headless.sh \
+	tests/slabtop_errors.sh \
+	tests/slabtop_list.sh \
+	tests/slabtop_ui.sh
+EXTRA_DIST += \
+	tests/slabtop_lib.sh \
+	tests/slabtop_headless.sh \
+	tests/slabtop_errors.sh \
+	tests/slabtop_list.sh \
+	tests/slabtop_ui.sh \
+	tests/slabtop_json_check.py \
+	tests/slabtop_om_check.py

@@ -1,0 +1,182 @@
+#!/bin/sh
+# slabtop_ui.sh - the curses screen, driven in a pseudo-terminal by tmux:
+# start, read the screen, help, tables, sort, pause, resize, quit; the exit
+# status and the terminal restored (alternate screen left, cursor shown)
+# after q, SIGTERM and Ctrl-C; colours and NO_COLOR; the owner exiting and a
+# new owner under the same name; --demo starting and stopping its workload.
+. "${top_srcdir:-.}/tests/slabtop_lib.sh"
+
+plan 30
+if ! command -v tmux >/dev/null 2>&1; then
+    for i in $(seq 1 30); do skip "tmux is not installed"; done
+    finish
+fi
+
+SOCK="slabtop-$TAG"
+tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+ui_cleanup() { tm kill-server 2>/dev/null; cleanup; }
+trap ui_cleanup EXIT
+
+screen() { tm capture-pane -p -t "$1"; }
+# wait_for SESSION REGEX: poll the screen (at most ~15 s).
+wait_for() {
+    for _ in $(seq 1 150); do
+        screen "$1" 2>/dev/null | grep -q -- "$2" && return 0
+        sleep 0.1
+    done
+    diag "screen of $1 never showed '$2':"
+    screen "$1" 2>/dev/null | sed 's/^/#   | /'
+    return 1
+}
+# run SESSION COMMAND...: start a session of 80x24 running the command, then
+# a marker line once it has exited; its exit status goes to $WORK/SESSION.rc.
+run() {
+    s=$1; shift
+    tm new-session -d -s "$s" -x 80 -y 24 \
+        "TERM=screen; export TERM; $*; echo \$? > '$WORK/$s.rc'; echo SHELL-AFTER-$s; sleep 600"
+}
+rc_of() {
+    for _ in $(seq 1 100); do
+        [ -s "$WORK/$1.rc" ] && { cat "$WORK/$1.rc"; return; }
+        sleep 0.1
+    done
+    echo none
+}
+alt() { tm display-message -p -t "$1" '#{alternate_on}'; }
+cursor() { tm display-message -p -t "$1" '#{cursor_flag}'; }
+app_pid() { pgrep -P "$(tm display-message -p -t "$1" '#{pane_pid}')" | head -n 1; }
+
+seg live; N=$SEG
+start_pub "$N" --threads 2 --seconds 300 --label "ui-phase" --repairs
+
+# --- start and read the screen -------------------------------------------
+run main "'$SLABTOP' '$N'"
+wait_for main "^slabtop  $N  pid $PUB_PID  slabtop_pub  alive"
+ok $? "the header shows name, pid, command and state"
+wait_for main "\[ui-phase\]"
+ok $? "the header shows the segment's label"
+screen main > "$WORK/main.txt"
+grep -q '^sampling .*floor wall .* cpu ' "$WORK/main.txt" && grep -q '^wall ' "$WORK/main.txt" \
+    && grep -q '^cpu ' "$WORK/main.txt" && grep -q '^ratio ' "$WORK/main.txt" \
+    && grep -q '^repairs ' "$WORK/main.txt"
+ok $? "sampling, floor, latency rows, ratio and repairs fit in 80x24"
+grep -q '^ *TID NAME *ALLOC/S *SAMPLES *RATIO *P99WALL *P99CPU *REPAIRS *STATE' "$WORK/main.txt"
+ok $? "the thread table has its header"
+[ "$(sed -n 24p "$WORK/main.txt" | cut -c1-12)" = "q quit  h he" ]
+ok $? "the key line is on the last row"
+is "$(alt main)" 1 "the screen runs on the alternate screen"
+is "$(cursor main)" 0 "with the cursor hidden"
+
+# --- keys -----------------------------------------------------------------
+tm send-keys -t main h
+wait_for main "show or hide the help screen"
+ok $? "h shows the help screen, from the key table"
+screen main | grep -q "heavy  *> 2"
+ok $? "the help explains the verdicts"
+tm send-keys -t main x
+wait_for main "TID NAME"
+ok $? "any key leaves the help"
+tm send-keys -t main t
+wait_for main "CLASS  *SLOW/S  *NEWSLABS"
+ok $? "t switches to the size-class table"
+tm send-keys -t main t
+wait_for main "TID NAME"
+ok $? "t switches back"
+tm send-keys -t main s
+wait_for main "sort:samples"
+ok $? "s sorts by the next column"
+tm send-keys -t main '<'
+wait_for main "sort:allocs"
+ok $? "< sorts by the column to the left"
+tm send-keys -t main p
+wait_for main "PAUSED"
+ok $? "p pauses"
+tm send-keys -t main p
+tm send-keys -t main Down Down PageDown Home
+wait_for main "TID NAME"
+ok $? "scrolling keys are accepted"
+
+# --- resize ---------------------------------------------------------------
+tm resize-window -t main -x 120 -y 35
+sleep 0.5
+wait_for main "^slabtop  $N"
+screen main > "$WORK/big.txt"
+[ "$(wc -l < "$WORK/big.txt")" -eq 35 ] && sed -n 35p "$WORK/big.txt" | grep -q '^q quit'
+ok $? "after a resize to 120x35 the key line is on the new last row"
+tm resize-window -t main -x 50 -y 10
+sleep 0.5
+tm resize-window -t main -x 80 -y 24
+sleep 0.5
+wait_for main "^slabtop  $N" && screen main | sed -n 24p | grep -q '^q quit'
+ok $? "shrinking to 50x10 and back to 80x24 redraws everything"
+
+# --- quit -----------------------------------------------------------------
+tm send-keys -t main q
+is "$(rc_of main)" 0 "q exits with status 0"
+wait_for main "SHELL-AFTER-main"
+ok $? "the shell's output is visible after slabtop"
+is "$(alt main):$(cursor main)" "0:1" "the alternate screen is left and the cursor shown again"
+
+# --- signals --------------------------------------------------------------
+run term "'$SLABTOP' '$N'"
+wait_for term "^slabtop  $N" >/dev/null
+kill -TERM "$(app_pid term)"
+is "$(rc_of term)" 143 "SIGTERM: exit status 128+15"
+is "$(alt term):$(cursor term)" "0:1" "SIGTERM: the terminal is restored"
+run int "'$SLABTOP' '$N'"
+wait_for int "^slabtop  $N" >/dev/null
+tm send-keys -t int C-c
+is "$(rc_of int)" 130 "Ctrl-C: exit status 128+2"
+is "$(alt int):$(cursor int)" "0:1" "Ctrl-C: the terminal is restored"
+
+# --- colours --------------------------------------------------------------
+run colour "'$SLABTOP' '$N'"
+run nocolour "NO_COLOR=1 '$SLABTOP' '$N'"
+wait_for colour "^ratio " >/dev/null
+wait_for nocolour "^ratio " >/dev/null
+sleep 1.2
+tm capture-pane -e -p -t colour | grep -q "$(printf '\033')\[[0-9;]*3[1-3]m"
+c1=$?
+tm capture-pane -e -p -t nocolour | grep -q "$(printf '\033')\[[0-9;]*3[1-7]m"
+c2=$?
+[ $c1 -eq 0 ] && [ $c2 -ne 0 ]
+ok $? "the verdict is coloured, and NO_COLOR turns colours off ($c1 $c2)"
+tm send-keys -t colour q
+tm send-keys -t nocolour q
+
+# --- the owner exits; a new owner under the same name ----------------------
+seg again; R=$SEG
+start_pub "$R" --threads 1 --seconds 2
+R1=$PUB_PID
+run owner "'$SLABTOP' -d 0.3 '$R'"
+wait_for owner "^slabtop  $R  pid $R1 .* alive" >/dev/null
+wait_for owner "owner pid $R1 exited; final numbers shown"
+ok $? "when the owner exits a banner says so"
+screen owner | grep -q "^slabtop  $R  pid $R1 .* exited" && screen owner | grep -q '^wall '
+ok $? "and the final numbers stay on the screen"
+start_pub "$R" --threads 1 --seconds 300
+R2=$PUB_PID
+wait_for owner "^slabtop  $R  pid $R2 .* alive"
+ok $? "a new owner under the same name is re-attached"
+tm send-keys -t owner q
+
+# --- --demo ---------------------------------------------------------------
+if [ -x "$top_builddir/slabtop/slabload" ]; then
+    run demo "'$SLABTOP' --demo"
+    if wait_for demo "^slabtop  demo-[0-9]*  pid [0-9]*  slabload  alive"; then
+        line=$(screen demo | head -n 1)
+        dname=$(echo "$line" | awk '{print $2}')
+        dpid=$(echo "$line" | awk '{print $4}')
+        tm send-keys -t demo q
+        rc=$(rc_of demo)
+        sleep 0.3
+        [ "$rc" = 0 ] && ! kill -0 "$dpid" 2>/dev/null && [ ! -e "/dev/shm/slab.$dname" ]
+        ok $? "--demo runs slabload, and q stops it and removes its segment (rc $rc)"
+    else
+        ok 1 "--demo runs slabload, and q stops it and removes its segment"
+    fi
+else
+    skip "slabload is not built"
+fi
+
+finish
