@@ -16,7 +16,7 @@
  * needed: a sample costs about a microsecond (four clock reads, the thread
  * CPU clock being a system call), so the sampler measures that cost at
  * start-up and keeps the share of each thread's CPU time spent sampling
- * under SLAB_SAMPLE_BUDGET (0.5 % by default); the interval in force is
+ * under SLAB_SAMPLE_BUDGET (0.25 % by default); the interval in force is
  * slab_thread_stats.interval.  SLAB_SAMPLE_RATE=1024 SLAB_SAMPLE_MODE=fixed
  * SLAB_SAMPLE_BUDGET=off behaves exactly like the seed's 1/1024 mask.
  *

@@ -44,7 +44,7 @@ static const struct opt_def defs[SLAB_OPT_COUNT] = {
         "workloads are not aliased; fixed: exactly every N-th allocation."
     },
     [SLAB_OPT_SAMPLE_BUDGET] = {
-        "SLAB_SAMPLE_BUDGET", OPT_PERCENT, "0.5", 0, 1000000, NULL,
+        "SLAB_SAMPLE_BUDGET", OPT_PERCENT, "0.25", 0, 1000000, NULL,
         "Largest share of a thread's time, in percent, that taking samples "
         "may cost; the interval is stretched to stay under it. "
         "off (or 0) removes the limit."

@@ -158,17 +158,17 @@ int main(int argc, char **argv)
     clear_env();
     setenv("SLAB_SAMPLE_RATE", "333", 1);
     setenv("SLAB_SAMPLE_MODE", "fixed", 1);
-    setenv("SLAB_SAMPLE_BUDGET", "0.25%", 1);
+    setenv("SLAB_SAMPLE_BUDGET", "0.75%", 1);
     slab_set_log_callback(catch_log, NULL);
     slab_options_reload();
     slab_sample_config c;
     slab_sample_get_config(&c);
 #ifdef ENABLE_SLOWPATH_SAMPLING
-    ok(c.rate == 333 && c.mode == SLAB_SAMPLE_FIXED && c.budget_ppm == 2500,
+    ok(c.rate == 333 && c.mode == SLAB_SAMPLE_FIXED && c.budget_ppm == 7500,
        "the sampler takes its settings from the environment (%u, %d, %u)",
        c.rate, (int)c.mode, c.budget_ppm);
 #else
-    ok(c.rate == 0 && c.mode == SLAB_SAMPLE_FIXED && c.budget_ppm == 2500,
+    ok(c.rate == 0 && c.mode == SLAB_SAMPLE_FIXED && c.budget_ppm == 7500,
        "compiled out: rate 0, the rest from the environment");
 #endif
     is_int(warnings, 0, "good values cause no warning");
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
     is_int(warnings, 0, "no variables, no warnings");
     is_u64(slab_option_uint(SLAB_OPT_SAMPLE_RATE), 1024, "default rate 1024");
     is_u64(slab_option_uint(SLAB_OPT_SAMPLE_MODE), 0, "default mode random");
-    is_u64(slab_option_uint(SLAB_OPT_SAMPLE_BUDGET), 5000, "default budget 0.5 %% (5000 ppm)");
+    is_u64(slab_option_uint(SLAB_OPT_SAMPLE_BUDGET), 2500, "default budget 0.25 %% (2500 ppm)");
     ok(slab_option_bool(SLAB_OPT_SHM), "publishing on by default");
     ok(slab_option_string(SLAB_OPT_SHM_NAME) == NULL && !slab_option_is_set(SLAB_OPT_SHM_NAME),
        "no segment name unless set");
@@ -229,7 +229,7 @@ int main(int argc, char **argv)
     ok(with("SLAB_SAMPLE_RATE", "") == 1, "an empty rate: one warning");
     ok(with("SLAB_SAMPLE_MODE", "sometimes") == 1 && slab_option_uint(SLAB_OPT_SAMPLE_MODE) == 0,
        "SLAB_SAMPLE_MODE=sometimes: one warning");
-    ok(with("SLAB_SAMPLE_BUDGET", "150") == 1 && slab_option_uint(SLAB_OPT_SAMPLE_BUDGET) == 5000,
+    ok(with("SLAB_SAMPLE_BUDGET", "150") == 1 && slab_option_uint(SLAB_OPT_SAMPLE_BUDGET) == 2500,
        "SLAB_SAMPLE_BUDGET=150: one warning");
     ok(with("SLAB_SAMPLE_BUDGET", "0.00001") == 1, "a budget finer than 1 ppm: one warning");
     ok(with("SLAB_SAMPLE_BUDGET", "5%%") == 1, "SLAB_SAMPLE_BUDGET=5%%%%: one warning");
