@@ -1,1 +1,33 @@
-## tests/scenario.mk
+## tests/scenario.mk: slabload's scenarios, read back the way a user reads
+## them, and slabload's command line.
+##
+## The scenario tests measure scheduling, so they run one at a time and
+## after every other test (the .log dependencies below): a noisy run's
+## pinned hogs must not land in a steady run's interval, and a torture
+## test must not either.
+
+check_PROGRAMS += tests/scenario_json tests/scenario_probe
+tests_scenario_json_SOURCES = tests/scenario_json.c
+tests_scenario_probe_SOURCES = tests/scenario_probe.c
+tests_scenario_probe_LDADD = libslab/libslab.la
+
+SCENARIO_TESTS = \
+	tests/scenario_cli.sh \
+	tests/scenario_steady.sh \
+	tests/scenario_noisy.sh \
+	tests/scenario_repair.sh \
+	tests/scenario_slabs.sh
+TESTS += $(SCENARIO_TESTS)
+EXTRA_DIST += $(SCENARIO_TESTS) tests/scenario_lib.sh
+
+tests/scenario_cli.log: $(filter-out $(SCENARIO_TESTS:.sh=.log),$(TEST_LOGS))
+tests/scenario_steady.log: tests/scenario_cli.log
+tests/scenario_noisy.log: tests/scenario_steady.log
+tests/scenario_repair.log: tests/scenario_noisy.log
+tests/scenario_slabs.log: tests/scenario_repair.log
+
+CLEANFILES += tests/scenario-retries.txt
+clean-local: clean-scenario
+clean-scenario:
+	-rm -rf tests/scenario-*.d
+.PHONY: clean-scenario

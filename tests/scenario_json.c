@@ -2,11 +2,13 @@
  * scenario_json.c - pick values out of JSON lines, for the scenario tests.
  *
  *     slabtop --json -n 2 NAME | scenario_json verdict repairs.other threads.0.tid
+ *     slabtop --json -n 2 NAME | scenario_json -l 1 totals.allocs
  *
  * Reads standard input as JSON lines (one object per line, as slabtop
  * --json prints them), checks that every line is valid JSON (strictly:
  * RFC 8259 grammar, nothing after the value), and prints, one per line, the
- * value at each PATH in the last line: strings without their quotes (escapes
+ * value at each PATH in the last line (with -l N, in line N, counting JSON
+ * lines from 1): strings without their quotes (escapes
  * decoded, anything outside ASCII as '?'), everything else as written.
  * A PATH is a dot-separated list of object keys and array indexes.
  *
@@ -272,6 +274,16 @@ static void print_value(const char *line, size_t at, size_t end)
 
 int main(int argc, char **argv)
 {
+    int want_line = 0;          /* 0: the last line */
+    int first = 1;
+    if (argc > 2 && strcmp(argv[1], "-l") == 0) {
+        want_line = atoi(argv[2]);
+        if (want_line < 1) {
+            fprintf(stderr, "usage: scenario_json [-l LINE] PATH...\n");
+            return 2;
+        }
+        first = 3;
+    }
     size_t cap = 1 << 16, len = 0;
     char *in = malloc(cap);
     if (!in)
@@ -307,18 +319,21 @@ int main(int argc, char **argv)
                         lines, p.i);
                 return 4;
             }
-            last = in + i;
-            last_len = j - i;
+            if (want_line == 0 || lines == want_line) {
+                last = in + i;
+                last_len = j - i;
+            }
         }
         i = j + 1;
     }
     if (!last) {
-        fprintf(stderr, "scenario_json: no JSON on standard input\n");
+        fprintf(stderr, "scenario_json: no JSON%s on standard input\n",
+                want_line ? " at that line" : "");
         return 4;
     }
 
     int status = 0;
-    for (int a = 1; a < argc; a++) {
+    for (int a = first; a < argc; a++) {
         struct parser p;
         parse_line(&p, last, last_len, argv[a]);
         if (p.found) {

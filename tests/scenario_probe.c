@@ -8,7 +8,8 @@
  *     {"label":"noisy","state":"alive","verdict":"heavy","ratio":5.21,
  *      "interval":{"elapsed_ns":..,"samples":..,"preempted":..,"allocs":..,
  *                  "new_slabs":..,"recycled_slabs":..,"released_slabs":..,
- *                  "epoch_closes":..,"repairs":..},
+ *                  "epoch_closes":..,"repairs":..,"busy_threads":..,
+ *                  "cpu_share":..,"runq_wait_share":..},
  *      "repairs":{"count":..,"full_bitmap":..,"list_mismatch":..,"other":..},
  *      "totals":{"allocs":..,"samples":..,"new_slabs":..,"epoch_closes":..}}
  *
@@ -148,12 +149,15 @@ int main(int argc, char **argv)
            ",\"preempted\":%" PRIu64 ",\"allocs\":%" PRIu64
            ",\"new_slabs\":%" PRIu64 ",\"recycled_slabs\":%" PRIu64
            ",\"released_slabs\":%" PRIu64 ",\"epoch_closes\":%" PRIu64
-           ",\"repairs\":%" PRIu64 ",\"busy_threads\":%u}",
+           ",\"repairs\":%" PRIu64 ",\"busy_threads\":%u"
+           ",\"cpu_share\":%.4f,\"runq_wait_share\":%.4f}",
            elapsed, in.samples, diff(tb->preempted, ta->preempted),
            diff(tb->allocs, ta->allocs), diff(cb.new_slabs, ca.new_slabs),
            diff(cb.recycled, ca.recycled), diff(cb.released, ca.released),
            diff(b->memory.epoch_closes, a->memory.epoch_closes),
-           diff(tb->seed.repair_count, ta->seed.repair_count), b->busy_threads);
+           diff(tb->seed.repair_count, ta->seed.repair_count), b->busy_threads,
+           elapsed ? (double)in.thread_cpu_ns / (double)elapsed : 0.0,
+           elapsed ? (double)in.runq_wait_ns / (double)elapsed : 0.0);
     printf(",\"repairs\":{\"count\":%" PRIu64 ",\"full_bitmap\":%" PRIu64
            ",\"list_mismatch\":%" PRIu64 ",\"other\":%" PRIu64 "}",
            tb->seed.repair_count, tb->seed.repair_reason_full_bitmap,

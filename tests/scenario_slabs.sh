@@ -1,31 +1,47 @@
 #!/bin/sh
-# scenario_slabs.sh - carving new slabs and closing epochs is real allocator
-# work: it must be counted, and not be classified as preemption.
+# scenario_slabs.sh - setting up slabs and closing epochs is real allocator
+# work: it must be counted, and not be classified as preemption.  As in
+# scenario_steady.sh, a machine so busy that the workload waits for a CPU
+# may turn the verdict heavy truthfully; that check is then skipped.
 . "$(dirname "$0")/scenario_lib.sh"
 require_programs
 require_sampling
-plan 5
+plan 6
 
 start_load --scenario slabs --threads 1 --duration 120
 ok $? "slabload --scenario slabs publishes /slab.$name"
 
-slab_work() {
-	ns=$(get interval.new_slabs)
-	ec=$(get interval.epoch_closes)
-	v=$(get verdict)
-	[ "${ns:-0}" -gt 0 ] 2>/dev/null && [ "${ec:-0}" -gt 0 ] 2>/dev/null &&
-		{ [ "$v" = clean ] || [ "$v" = moderate ]; }
+# slabtop's JSON has no epoch counters: the probe reads them through the
+# same reader API.
+closes() {
+	"$PROBE" -i 0.3 "$name" >"$work/probe.json" 2>/dev/null &&
+		"$JGET" interval.epoch_closes <"$work/probe.json"
 }
-read_until slab_work "new slabs and epoch closes, not as preemption"
-ns=$(get interval.new_slabs)
-ec=$(get interval.epoch_closes)
-[ "${ns:-0}" -gt 0 ] 2>/dev/null
-ok $? "new slabs are counted in the interval ($ns)"
+
+slab_work() {
+	made=$(slabs_made)
+	released=$(slabs_released)
+	ec=$(closes)
+	v=$(get verdict)
+	[ "${made:-0}" -gt 0 ] 2>/dev/null && [ "${released:-0}" -gt 0 ] 2>/dev/null &&
+		[ "${ec:-0}" -gt 0 ] 2>/dev/null && { [ "$v" = clean ] || [ "$v" = moderate ]; }
+}
+read_until slab_work "slab work, not read as preemption"
+st=$?
+
+[ "${made:-0}" -gt 0 ] 2>/dev/null
+ok $? "slabs set up (new or recycled) are counted in the interval ($made)"
+[ "${released:-0}" -gt 0 ] 2>/dev/null
+ok $? "slabs whose memory went back to the OS are counted ($released)"
 [ "${ec:-0}" -gt 0 ] 2>/dev/null
-ok $? "epoch closes are counted in the interval ($ec)"
+ok $? "epoch closes are counted ($ec)"
 v=$(get verdict)
-[ "$v" = clean ] || [ "$v" = moderate ]
-ok $? "slab work is not classified as preemption (last read: $(summary_line))"
+if [ "$v" != clean ] && [ "$v" != moderate ] && machine_busy; then
+	skip_one "the machine is busy, the verdict may be the truth ($(summary_line))"
+else
+	[ "$v" = clean ] || [ "$v" = moderate ]
+	ok $? "slab work is not classified as preemption (last read: $(summary_line))"
+fi
 
 stop_load TERM
 ok "$load_rc" "SIGTERM stops slabload with status 0"

@@ -1,7 +1,10 @@
 #!/bin/sh
 # scenario_steady.sh - steady alloc/free churn must read as clean or
 # moderate interference, never heavy: the allocator's own work is not
-# mistaken for preemption.
+# mistaken for preemption.  That holds on an idle machine; when other
+# programs keep the workload waiting for a CPU (its scheduler ratio shows
+# it), heavy may be the truth, so the read is retried and, if the machine
+# stays busy, the check is skipped rather than failed.
 . "$(dirname "$0")/scenario_lib.sh"
 require_programs
 require_sampling
@@ -15,7 +18,12 @@ not_heavy() {
 	[ "$v" = clean ] || [ "$v" = moderate ]
 }
 read_until not_heavy "a clean or moderate verdict"
-ok $? "steady churn reads clean or moderate (last read: $(summary_line))"
+st=$?
+if [ $st -ne 0 ] && machine_busy; then
+	skip_one "the machine is busy, steady cannot be checked for an idle machine ($(summary_line))"
+else
+	ok $st "steady churn reads clean or moderate (last read: $(summary_line))"
+fi
 
 case $(get label) in *steady*) st=0 ;; *) st=1 ;; esac
 ok $st "the segment's label names the scenario ($(get label))"
