@@ -79,6 +79,7 @@ typedef struct ThreadCache {
     SlabAllocator *alloc;
     uint64_t serial;
     Heap *heap;
+    uint64_t heap_id;
 } ThreadCache;
 
 /* A thread that has no heap yet caches this address, which is never an
@@ -87,7 +88,7 @@ static const char no_allocator;
 #define NO_ALLOCATOR ((SlabAllocator *)(uintptr_t)&no_allocator)
 
 static __thread ThreadCache tls_cache __attribute__((tls_model("initial-exec"))) = {
-    NO_ALLOCATOR, 0, NULL
+    NO_ALLOCATOR, 0, NULL, 0
 };
 
 /* Every heap the thread has, for its exit.  Owned by the thread. */
@@ -149,7 +150,7 @@ static void *reserve(size_t bytes)
 }
 
 #define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t))
-#define SLAB_TABLE_BYTES ((size_t)MAX_SLABS * sizeof(Slab))
+#define SLAB_TABLE_BYTES ((size_t)(HANDLE_SLAB_MASK + 1) * sizeof(Slab))
 
 /* A slot's first generation: even, and unrelated to its neighbours'. */
 static uint32_t first_generation(uint32_t salt, uint32_t index, uint32_t slot)
@@ -213,6 +214,7 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
         a->nslabs++;
         uint32_t nslots = SLAB_BYTES / class_size[cls];
         s->index = (uint32_t)(s - a->slabs);
+        s->handle_base = (uint64_t)s->index << HANDLE_SLOT_BITS;
         s->gen = a->gens + a->gens_used;
         a->gens_used += nslots;
         s->cls = (uint8_t)cls;
@@ -242,7 +244,7 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
     s->epoch = (uint8_t)epoch;
     s->era = era;
     s->prev = s->next = NULL;
-    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
     atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_DETACHED), memory_order_relaxed);
     return s;
 }
@@ -342,10 +344,12 @@ static void slab_reconcile(SlabAllocator *a, Slab *s)
 
 static Heap *heap_create(SlabAllocator *a)
 {
+    static _Atomic uint64_t next_id = 1;
     Heap *h = calloc(1, sizeof(*h));
     if (h == NULL)
         return NULL;
     h->alloc = a;
+    h->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
         for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
             h->bins[e][c].cur = &empty_slab;
@@ -393,7 +397,7 @@ static NOINLINE Heap *heap_get(SlabAllocator *a)
     Heap *h = heap_create(a);
     if (h == NULL)
         return NULL;
-    th->v[th->n++] = (ThreadCache){ a, a->serial, h };
+    th->v[th->n++] = (ThreadCache){ a, a->serial, h, h->id };
     tls_cache = th->v[th->n - 1];
     (void)pthread_setspecific(heap_key, th);
     return h;
@@ -430,7 +434,7 @@ static void bin_detach(SlabAllocator *a, HeapBin *hb)
     if (s == &empty_slab)
         return;
     hb->cur = &empty_slab;
-    atomic_store_explicit(&s->owner, NULL, memory_order_relaxed);
+    atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
     /* Used, counting the remote stack's slots as still used: the state
      * word's convention (empty when the stack holds them all). */
     uint32_t used = atomic_load_explicit(&s->nslots, memory_order_relaxed) -
@@ -490,7 +494,7 @@ static void thread_exit(void *arg)
     free(th->v);
     th->v = NULL;
     th->n = th->cap = 0;
-    tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL };
+    tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL, 0 };
 }
 
 /* ------------------------------------------------------------------------
@@ -562,7 +566,7 @@ static Slab *partial_take(Bin *b, Heap *h, unsigned cls, uint64_t era, Repair *r
         *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
         s->local_head = ST_HEAD(st);
     }
-    atomic_store_explicit(&s->owner, h, memory_order_relaxed);
+    atomic_store_explicit(&s->owner, h->id, memory_order_relaxed);
     return s;
 }
 
@@ -589,9 +593,9 @@ static void repair_finish(SlabAllocator *a, unsigned cls, Repair *rep)
  * Allocation
  */
 
-static inline SlabHandle make_handle(uint32_t gen, uint32_t index, uint32_t slot)
+static inline SlabHandle make_handle(uint32_t gen, uint64_t handle_base, uint32_t slot)
 {
-    return (uint64_t)gen << 32 | (uint64_t)index << HANDLE_SLOT_BITS | slot;
+    return (uint64_t)gen << 32 | handle_base | slot;
 }
 
 /* Pop the slot head - 1 (s->local_head, non-zero) from s, which the
@@ -605,7 +609,7 @@ static ALWAYS_INLINE void *slot_pop(Slab *s, uint32_t head, SlabHandle *out)
     uint32_t gen = atomic_load_explicit(g, memory_order_relaxed) + 1;
     atomic_store_explicit(g, gen, memory_order_relaxed);
     if (out)
-        *out = make_handle(gen, s->index, slot);
+        *out = make_handle(gen, s->handle_base, slot);
     return p;
 }
 
@@ -673,7 +677,7 @@ static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
             errno = ENOMEM;
             return NULL;
         }
-        atomic_store_explicit(&s->owner, h, memory_order_relaxed);
+        atomic_store_explicit(&s->owner, h->id, memory_order_relaxed);
         atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_OWNED), memory_order_relaxed);
     }
     /* The epoch may have closed while we looked: then the slab is given
@@ -738,9 +742,9 @@ SLAB_API void *alloc_obj_epoch(SlabAllocator *alloc, uint32_t size, EpochId epoc
 static ALWAYS_INLINE bool handle_check(SlabAllocator *a, SlabHandle handle,
                                        Slab **slab_out, uint32_t *slot_out)
 {
-    if (UNLIKELY((handle & HANDLE_CHECK_MASK) != HANDLE_CHECK_WANT))
-        return false;
-    Slab *s = &a->slabs[(handle >> HANDLE_SLOT_BITS) & ((1u << HANDLE_SLAB_BITS) - 1)];
+    if (UNLIKELY(!(handle & (1ull << 32))))
+        return false;                   /* an even generation: never live */
+    Slab *s = &a->slabs[(handle >> HANDLE_SLOT_BITS) & HANDLE_SLAB_MASK];
     uint32_t slot = (uint32_t)handle & HANDLE_SLOT_MASK;
     if (UNLIKELY(slot >= atomic_load_explicit(&s->nslots, memory_order_acquire) ||
                  atomic_load_explicit(&s->gen[slot], memory_order_relaxed) !=
@@ -805,9 +809,7 @@ SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
         return false;
     }
     uint32_t gen = (uint32_t)(handle >> 32);
-    Heap *h = heap_cached(alloc);
-    if (UNLIKELY(h == NULL ||
-                 atomic_load_explicit(&s->owner, memory_order_relaxed) != h))
+    if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != tls_cache.heap_id))
         return free_remote(alloc, s, slot, gen);
     char *p = s->base + (size_t)slot * s->objsize;
     atomic_store_explicit(&s->gen[slot], gen + 1, memory_order_relaxed);
@@ -1069,7 +1071,7 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
     pthread_mutex_unlock(&registry_lock);
 
     if (tls_cache.alloc == a)
-        tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL };
+        tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL, 0 };
     for (Heap *h = a->heaps, *next; h; h = next) {
         next = h->next;
         free(h);

@@ -51,19 +51,22 @@
 #define CHUNK_SLABS     64u                         /* slabs per mmap() */
 #define CHUNK_BYTES     ((size_t)CHUNK_SLABS * SLAB_BYTES)   /* 4 MiB */
 
-/* Handle: generation (32 bits) | 0 (4 bits) | slab index (18) | slot (10). */
+/* Handle: generation (32 bits) | slab index (22) | slot (10).  The slab
+ * table covers all 2^22 indices (address space only: entries past the
+ * carved slabs are never written and read as zero), so any handle can be
+ * looked up; slabs are carved only up to MAX_SLABS. */
 #define HANDLE_SLOT_BITS 10u
-#define HANDLE_SLAB_BITS 18u
-#define HANDLE_INDEX_BITS (HANDLE_SLOT_BITS + HANDLE_SLAB_BITS)
-#define HANDLE_INDEX_MASK ((1ull << HANDLE_INDEX_BITS) - 1u)
+#define HANDLE_SLAB_BITS 22u
 #define HANDLE_SLOT_MASK ((1u << HANDLE_SLOT_BITS) - 1u)
-/* The bits that must read 0...01 above the index: spare zero, gen odd. */
-#define HANDLE_CHECK_MASK (((1ull << 5) - 1u) << HANDLE_INDEX_BITS)
-#define HANDLE_CHECK_WANT (1ull << 32)
-#define MAX_SLABS       (1u << HANDLE_SLAB_BITS)    /* 16 GiB of slabs */
+#define HANDLE_SLAB_MASK ((1u << HANDLE_SLAB_BITS) - 1u)
+#define MAX_SLABS       (1u << 18)                  /* 16 GiB of slabs */
+
+/* Heap identities: never reused, so a slab's owner compares equal to a
+ * thread's cached heap only when that very heap owns it. */
+#define NO_HEAP_ID      UINT64_MAX
 
 _Static_assert(SLAB_MAX_SLOTS == (1u << HANDLE_SLOT_BITS), "slot field size");
-_Static_assert(HANDLE_INDEX_BITS + 4 == 32, "handle layout");
+_Static_assert(HANDLE_SLOT_BITS + HANDLE_SLAB_BITS == 32, "handle layout");
 
 /* State word layout. */
 #define ST_HEAD_MASK   0xffffull             /* remote stack head: slot + 1 */
@@ -87,9 +90,9 @@ typedef struct Slab {
     /* Remote stack, used count at detach, mode: see the file comment. */
     _Atomic uint64_t state;
 
-    /* The owning heap (OWNED mode) or NULL.  Written only by the heap's
-     * thread; read by any thread to choose the local or remote free. */
-    _Atomic(struct Heap *) owner;
+    /* The owning heap's id (OWNED mode) or NO_HEAP_ID.  Written only by the
+     * heap's thread; read by any thread to choose the local or remote free. */
+    _Atomic uint64_t owner;
 
     /* Owner's fields (or the bin lock holder's while DETACHED). */
     uint32_t local_head;        /* slot + 1 of the first free slot, or 0 */
@@ -98,6 +101,7 @@ typedef struct Slab {
      * and is 0 before (pairs with the acquire in handle_check()). */
     char *base;
     _Atomic uint32_t *gen;      /* this slab's slots in the generation table */
+    uint64_t handle_base;       /* index << HANDLE_SLOT_BITS */
     _Atomic uint32_t nslots;
     uint32_t objsize;
     uint32_t index;
@@ -152,6 +156,7 @@ typedef struct HeapBin {
 
 typedef struct Heap {
     struct SlabAllocator *alloc;
+    uint64_t id;
     HeapBin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
     HeapCounters counters[SLAB_NUM_CLASSES];
     struct Heap *next;          /* allocator's list, under alloc->lock */
