@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -242,17 +243,27 @@ int slab_shm_self_comm(char *out)
     return 0;
 }
 
+/* The boot id does not change while this process runs: read it once. */
+static pthread_once_t boot_once = PTHREAD_ONCE_INIT;
+static char boot_now[SLAB_SHM_BOOT_ID_LEN];
+
+static void read_boot_now(void)
+{
+    if (slab_shm_boot_id(boot_now) != 0)
+        boot_now[0] = '\0';
+}
+
 slab_shm_owner slab_shm_owner_check(int32_t pid, uint64_t start_time,
                                     const char *boot_id)
 {
-    char now_boot[SLAB_SHM_BOOT_ID_LEN];
     uint64_t st;
     char state = '?';
 
     if (pid <= 0)
         return SLAB_SHM_OWNER_DEAD;
-    if (boot_id[0] && slab_shm_boot_id(now_boot) == 0 && now_boot[0] &&
-        strncmp(now_boot, boot_id, SLAB_SHM_BOOT_ID_LEN) != 0)
+    pthread_once(&boot_once, read_boot_now);
+    if (boot_id[0] && boot_now[0] &&
+        strncmp(boot_now, boot_id, SLAB_SHM_BOOT_ID_LEN) != 0)
         return SLAB_SHM_OWNER_OTHER_BOOT;
     if (slab_shm_proc_stat(pid, &st, &state) == 0) {
         if (state == 'Z' || state == 'X' || state == 'x')

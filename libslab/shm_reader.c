@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,6 +36,8 @@
 
 /* Whole-snapshot attempts when a shared section stays busy. */
 #define SNAPSHOT_TRIES 4u
+/* How long a full check of the owner's start time is trusted. */
+#define OWNER_CHECK_NS 100000000u       /* 100 ms */
 /* Files larger than this are not mapped (no writer makes one). */
 #define MAP_LIMIT (UINT64_C(1) << 32)
 
@@ -300,8 +303,20 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
         memory_order_acquire);
     if (flags & SLAB_SHM_FLAG_CLOSED)
         return SLAB_SHM_EXITED;
-    slab_shm_owner o = slab_shm_owner_check(r->hdr.pid, r->hdr.start_time,
-                                            r->hdr.boot_id);
+    /* kill(pid, 0) catches a dead owner at once; the full check (zombie,
+     * pid reused: reads /proc/PID/stat, which is slow) runs at most every
+     * OWNER_CHECK_NS. */
+    slab_shm_owner o;
+    uint64_t now = slab_shm_mono_ns();
+    if (kill(r->hdr.pid, 0) != 0 && errno == ESRCH) {
+        o = SLAB_SHM_OWNER_DEAD;
+    } else if (r->owner_checked_ns && now - r->owner_checked_ns < OWNER_CHECK_NS) {
+        o = (slab_shm_owner)r->owner_cached;
+    } else {
+        o = slab_shm_owner_check(r->hdr.pid, r->hdr.start_time, r->hdr.boot_id);
+        r->owner_cached = (int)o;
+        r->owner_checked_ns = now;
+    }
     if (o == SLAB_SHM_OWNER_DEAD || o == SLAB_SHM_OWNER_REUSED ||
         o == SLAB_SHM_OWNER_OTHER_BOOT)
         return SLAB_SHM_STALE;
@@ -317,6 +332,20 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
 
 /* ------------------------------------------------------------------ snapshot */
 
+/* Wait a little, longer after each failed try. */
+static void relax(unsigned tries)
+{
+    for (unsigned i = 0; i < 32u * tries; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ __volatile__("yield");
+#else
+        atomic_signal_fence(memory_order_seq_cst);
+#endif
+    }
+}
+
 /* Copy a seqlock-covered section of size bytes at off into dst; false when
  * it stayed mid-write for every try. */
 static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
@@ -326,8 +355,10 @@ static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
     const uint64_t *seq = (const uint64_t *)(const void *)(r->map + off);
 
     for (unsigned tries = 0; tries < SLAB_SEQ_READ_TRIES; tries++) {
-        if (tries >= 8)
+        if (tries >= SLAB_SEQ_READ_TRIES / 2)
             sched_yield();      /* let a preempted writer finish */
+        else if (tries > 0)
+            relax(tries);       /* a running writer takes about a microsecond */
         uint64_t s = slab_seq_read_begin(seq);
         if (s & 1u)
             continue;

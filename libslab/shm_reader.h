@@ -20,6 +20,8 @@ struct slab_shm_reader {
     struct stat st;             /* of the object at attach time */
     slab_shm_seg_header hdr;    /* validated copy; the only one used */
     uint64_t *folded;           /* [hdr.record_count], snapshot scratch */
+    int owner_cached;           /* last full owner check, and when */
+    uint64_t owner_checked_ns;
 };
 
 /* Attach to an open descriptor (dup'ed; the caller keeps fd).  what names

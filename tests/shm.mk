@@ -15,3 +15,7 @@ tests_test_shm_malformed_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/test_shm_lifecycle
 TESTS += tests/test_shm_lifecycle
 tests_test_shm_lifecycle_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_torture
+TESTS += tests/test_shm_torture
+tests_test_shm_torture_LDADD = $(TEST_LIBS)
