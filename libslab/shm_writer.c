@@ -55,25 +55,17 @@ slab_shm_writer *slab_shm_writer_current(void)
 
 /* ------------------------------------------------------------------ settings */
 
-/* The sampler's settings and floor.  Weak until the sampler defines them,
- * so that the library links either way. */
-extern void slab_sample_get_config(slab_sample_config *out) __attribute__((weak));
-extern slab_clock_floor slab_sample_floor(void) __attribute__((weak));
-
 static void read_sampling(slab_shm_seg_process *p)
 {
-    if (slab_sample_get_config) {
-        slab_sample_config c;
-        slab_sample_get_config(&c);
-        p->sample_rate = c.rate;
-        p->sample_mode = (uint32_t)c.mode;
-        p->sample_budget_ppm = c.budget_ppm;
-    }
-    if (slab_sample_floor) {
-        slab_clock_floor f = slab_sample_floor();
-        p->floor_wall_ns = f.wall_ns;
-        p->floor_cpu_ns = f.cpu_ns;
-    }
+    slab_sample_config c;
+    slab_clock_floor f = slab_sample_floor();
+
+    slab_sample_get_config(&c);
+    p->sample_rate = c.rate;
+    p->sample_mode = (uint32_t)c.mode;
+    p->sample_budget_ppm = c.budget_ppm;
+    p->floor_wall_ns = f.wall_ns;
+    p->floor_cpu_ns = f.cpu_ns;
 }
 
 /* ------------------------------------------------------------------ process */

@@ -19,3 +19,7 @@ tests_test_shm_lifecycle_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/test_shm_torture
 TESTS += tests/test_shm_torture
 tests_test_shm_torture_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_alloc_threads
+TESTS += tests/test_shm_alloc_threads
+tests_test_shm_alloc_threads_LDADD = $(TEST_LIBS)
