@@ -152,6 +152,15 @@ static void *reserve(size_t bytes)
 #define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t))
 #define SLAB_TABLE_BYTES ((size_t)(HANDLE_SLAB_MASK + 1) * sizeof(Slab))
 
+/* A free slot keeps its free-list link in its first 8 bytes; the rest is
+ * poisoned under AddressSanitizer. */
+#define LINK_BYTES 8u
+
+static inline void slot_poison(char *p, uint32_t objsize)
+{
+    SLAB_POISON(p + LINK_BYTES, objsize - LINK_BYTES);
+}
+
 /* A slot's first generation: even, and unrelated to its neighbours'. */
 static uint32_t first_generation(uint32_t salt, uint32_t index, uint32_t slot)
 {
@@ -168,6 +177,7 @@ static uint32_t first_generation(uint32_t salt, uint32_t index, uint32_t slot)
  * page in the middle of later allocations. */
 static void prefault(char *base)
 {
+    SLAB_UNPOISON(base, SLAB_BYTES);
     if (madvise(base, SLAB_BYTES, MADV_POPULATE_WRITE) != 0) {
         for (size_t off = 0; off < SLAB_BYTES; off += 4096)
             ((volatile char *)base)[off] = 0;
@@ -178,8 +188,12 @@ static void prefault(char *base)
 static void slab_format(Slab *s)
 {
     uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
-    for (uint32_t i = 0; i < n; i++)
-        *(uint32_t *)(s->base + (size_t)i * s->objsize) = i + 2 <= n ? i + 2 : 0;
+    SLAB_UNPOISON(s->base, SLAB_BYTES);
+    for (uint32_t i = 0; i < n; i++) {
+        char *p = s->base + (size_t)i * s->objsize;
+        *(uint32_t *)p = i + 2 <= n ? i + 2 : 0;
+        slot_poison(p, s->objsize);
+    }
     s->local_head = 1;
 }
 
@@ -605,6 +619,7 @@ static ALWAYS_INLINE void *slot_pop(Slab *s, uint32_t head, SlabHandle *out)
     uint32_t slot = head - 1;
     char *p = s->base + (size_t)slot * s->objsize;
     s->local_head = *(uint32_t *)p;
+    SLAB_UNPOISON(p, s->objsize);
     _Atomic uint32_t *g = &s->gen[slot];
     uint32_t gen = atomic_load_explicit(g, memory_order_relaxed) + 1;
     atomic_store_explicit(g, gen, memory_order_relaxed);
@@ -772,6 +787,7 @@ static NOINLINE bool free_remote(SlabAllocator *a, Slab *s, uint32_t slot, uint3
     if (h == NULL)
         h = heap_get(a);
     char *p = s->base + (size_t)slot * s->objsize;
+    slot_poison(p, s->objsize);
     uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
     uint64_t want;
     uint64_t retries = 0;
@@ -814,6 +830,7 @@ SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
     char *p = s->base + (size_t)slot * s->objsize;
     atomic_store_explicit(&s->gen[slot], gen + 1, memory_order_relaxed);
     *(uint32_t *)p = s->local_head;
+    slot_poison(p, s->objsize);
     s->local_head = slot + 1;
     return true;
 }

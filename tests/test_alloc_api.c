@@ -5,9 +5,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "slab_alloc.h"
 #include "slab_debug.h"
+#include "common.h"
 #include "tap.h"
 
 static void sizes(SlabAllocator *a)
@@ -115,15 +118,41 @@ static void storage(void)
     ok(1, "destroying and freeing NULL are no-ops");
 }
 
+/* Under AddressSanitizer a freed object is poisoned: a program that writes
+ * to it is stopped with a report. */
+static void use_after_free(SlabAllocator *a)
+{
+#ifdef SLAB_ASAN
+    SlabHandle h;
+    volatile char *p = alloc_obj_epoch(a, 128, 0, &h);
+    free_obj(a, h);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(2);               /* the report is expected; keep the log quiet */
+        p[64] = 1;
+        _exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    ok(!(WIFEXITED(status) && WEXITSTATUS(status) == 0),
+       "AddressSanitizer stops a write to a freed object");
+#else
+    (void)a;
+    skip(1, "not built with AddressSanitizer");
+#endif
+}
+
 int main(void)
 {
-    plan(37);
+    plan(38);
     SlabAllocator *a = slab_allocator_create();
     if (a == NULL)
         bail_out("slab_allocator_create failed");
     sizes(a);
     malloc_style(a);
     counters(a);
+    use_after_free(a);
     char why[256];
     ok(slab_debug_check(a, why, sizeof(why)) == 0, "allocator consistent (%s)", why);
     slab_allocator_free(a);
