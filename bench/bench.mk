@@ -14,7 +14,9 @@ CLEANFILES += bench/slabbench$(EXEEXT)
 
 EXTRA_DIST += \
 	bench/run.sh \
-	bench/report.py
+	bench/report.py \
+	bench/RESULTS.md \
+	bench/results.png
 
 BENCH_ENV = \
 	BENCH_SRCDIR='$(abs_top_srcdir)' \

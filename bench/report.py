@@ -227,10 +227,12 @@ def main():
     peers = [a for a in allocs if a in PEERS]
 
     # wall: {(alloc, wl, size): [ns...]}, plus faults and RSS
-    wall, minflt, rss = {}, {}, {}
+    wall, cpu, minflt, rss = {}, {}, {}, {}
     for r in times:
         key = (r["name"], r["workload"], r["size"])
         wall.setdefault(key, []).append(float(r["ns_per_op"]))
+        if "cpu_ns_per_op" in r:
+            cpu.setdefault(key, []).append(float(r["cpu_ns_per_op"]))
         minflt.setdefault(key, []).append(int(r["minflt"]))
         rss.setdefault(key, []).append(int(r["maxrss_kb"]))
     lat = {(r["name"], r["workload"], r["size"]): r for r in lats}
@@ -328,9 +330,20 @@ def main():
                 hits += 1
             else:
                 misses.append(f"{wl}/{s} ×{v / min(best):.2f}")
+    cpu_hits, cpu_total = 0, 0
+    for wl, _ in WORKLOADS:
+        for s, _ in SIZES:
+            v = median(cpu.get(("libslab", wl, s), []))
+            best = [median(cpu.get((p, wl, s), [])) for p in peers]
+            best = [b for b in best if b is not None]
+            if v is None or not best:
+                continue
+            cpu_total += 1
+            cpu_hits += v <= min(best)
     if total:
         w(f"| wall ns/op ≤ fastest peer (libslab handle API, median) | "
-          f"{hits} of {total} workloads; misses: {', '.join(misses) or 'none'} | "
+          f"{hits} of {total} workloads (by CPU ns/op: {cpu_hits} of "
+          f"{cpu_total}); misses: {', '.join(misses) or 'none'} | "
           f"{yes(hits == total)} |")
     for s, sl in SIZES:
         v = wall_med("libslab", "xthread", s)
@@ -339,26 +352,41 @@ def main():
             w(f"| cross-thread free ≤ mimalloc, {sl} | libslab {fmt(v)} ns, "
               f"mimalloc {fmt(m)} ns | {yes(v <= m)} |")
 
-    # sampling overhead
-    ohm = {}
-    samples_s = {}
+    # sampling overhead: wall and CPU ns/op per (configuration, workload)
+    ohm, ohc, samples_s = {}, {}, {}
     for r in oh:
         key = (r["cfg"], r["workload"])
         ohm.setdefault(key, []).append(float(r["ns_per_op"]))
+        if "cpu_ns_per_op" in r:
+            ohc.setdefault(key, []).append(float(r["cpu_ns_per_op"]))
         if "samples_per_s" in r:
             samples_s.setdefault(key, []).append(float(r["samples_per_s"]))
+
+    def overhead(table, cfg, wl):
+        base = median(table.get(("compiled-out", wl), []))
+        v = median(table.get((cfg, wl), []))
+        return (v / base - 1) * 100 if base and v else None
+
+    def verdict(*pcts):
+        pcts = [p for p in pcts if p is not None]
+        if all(p <= 1.0 for p in pcts):
+            return "yes"
+        if all(p > 1.0 for p in pcts):
+            return "**no**"
+        return "unclear: wall and CPU disagree (noise)"
+
     for wl in ("pair", "churn"):
-        base = median(ohm.get(("compiled-out", wl), []))
-        dflt = median(ohm.get(("defaults", wl), []))
-        if base and dflt:
-            pct = (dflt / base - 1) * 100
-            sps = median(samples_s.get(("defaults", wl), []))
-            w(f"| sampling overhead at defaults ≤ 1 %, {wl} 128 B | "
-              f"{pct:+.2f} % ({fmt(dflt, 2)} vs {fmt(base, 2)} ns/op; "
-              f"{fmt(sps, 0)} samples/s) | {yes(pct <= 1.0)} |")
-        else:
+        pw, pc = overhead(ohm, "defaults", wl), overhead(ohc, "defaults", wl)
+        if pw is None:
             w(f"| sampling overhead at defaults ≤ 1 %, {wl} 128 B | "
               "not measured | – |")
+            continue
+        sps = median(samples_s.get(("defaults", wl), []))
+        w(f"| sampling overhead at defaults ≤ 1 %, {wl} 128 B | "
+          f"wall {pw:+.2f} %, CPU {fmt(pc, 2)} % "
+          f"({fmt(median(ohm[('defaults', wl)]), 2)} vs "
+          f"{fmt(median(ohm[('compiled-out', wl)]), 2)} ns/op; "
+          f"{fmt(sps, 0)} samples/s) | {verdict(pw, pc)} |")
     att = writer_slowdown(read_kv(os.path.join(out, "writer.txt")))
     none = [r for r in reader if r.get("reader") == "none"]
     why_none = none[0].get("why", "no data") if none else "no data"
@@ -388,7 +416,9 @@ def main():
     w("")
     w("ns/op: median of the wall rounds (min–max beside it); one op is one "
       "allocation and one free.  ×best: the median over the fastest peer's "
-      "median (below 1.00 is faster than every peer).  instr/op: callgrind, "
+      "median (below 1.00 is faster than every peer).  CPU ns/op: the "
+      "process's CPU time (all threads) per op, median: time spent waiting "
+      "for a CPU does not count, so it is steadier on a shared machine.  instr/op: callgrind, "
       "harness subtracted.  minflt: minor page faults of the whole run "
       "(median); RSS: peak resident set of the process (max over rounds).  "
       "`harness` is the benchmark with no allocator at all (every allocation "
@@ -401,8 +431,9 @@ def main():
             has_lat = any((a, wl, s) in lat for a in allocs)
             w(f"### {wl}, {sl}: {desc}")
             w("")
-            hdr = "| allocator | ns/op | min–max | ×best | instr/op | minflt | peak RSS MiB |"
-            sep = "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+            hdr = ("| allocator | ns/op | min–max | ×best | CPU ns/op | instr/op "
+                   "| minflt | peak RSS MiB |")
+            sep = "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
             if has_lat:
                 hdr += " p50 ns | p99 ns | p99.9 ns |"
                 sep += " ---: | ---: | ---: |"
@@ -428,6 +459,7 @@ def main():
                     label = f"**{a}**"
                 line = (f"| {label} | {m:.2f} | {min(xs):.2f}–{max(xs):.2f} | "
                         f"{ratio_str(m, best) if a != 'null' else '–'} | "
+                        f"{fmt(median(cpu.get((a, wl, s), [])), 2)} | "
                         f"{fmt(ins) if wl != 'xthread' else 'n/a'} | "
                         f"{mf:.0f} | {rs:.1f} |")
                 if has_lat:
@@ -439,6 +471,18 @@ def main():
                     else:
                         line += " – | – | – |"
                 w(line)
+            if wl == "epoch":
+                for a in SLABS:
+                    xs = wall.get((a, "batch1000", s), [])
+                    if not xs:
+                        continue
+                    m = median(xs)
+                    w(f"| {a}, one by one, no epochs (= batch1000) | {m:.2f} | "
+                      f"{min(xs):.2f}–{max(xs):.2f} | {ratio_str(m, best)} | "
+                      f"{fmt(median(cpu.get((a, 'batch1000', s), [])), 2)} | "
+                      f"{fmt(instr(a, 'batch1000', s))} | "
+                      f"{median(minflt.get((a, 'batch1000', s), [0])):.0f} | "
+                      f"{max(rss.get((a, 'batch1000', s), [0])) / 1024:.1f} |")
             chart_rows.append(row)
             w("")
     w("instr/op is not given for `xthread`: under callgrind the two threads "
@@ -455,19 +499,22 @@ def main():
       "SLAB_SAMPLE_BUDGET=off` (seed-exact).  Rounds interleaved (the three "
       "configurations in turn), median of the rounds, min–max beside it.")
     w("")
-    w("| workload | configuration | ns/op | min–max | vs compiled out | samples/s | rounds |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    w("| workload | configuration | ns/op | min–max | vs compiled out "
+      "| CPU ns/op | vs compiled out | samples/s | rounds |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for wl in ("pair", "churn"):
-        base = median(ohm.get(("compiled-out", wl), []))
         for c in ("compiled-out", "defaults", "seed-exact"):
             xs = ohm.get((c, wl), [])
             if not xs:
                 continue
-            m = median(xs)
-            pct = f"{(m / base - 1) * 100:+.2f} %" if base else "–"
+            pw, pc = overhead(ohm, c, wl), overhead(ohc, c, wl)
             sps = median(samples_s.get((c, wl), []))
-            w(f"| {wl} 128 B | {c} | {m:.3f} | {min(xs):.3f}–{max(xs):.3f} | "
-              f"{pct} | {fmt(sps, 0)} | {len(xs)} |")
+            w(f"| {wl} 128 B | {c} | {median(xs):.3f} | "
+              f"{min(xs):.3f}–{max(xs):.3f} | "
+              f"{'–' if pw is None else f'{pw:+.2f} %'} | "
+              f"{fmt(median(ohc.get((c, wl), [])), 3)} | "
+              f"{'–' if pc is None else f'{pc:+.2f} %'} | "
+              f"{fmt(sps, 0)} | {len(xs)} |")
     w("")
     w("## Overhead: a reader attached, and the reader itself")
     w("")
@@ -587,6 +634,7 @@ set output '{args.chart}'
 set title "Wall time per allocation + free (median of rounds; lower is better)"
 set ylabel "ns/op (log scale)"
 set logscale y
+set yrange [2:*]
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1

@@ -20,7 +20,7 @@ SRC=${BENCH_SRCDIR:?run this through make bench}
 BLD=${BENCH_BUILDDIR:?run this through make bench}
 ROUNDS=${BENCH_ROUNDS:-5}
 SCALE=${BENCH_SCALE:-1}
-OH_ROUNDS=${BENCH_OH_ROUNDS:-11}
+OH_ROUNDS=${BENCH_OH_ROUNDS:-15}
 QUICK=0
 for arg in "$@"; do
 	case $arg in
@@ -194,7 +194,7 @@ done
 # ------------------------------------------------------------ 6. overhead
 # Sampling: compiled out, defaults, seed-exact; rounds interleaved.
 log "sampling overhead ($OH_ROUNDS rounds)"
-OH_N=$(ops 20000000)
+OH_N=$(ops 10000000)
 for ((r = 1; r <= OH_ROUNDS; r++)); do
 	for w in pair churn; do
 		n=$OH_N
