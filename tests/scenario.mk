@@ -1,10 +1,9 @@
 ## tests/scenario.mk: slabload's scenarios, read back the way a user reads
 ## them, and slabload's command line.
 ##
-## The scenario tests measure scheduling, so they run one at a time and
-## after every other test (the .log dependencies below): a noisy run's
-## pinned hogs must not land in a steady run's interval, and a torture
-## test must not either.
+## The scenario tests measure scheduling, so they run one at a time (the
+## .log dependencies below): a noisy run's pinned hogs must not land in a
+## steady run's interval.
 
 check_PROGRAMS += tests/scenario_json tests/scenario_probe
 tests_scenario_json_SOURCES = tests/scenario_json.c
@@ -20,7 +19,6 @@ SCENARIO_TESTS = \
 TESTS += $(SCENARIO_TESTS)
 EXTRA_DIST += $(SCENARIO_TESTS) tests/scenario_lib.sh
 
-tests/scenario_cli.log: $(filter-out $(SCENARIO_TESTS:.sh=.log),$(TEST_LOGS))
 tests/scenario_steady.log: tests/scenario_cli.log
 tests/scenario_noisy.log: tests/scenario_steady.log
 tests/scenario_repair.log: tests/scenario_noisy.log
