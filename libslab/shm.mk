@@ -13,3 +13,4 @@ libslab_libslab_core_la_SOURCES += \
 	libslab/shm_list.c
 
 pkginclude_HEADERS += include/slab_shm.h
+dist_man_MANS += man/libslab-shm.5

@@ -23,3 +23,17 @@ tests_test_shm_torture_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/test_shm_alloc_threads
 TESTS += tests/test_shm_alloc_threads
 tests_test_shm_alloc_threads_LDADD = $(TEST_LIBS)
+
+# The libFuzzer target (./configure CC=clang --enable-fuzzing).  Its copies
+# of the reader sources are compiled with coverage for the fuzzer.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz_shm
+tests_fuzz_shm_SOURCES = tests/fuzz_shm.c libslab/shm_common.c \
+	libslab/shm_reader.c
+tests_fuzz_shm_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+tests_fuzz_shm_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_shm_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/fuzz_shm.c tests/fuzz_shm_smoke.sh
+TESTS += tests/fuzz_shm_smoke.sh
