@@ -146,7 +146,10 @@ int slab_sample_set_config(const slab_sample_config *config);  /* 0, or -1 EINVA
  * like a sample).  A sample reads the clocks staggered (wall then CPU at the
  * start, wall then CPU at the end), so each region holds one read of the
  * other clock and the two floors are close: an unpreempted call reads
- * wall ~= CPU even uncorrected.  A sampled figure x
+ * wall ~= CPU even uncorrected.  The price: a sample's CPU figure may
+ * exceed its wall figure by up to about one clock read (plus interrupt
+ * time the kernel charges to the thread), where nested reads would
+ * guarantee wall >= CPU but read a ratio near 2 for every short call.  A sampled figure x
  * is corrected as max(0, x - floor); averages over n samples subtract
  * n * floor from the sum.  Zero when sampling is compiled out. */
 typedef struct slab_clock_floor {

@@ -287,9 +287,6 @@ static void calibrate(void)
     if (!exit_key_ok)
         slab_log(SLAB_LOG_WARNING, "sampler: no pthread key; exiting threads will not "
                  "publish their final figures");
-    if (atexit(process_exit) != 0)
-        slab_log(SLAB_LOG_WARNING, "sampler: atexit failed; the thread calling exit() "
-                 "will not publish its final figures");
     slab_log(SLAB_LOG_DEBUG, "sampler: floor wall %llu ns, cpu %llu ns; sample cost %llu ns",
              (unsigned long long)floor_ns.wall_ns, (unsigned long long)floor_ns.cpu_ns,
              (unsigned long long)sample_cost_ns);
@@ -298,6 +295,18 @@ static void calibrate(void)
 static void calibrate_once(void)
 {
     pthread_once(&calib_once, calibrate);
+}
+
+/* Registered at the first allocation rather than at calibration (which the
+ * publisher may trigger while creating its segment): atexit handlers run in
+ * reverse order, so this one runs before the publisher removes the segment. */
+static pthread_once_t atexit_once = PTHREAD_ONCE_INIT;
+
+static void register_atexit(void)
+{
+    if (atexit(process_exit) != 0)
+        slab_log(SLAB_LOG_WARNING, "sampler: atexit failed; the thread calling exit() "
+                 "will not publish its final figures");
 }
 
 SLAB_API slab_clock_floor slab_sample_floor(void)
@@ -509,6 +518,7 @@ static void apply_settings(struct thread_state *ts, uint64_t w, uint64_t at)
 static struct thread_state *thread_init(void)
 {
     calibrate_once();
+    pthread_once(&atexit_once, register_atexit);
     struct thread_state *ts = calloc(1, sizeof(*ts));
     if (ts == NULL) {
         /* No sampling for this thread; try again in a while. */

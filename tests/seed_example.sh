@@ -38,8 +38,9 @@ check "it prints the seed's section" grep -q '^=== Slowpath Sampling (1/1024) ==
 check "Samples: 1953 in the seed's setting" grep -q '^Samples: 1953$' "$out"
 wall=$(field 'Avg wall:')
 cpu=$(field 'Avg CPU:')
-check "average wall ($wall ns) >= average CPU ($cpu ns), both above 0" \
-    test -n "$wall" -a -n "$cpu" -a "${cpu:-0}" -gt 0 -a "${wall:-0}" -ge "${cpu:-1}"
+# The clocks are read staggered: wall >= CPU holds within about a clock read.
+check "average wall ($wall ns) >= average CPU ($cpu ns) - 1 us, both above 0" \
+    test -n "$wall" -a -n "$cpu" -a "${cpu:-0}" -gt 0 -a "$((${wall:-0} + 1000))" -ge "${cpu:-1}"
 check "no zombie repairs in a plain workload" sh -c "! grep -q 'Zombie Repairs' '$out'"
 
 # Defaults: random intervals under the cost budget; some samples, fewer

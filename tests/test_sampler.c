@@ -84,7 +84,7 @@ static void random_count(uint32_t rate, uint64_t n)
 int main(void)
 {
     const uint64_t big = TAP_SCALE(2000000);
-    plan(22);
+    plan(23);
 
     /* The seed's 1/1024, exactly. */
     {
@@ -151,24 +151,34 @@ int main(void)
     }
 
     /* Per-sample wall >= CPU, within the clocks' granularity: sample every
-     * call and compare each sample's increments. */
+     * call and compare each sample's increments.  The staggered reads let
+     * the CPU region end up to one CPU-clock read after the wall region, and
+     * the kernel charges interrupts to whichever thread they hit, so allow
+     * two floors plus 2 us per sample and, on a busy machine, a rare sample
+     * beyond that (at most 1 %); swapped or broken clocks fail every one. */
     {
         configure(1, SLAB_SAMPLE_FIXED, 0);
         slab_thread_stats *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
         if (!a || !b)
             bail_out("out of memory");
         drive(1);       /* the main thread picks up the settings */
-        unsigned bad = 0, n = (unsigned)TAP_SCALE(2000);
+        slab_clock_floor fl = slab_sample_floor();
+        uint64_t tol = 2 * fl.cpu_ns + 2000;
+        unsigned bad = 0, missed = 0, n = (unsigned)TAP_SCALE(2000);
         for (unsigned i = 0; i < n; i++) {
             slab_stats_thread_ext(a);
             drive(1);
             slab_stats_thread_ext(b);
             uint64_t wall = b->seed.alloc_wall_ns_sum - a->seed.alloc_wall_ns_sum;
             uint64_t cpu = b->seed.alloc_cpu_ns_sum - a->seed.alloc_cpu_ns_sum;
-            if (b->seed.alloc_samples != a->seed.alloc_samples + 1 || wall + 1000 < cpu)
+            if (b->seed.alloc_samples != a->seed.alloc_samples + 1)
+                missed++;
+            else if (wall + tol < cpu)
                 bad++;
         }
-        is_int(bad, 0, "every one of %u samples has wall >= CPU - 1 us", n);
+        is_int(missed, 0, "each call was one sample");
+        ok(bad * 100 <= n, "%u of %u samples have CPU > wall + %llu ns (at most 1 %% may)",
+           bad, n, (unsigned long long)tol);
         ok(b->seed.alloc_wall_ns_sum + b->seed.alloc_samples * 1000 >= b->seed.alloc_cpu_ns_sum,
            "in sum, wall >= CPU within 1 us per sample");
         free(a);
