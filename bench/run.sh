@@ -11,7 +11,9 @@
 #   7. bench/report.py turns the raw lines into RESULTS.md and the chart.
 # Raw output stays in $BENCH_BUILDDIR/bench/out.
 #
-# Options: --quick (fewer rounds and operations, to try the pipeline out).
+# Options: --quick (fewer rounds and operations, to try the pipeline out);
+# --only=STEP[,STEP] with STEP callgrind, wall, latency, overhead or reader
+# (run those steps again, keep the other steps' raw data, rewrite the report).
 # Environment: BENCH_ROUNDS (wall rounds, default 5), BENCH_SCALE (operation
 # count multiplier, default 1).
 set -euo pipefail
@@ -22,9 +24,11 @@ ROUNDS=${BENCH_ROUNDS:-5}
 SCALE=${BENCH_SCALE:-1}
 OH_ROUNDS=${BENCH_OH_ROUNDS:-15}
 QUICK=0
+ONLY=
 for arg in "$@"; do
 	case $arg in
 	--quick) QUICK=1; ROUNDS=${BENCH_ROUNDS:-2}; SCALE=${BENCH_SCALE:-0.1}; OH_ROUNDS=3 ;;
+	--only=*) ONLY=${arg#--only=} ;;
 	*) echo "bench/run.sh: unknown option $arg" >&2; exit 2 ;;
 	esac
 done
@@ -32,7 +36,14 @@ done
 OUT=$BLD/bench/out
 BIN=$BLD/bench/slabbench
 mkdir -p "$OUT"
-rm -rf "$OUT/cg" "$OUT"/*.txt
+# want STEP: is STEP to run?  Its old raw data is removed when it is.
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
+want callgrind && rm -rf "$OUT/cg" "$OUT/cg.txt"
+want wall && rm -f "$OUT/time.txt"
+want latency && rm -f "$OUT/lat.txt"
+want overhead && rm -f "$OUT/overhead.txt"
+want reader && rm -f "$OUT/reader.txt" "$OUT/writer.txt"
+rm -f "$OUT/info.txt" "$OUT/identity.txt"
 mkdir -p "$OUT/cg"
 START=$(date +%s)
 
@@ -139,7 +150,9 @@ fi
 
 # ------------------------------------------------------------ 3. callgrind
 CG_N=$(ops 100000)
-if command -v valgrind >/dev/null; then
+if ! want callgrind; then
+	:
+elif command -v valgrind >/dev/null; then
 	for spec in "null|null||-" "${ALLOCS[@]}"; do
 		IFS='|' read -r name _ _ _ <<<"$spec"
 		log "callgrind: $name"
@@ -162,6 +175,7 @@ for size in 128 mixed; do
 		"epoch|$size|$(ops 5000000)")
 done
 nalloc=${#ALLOCS[@]}
+want wall || ROUNDS=0
 for ((r = 1; r <= ROUNDS; r++)); do
 	log "wall round $r of $ROUNDS"
 	for wl in "${WORKLOADS[@]}"; do
@@ -181,8 +195,8 @@ done
 
 # ------------------------------------------------------------ 5. latency
 LAT_GROUPS=$(ops 200000)
-log "latency"
-for w in churn batch100000; do
+want latency && log "latency"
+want latency && for w in churn batch100000; do
 	for s in 128 mixed; do
 		for spec in "${ALLOCS[@]}"; do
 			IFS='|' read -r name _ _ _ <<<"$spec"
@@ -193,8 +207,9 @@ done
 
 # ------------------------------------------------------------ 6. overhead
 # Sampling: compiled out, defaults, seed-exact; rounds interleaved.
-log "sampling overhead ($OH_ROUNDS rounds)"
 OH_N=$(ops 10000000)
+want overhead || OH_ROUNDS=0
+[ "$OH_ROUNDS" = 0 ] || log "sampling overhead ($OH_ROUNDS rounds)"
 for ((r = 1; r <= OH_ROUNDS; r++)); do
 	for w in pair churn; do
 		n=$OH_N
@@ -226,7 +241,7 @@ writer_run() {
 	"$BIN" -m time -a slab -w pair -s 128 -n "$(ops 100000000)" -W 0.5 >"$f" &
 	local bench=$!
 	while [ -z "$pid" ] && [ $tries -lt 200 ]; do
-		pid=$(sed -n 's/.*waiting=[^ ]* pid=\([0-9]*\).*/\1/p' "$f")
+		pid=$(sed -n 's/.*waiting=[^ ]* pid=\([0-9]*\).*/\1/p' "$f" 2>/dev/null || true)
 		[ -n "$pid" ] || sleep 0.01
 		tries=$((tries + 1))
 	done
@@ -268,7 +283,7 @@ reader_rows() {
 	"$BIN" -m threads -a slab -T 256 -D $((secs + 8)) >"$f" &
 	local writer=$!
 	while [ -z "$pid" ] && [ $tries -lt 500 ]; do
-		pid=$(sed -n 's/^.*mode=threads threads=[0-9]* pid=\([0-9]*\).*/\1/p' "$f")
+		pid=$(sed -n 's/^.*mode=threads threads=[0-9]* pid=\([0-9]*\).*/\1/p' "$f" 2>/dev/null || true)
 		[ -n "$pid" ] || sleep 0.01
 		tries=$((tries + 1))
 	done
@@ -292,8 +307,12 @@ reader_rows() {
 		c0=$(cpu_ticks "$top"); t0=$(date +%s.%N)
 		sleep "$secs"
 		c1=$(cpu_ticks "$top"); t1=$(date +%s.%N)
+		# Records slabtop itself saw live in its last headless refresh.
 		local records
-		records=$(sed -n 's/^.*mode=threads threads=\([0-9]*\).*/\1/p' "$f")
+		records=$(python3 -c 'import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print(sum(t.get("state") == "live" for t in rows[-1].get("threads", [])) if rows else "?")' \
+			"$OUT/slabtop-cpu.json" 2>/dev/null || echo "?")
 		if [ "$how" = curses ]; then
 			tmux capture-pane -p -t "$sess" >"$OUT/slabtop-screen.txt" 2>/dev/null || true
 			tmux kill-session -t "$sess" 2>/dev/null || true
@@ -309,7 +328,7 @@ reader_rows() {
 	done
 	wait "$writer" || true
 }
-reader_rows
+want reader && reader_rows
 
 # ------------------------------------------------------------ 7. report
 log "writing RESULTS.md"
