@@ -101,7 +101,8 @@ uint64_t slab_hist_quantile(const uint64_t *counts, double q);
  * The scheduler signals (thread_cpu_ns, runq_wait_ns, nvcsw, nivcsw) are read
  * when the thread publishes, at most four times a second, all at the same
  * moment, and never per allocation.  sample_cost_ns counts the time the
- * thread spent on samples and on reading these signals. */
+ * thread spent on samples (the cost of a whole sample, measured at start-up,
+ * once per sample) and on reading these signals (timed as they are read). */
 typedef struct slab_thread_stats {
     ThreadStats seed;
     uint64_t allocs;            /* alloc_obj_epoch() calls by the thread */

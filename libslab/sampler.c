@@ -85,7 +85,6 @@ struct thread_state {
     slab_thread_stats st;       /* what gets published; allocs/mono_ns at flush */
     uint64_t armed_total;       /* allocation number = armed_total - countdown */
     uint64_t next_sample_at;    /* allocation number of the next sample */
-    uint64_t last_sample_at;
     uint64_t next_tick_at;
     uint64_t tick_interval;
     uint64_t last_tick_ns;      /* coarse clock */
@@ -302,11 +301,16 @@ static void calibrate_once(void)
  * reverse order, so this one runs before the publisher removes the segment. */
 static pthread_once_t atexit_once = PTHREAD_ONCE_INIT;
 
+static void fork_child(void);
+
 static void register_atexit(void)
 {
     if (atexit(process_exit) != 0)
         slab_log(SLAB_LOG_WARNING, "sampler: atexit failed; the thread calling exit() "
                  "will not publish its final figures");
+    if (pthread_atfork(NULL, NULL, fork_child) != 0)
+        slab_log(SLAB_LOG_WARNING, "sampler: pthread_atfork failed; a forked child "
+                 "will start with its parent's thread statistics");
 }
 
 SLAB_API slab_clock_floor slab_sample_floor(void)
@@ -507,12 +511,7 @@ static void apply_settings(struct thread_state *ts, uint64_t w, uint64_t at)
 {
     ts->config = w;
     set_mean(ts, effective_interval(ts, w));
-    if (ts->mean == 0) {
-        ts->next_sample_at = UINT64_MAX;
-    } else {
-        ts->next_sample_at = at + draw(ts, cfg_mode(w));
-        ts->last_sample_at = at;
-    }
+    ts->next_sample_at = ts->mean ? at + draw(ts, cfg_mode(w)) : UINT64_MAX;
 }
 
 static struct thread_state *thread_init(void)
@@ -595,7 +594,6 @@ void slab_sampler_end(const slab_sample_clock *t0)
 
     budget_update(ts, t1.cpu_ns, at);
     set_mean(ts, effective_interval(ts, ts->config));
-    ts->last_sample_at = at;
     ts->next_sample_at = ts->mean ? at + draw(ts, cfg_mode(ts->config)) : UINT64_MAX;
     rearm(ts, at);
 }
@@ -645,6 +643,26 @@ static void thread_exit(void *arg)
      * afresh and is published again. */
     slab_sampler_countdown = 1;
     free(ts);
+}
+
+/* In a forked child the forking thread is a new thread of a new process:
+ * its statistics start from zero, so that the parent's are not counted
+ * twice, and its allocation numbers restart at 0. */
+static void fork_child(void)
+{
+    struct thread_state *ts = self;
+    if (ts == NULL)
+        return;
+    uint64_t at = position(ts);
+    memset(&ts->st, 0, sizeof(ts->st));
+    ts->armed_total -= at;
+    if (ts->next_sample_at != UINT64_MAX)
+        ts->next_sample_at -= at;
+    ts->next_tick_at -= at;
+    ts->ctl_at = 0;
+    ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    ts->ctl_cpu_sum = ts->ctl_alloc_sum = 0.0;
+    ts->last_signal_ns = clock_ns(COARSE_CLOCK) - SIGNAL_NS;
 }
 
 /* exit() runs no key destructors for the thread calling it (usually the

@@ -9,6 +9,8 @@
 #include <math.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "slab_stats.h"
@@ -84,7 +86,7 @@ static void random_count(uint32_t rate, uint64_t n)
 int main(void)
 {
     const uint64_t big = TAP_SCALE(2000000);
-    plan(23);
+    plan(24);
 
     /* The seed's 1/1024, exactly. */
     {
@@ -183,6 +185,32 @@ int main(void)
            "in sum, wall >= CPU within 1 us per sample");
         free(a);
         free(b);
+    }
+
+    /* A forked child starts from zero, not from its parent's figures. */
+    {
+        slab_thread_stats *p = malloc(sizeof(*p));
+        if (!p)
+            bail_out("out of memory");
+        slab_stats_thread_ext(p);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            slab_thread_stats *c = malloc(sizeof(*c)), *d = malloc(sizeof(*d));
+            if (!c || !d)
+                _exit(3);
+            slab_stats_thread_ext(c);
+            drive(100);             /* still one sample per call */
+            slab_stats_thread_ext(d);
+            _exit(c->allocs == 0 && c->seed.alloc_samples == 0 && d->allocs == 100 &&
+                  d->seed.alloc_samples == 100 ? 0 : 1);
+        }
+        int status = -1;
+        if (pid > 0)
+            waitpid(pid, &status, 0);
+        ok(p->allocs > 0 && pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+           "a forked child's thread starts at zero and counts its own");
+        free(p);
     }
 
     /* The floor. */
