@@ -41,6 +41,9 @@
 #define STALE_CREATE_NS (10ull * 1000000000ull)
 
 static _Atomic(slab_shm_writer *) current;
+/* Writers no longer current, kept (never freed or unmapped) because thread
+ * handles may still point at them. */
+static slab_shm_writer *retired;        /* start_lock */
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static int start_tried;                 /* start_lock */
 static int atexit_done;                 /* start_lock */
@@ -153,7 +156,8 @@ static int replace_if_dead(const char *object)
             goto keep;
         /* Pairs with the creator's release store of ready: the identity
          * fields are complete when ready is set. */
-        h.ready = atomic_load_explicit((_Atomic uint64_t *)((char *)m + offsetof(slab_shm_seg_header, ready)),
+        const slab_shm_seg_header *old = m;
+        h.ready = atomic_load_explicit((const _Atomic uint64_t *)&old->ready,
                                        memory_order_acquire);
         slab_seq_copy_out(&h, m, offsetof(slab_shm_seg_header, ready));
         slab_seq_copy_out(&h.pid, (char *)m + offsetof(slab_shm_seg_header, pid),
@@ -351,6 +355,8 @@ static void unpublish_locked(void)
     if (!w)
         return;
     atomic_store_explicit(&current, NULL, memory_order_relaxed);
+    w->retired_next = retired;
+    retired = w;
     if (w->pid != (int32_t)getpid())
         return;             /* inherited across fork: the parent's */
     /* Pairs with the reader's acquire load of flags in the state check: a
@@ -383,6 +389,11 @@ static void atfork_parent(void)
 
 static void atfork_child(void)
 {
+    slab_shm_writer *w = atomic_load_explicit(&current, memory_order_relaxed);
+    if (w) {
+        w->retired_next = retired;
+        retired = w;
+    }
     atomic_store_explicit(&current, NULL, memory_order_relaxed);
     start_tried = 0;
     pthread_mutex_unlock(&start_lock);

@@ -51,6 +51,7 @@ typedef struct slab_shm_writer {
     char label[SLAB_SHM_LABEL_LEN];         /* proc_lock */
     uint64_t refreshes;                     /* proc_lock */
     _Atomic uint64_t next_refresh_ns;
+    struct slab_shm_writer *retired_next;   /* start_lock: list of old ones */
 } slab_shm_writer;
 
 /* The writer of this process, or NULL when not publishing.  Acquire: the

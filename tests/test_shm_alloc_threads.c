@@ -128,6 +128,7 @@ int main(void)
     pthread_barrier_wait(&hold);
     for (unsigned i = 0; i < 2 * RECORDS; i++)
         pthread_join(th[i], NULL);
+    slab_shm_set_label("done");     /* also rewrites the process section now */
     snap(r, &s);
     is_u64(s->total.allocs - base, 2 * RECORDS * PER_THREAD, "still exact after they exit");
     is_u64(s->overflow_live_threads, 0, "overflow has no live thread left");
