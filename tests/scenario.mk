@@ -1,9 +1,9 @@
 ## tests/scenario.mk: slabload's scenarios, read back the way a user reads
 ## them, and slabload's command line.
 ##
-## The scenario tests measure scheduling, so they run one at a time (the
-## .log dependencies below): a noisy run's pinned hogs must not land in a
-## steady run's interval.
+## The scenario tests measure scheduling, so they run one at a time, each
+## holding a lock (tests/scenario.lock, see tests/scenario_lib.sh): a noisy
+## run's pinned hogs must not land in a steady run's interval.
 
 check_PROGRAMS += tests/scenario_json tests/scenario_probe
 tests_scenario_json_SOURCES = tests/scenario_json.c
@@ -19,12 +19,7 @@ SCENARIO_TESTS = \
 TESTS += $(SCENARIO_TESTS)
 EXTRA_DIST += $(SCENARIO_TESTS) tests/scenario_lib.sh
 
-tests/scenario_steady.log: tests/scenario_cli.log
-tests/scenario_noisy.log: tests/scenario_steady.log
-tests/scenario_repair.log: tests/scenario_noisy.log
-tests/scenario_slabs.log: tests/scenario_repair.log
-
-CLEANFILES += tests/scenario-retries.txt
+CLEANFILES += tests/scenario-retries.txt tests/scenario.lock
 clean-local: clean-scenario
 clean-scenario:
 	-rm -rf tests/scenario-*.d

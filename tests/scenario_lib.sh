@@ -32,6 +32,19 @@ max_reads=${SCENARIO_MAX_READS:-4}
 # Length of each read's interval, in seconds.
 read_interval=${SCENARIO_INTERVAL:-1.5}
 
+# ------------------------------------------------------------------ lock
+# One scenario at a time, whatever make -j does: a noisy run's pinned hogs
+# must not land in another scenario's interval.  flock(1) releases the lock
+# when the test exits, however it exits.
+serialize() {
+	if command -v flock >/dev/null 2>&1; then
+		exec 9>"$top_builddir/tests/scenario.lock"
+		flock -w 600 9 || diag "could not take tests/scenario.lock; running anyway"
+	else
+		diag "no flock(1): not serialised with the other scenario tests"
+	fi
+}
+
 # ------------------------------------------------------------------ TAP
 t_run=0
 t_failed=0
@@ -227,6 +240,7 @@ require_programs() {
 		[ -x "$p" ] || skip_all "$p is not built"
 	done
 	[ -d /dev/shm ] || skip_all "no /dev/shm"
+	serialize
 	diag "reader: $reader"
 }
 
