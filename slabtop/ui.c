@@ -166,15 +166,13 @@ static void draw_header(const st_ui *ui, const st_view *v, int *y)
     (*y)++;
 
     if (s->sample_rate)
-        put(*y, 0, 0, "sampling %s 1/%llu (effective 1/%llu)  floor wall %s cpu %s  delay %gs",
+        put(*y, 0, 0, "sampling %s 1/%llu (effective 1/%llu)  floor wall %s cpu %s",
             st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate,
             (unsigned long long)v->effective_interval,
-            st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns),
-            ui->delay_s);
+            st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns));
     else
-        put(*y, 0, 0, "sampling off  floor wall %s cpu %s  delay %gs",
-            st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns),
-            ui->delay_s);
+        put(*y, 0, 0, "sampling off  floor wall %s cpu %s",
+            st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns));
     (*y)++;
 }
 
@@ -320,6 +318,8 @@ static void draw_classes(st_ui *ui, const st_view *v, int y, int rows)
 static void draw_status(const st_ui *ui, const st_view *v)
 {
     int y = LINES - 1;
+    char keys[160], count[32];
+    int n;
 
     move(y, 0);
     clrtoeol();
@@ -327,14 +327,14 @@ static void draw_status(const st_ui *ui, const st_view *v)
         put(y, 0, A_BOLD, "%s", ui->message);
         return;
     }
-    put(y, 0, A_DIM, "q quit  h help  s/</> sort:%s%s  t %s  p pause  d delay  c colour",
-        st_sort_name(ui->sort), ui->reverse ? "-" : "",
-        ui->table == ST_TABLE_THREADS ? "classes" : "threads");
+    n = snprintf(keys, sizeof(keys), "q quit  h help  s/</> sort:%s%s  t %s  p pause  d delay:%gs  c colour",
+                     st_sort_name(ui->sort), ui->reverse ? "-" : "",
+                     ui->table == ST_TABLE_THREADS ? "classes" : "threads", ui->delay_s);
+    put(y, 0, A_DIM, "%s", keys);
     if (v && ui->table == ST_TABLE_THREADS && v->nrows > 0) {
-        char pos[32];
-        int n = snprintf(pos, sizeof(pos), " %zu thr", v->nrows);
-        if (COLS > n + 70)
-            put(y, COLS - n - 1, A_DIM, "%s", pos);
+        int m = snprintf(count, sizeof(count), "%zu thr", v->nrows);
+        if (COLS >= n + m + 2)
+            put(y, COLS - m, A_DIM, "%s", count);
     }
 }
 

@@ -4,9 +4,9 @@
 # exits or dies.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 24
+plan 26
 if ! have_python; then
-    for i in $(seq 1 24); do skip "python3 is needed for the strict checkers"; done
+    for i in $(seq 1 26); do skip "python3 is needed for the strict checkers"; done
     finish
 fi
 JSONCHECK="python3 $top_srcdir/tests/slabtop_json_check.py"
@@ -102,6 +102,24 @@ ok $? "the JSON checker rejects NaN"
 # --sort is accepted and orders the text table.
 "$SLABTOP" --once -s tid "$N" > "$WORK/sorted.txt"
 is $? 0 "--sort tid"
+
+# More threads than records: the overflow record is a row of its own, and
+# the totals still count every thread's work.
+seg over; O=$SEG
+SLAB_SHM_THREADS=2 start_pub "$O" --threads 5 --seconds 60
+sleep 0.5
+"$SLABTOP" --json "$O" > "$WORK/over.json"
+python3 - "$WORK/over.json" <<'PY'
+import json, sys
+o = json.loads(open(sys.argv[1]).read())
+states = [t["state"] for t in o["threads"]]
+over = [t for t in o["threads"] if t["state"] == "overflow"]
+assert len(over) == 1 and over[0]["tid"] == 0, states
+assert o["totals"]["allocs"] > 0
+PY
+ok $? "threads beyond the records share one overflow row"
+"$SLABTOP" --openmetrics "$O" | grep -q 'thread="overflow"'
+ok $? "and an overflow series in OpenMetrics"
 
 # The owner exits during -n: final numbers, then exit status 7.
 seg exits; E=$SEG

@@ -6,9 +6,9 @@
 # new owner under the same name; --demo starting and stopping its workload.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 30
+plan 33
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 30); do skip "tmux is not installed"; done
+    for i in $(seq 1 33); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -92,9 +92,11 @@ tm send-keys -t main p
 wait_for main "PAUSED"
 ok $? "p pauses"
 tm send-keys -t main p
-tm send-keys -t main Down Down PageDown Home
-wait_for main "TID NAME"
-ok $? "scrolling keys are accepted"
+tm send-keys -t main d
+wait_for main "Refresh delay in seconds"
+tm send-keys -t main 0.5 Enter
+wait_for main "d delay:0.5s"
+ok $? "d asks for the delay and uses it"
 
 # --- resize ---------------------------------------------------------------
 tm resize-window -t main -x 120 -y 35
@@ -141,8 +143,31 @@ tm capture-pane -e -p -t nocolour | grep -q "$(printf '\033')\[[0-9;]*3[1-7]m"
 c2=$?
 [ $c1 -eq 0 ] && [ $c2 -ne 0 ]
 ok $? "the verdict is coloured, and NO_COLOR turns colours off ($c1 $c2)"
+tm send-keys -t colour c
+sleep 0.5
+tm capture-pane -e -p -t colour | grep -q "$(printf '\033')\[[0-9;]*3[1-7]m"
+[ $? -ne 0 ]
+ok $? "c turns the colours off"
 tm send-keys -t colour q
 tm send-keys -t nocolour q
+
+# --- scrolling a table longer than the screen ------------------------------
+seg many; M=$SEG
+start_pub "$M" --threads 24 --seconds 300
+run many "'$SLABTOP' -s tid '$M'"
+wait_for many "pub-worker-23" >/dev/null || wait_for many "TID NAME" >/dev/null
+first() { screen many | sed -n '/TID NAME/{n;p;}' | awk '{print $1}'; }
+sleep 1.2
+top1=$(first)
+tm send-keys -t many End
+sleep 0.5
+top2=$(first)
+tm send-keys -t many Home
+sleep 0.5
+top3=$(first)
+[ -n "$top1" ] && [ "$top1" != "$top2" ] && [ "$top1" = "$top3" ]
+ok $? "End and Home scroll the thread table ($top1 $top2 $top3)"
+tm send-keys -t many q
 
 # --- the owner exits; a new owner under the same name ----------------------
 seg again; R=$SEG
