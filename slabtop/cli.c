@@ -168,7 +168,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
     shortopts[ns] = '\0';
     memset(&longopts[NOPTS], 0, sizeof(longopts[NOPTS]));
 
-    optind = 1;
+    optind = 0;                 /* 0, not 1: a full reset in glibc */
     opterr = 0;
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
@@ -217,8 +217,16 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
         }
     }
 
-    if (optind < argc)
+    if (optind < argc) {
+        /* Accept the object's path too: /slab.NAME or /dev/shm/slab.NAME. */
+        static const char *const prefixes[] = { "/dev/shm/slab.", "/slab." };
         opt->name = argv[optind++];
+        for (size_t i = 0; i < 2; i++)
+            if (strncmp(opt->name, prefixes[i], strlen(prefixes[i])) == 0) {
+                opt->name += strlen(prefixes[i]);
+                break;
+            }
+    }
     if (optind < argc)
         return usage_error(err, "unexpected argument '%s'", argv[optind]);
 

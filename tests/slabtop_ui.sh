@@ -12,8 +12,14 @@ if ! command -v tmux >/dev/null 2>&1; then
     finish
 fi
 
-SOCK="slabtop-$TAG"
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# A private tmux server whose socket lives in the test's directory (unless
+# that path is too long for a socket; then tmux's own directory).
+SOCK="$(cd "$WORK" && pwd)/tmux.sock"
+if [ ${#SOCK} -lt 100 ]; then
+    tm() { tmux -S "$SOCK" -f /dev/null "$@"; }
+else
+    tm() { tmux -L "slabtop-$TAG" -f /dev/null "$@"; }
+fi
 ui_cleanup() { tm kill-server 2>/dev/null; cleanup; }
 trap ui_cleanup EXIT
 

@@ -212,7 +212,8 @@ static void test_model(void)
 
 static int parse(const char *line, st_options *o)
 {
-    char buf[256], *argv[16];
+    static char buf[256];
+    char *argv[16];
     int argc = 0;
     FILE *null = fopen("/dev/null", "w");
 
@@ -243,6 +244,9 @@ static void test_cli(void)
     ok(parse("slabtop --gc", &o) == 0 && o.command == ST_CMD_GC, "--gc");
     ok(parse("slabtop --demo --no-color", &o) == 0 && o.command == ST_CMD_DEMO && o.no_color, "--demo");
     ok(parse("slabtop -V", &o) == 0 && o.command == ST_CMD_VERSION, "-V");
+    ok(parse("slabtop /dev/shm/slab.app", &o) == 0 && strcmp(o.name, "app") == 0
+       && parse("slabtop /slab.app", &o) == 0 && strcmp(o.name, "app") == 0,
+       "the segment's path names it too");
     {
         char a0[] = "slabtop", a1[] = "app";
         char *argv[] = { a0, a1, NULL };
@@ -364,7 +368,7 @@ static void test_json_and_fmt(void)
 
 int main(void)
 {
-    plan(65);
+    plan(66);
     test_figures();
     test_model();
     test_cli();
