@@ -3,7 +3,7 @@
 # for the whole process, and the demo cycle's labels.
 . "$(dirname "$0")/scenario_lib.sh"
 require_programs
-plan 16
+plan 18
 
 # Usage errors: exit 2, a message on stderr, nothing on stdout.
 usage_case() {
@@ -31,6 +31,17 @@ grep -q '^=== Slowpath Sampling (1/[0-9]*) ===$' "$work/out" && grep -q '^Sample
 ok $? "the summary has the seed's sampling block and counts 3 workers"
 [ ! -e "/dev/shm/slab.$name" ]
 ok $? "the segment is removed at exit"
+
+# --rate caps each worker (an upper bound only: a slow machine does less);
+# --epoch-every turns epochs.
+"$SLABLOAD" --name "$name" --threads 1 --rate 2000 --duration 1 --epoch-every 500 \
+	--sizes 64,100,700 >"$work/out" 2>"$work/err"
+allocs=$(sed -n 's/^Allocations: \([0-9]*\) by.* in \([0-9.]*\) s.*/\1 \2/p' "$work/out")
+awk -v a="${allocs% *}" -v t="${allocs#* }" 'BEGIN { exit !(a + 0 > 0 && a <= 2000 * t * 1.25 + 100) }'
+ok $? "--rate 2000 keeps one worker at or under 2000 allocations/s (allocations, seconds: $allocs)"
+closed=$(summary_value 'Epochs closed:')
+[ "${closed:-0}" -gt 0 ]
+ok $? "--epoch-every 500 closes epochs (${closed:-none})"
 
 # Interrupted: the summary covers every worker, so it holds at least what
 # the segment showed for all threads shortly before the stop.
