@@ -35,7 +35,8 @@
  * whether the copy may be torn.  Only a copy for which read_begin returned
  * an even value and read_retry returned false may be used; every other copy
  * is discarded, and the reader tries again a bounded number of times
- * (SLAB_SEQ_READ_TRIES) before calling the section busy.  Because a reader
+ * (SLAB_SEQ_READ_TRIES, pausing and then yielding between tries, for at
+ * most a few milliseconds) before calling the section busy.  Because a reader
  * gives up, a writer that died or stalls mid-write (sequence stuck odd)
  * cannot hang it.  Readers never spin on the sequence itself.
  *

@@ -36,6 +36,8 @@
 
 /* Whole-snapshot attempts when a shared section stays busy. */
 #define SNAPSHOT_TRIES 4u
+/* Longest a reader yields to a writer stuck in one section. */
+#define YIELD_BUDGET_NS 2000000u        /* 2 ms */
 /* How long a full check of the owner's start time is trusted. */
 #define OWNER_CHECK_NS 100000000u       /* 100 ms */
 /* Files larger than this are not mapped (no writer makes one). */
@@ -353,12 +355,22 @@ static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
                          void *extra_dst, size_t extra_size)
 {
     const uint64_t *seq = (const uint64_t *)(const void *)(r->map + off);
+    uint64_t deadline = 0;
 
     for (unsigned tries = 0; tries < SLAB_SEQ_READ_TRIES; tries++) {
-        if (tries >= SLAB_SEQ_READ_TRIES / 2)
-            sched_yield();      /* let a preempted writer finish */
-        else if (tries > 0)
+        if (tries >= SLAB_SEQ_READ_TRIES / 2) {
+            /* Let a preempted writer finish, but give up after
+             * YIELD_BUDGET_NS: on a loaded machine each yield may cost a
+             * time slice, and a dead writer never finishes. */
+            uint64_t now = slab_shm_mono_ns();
+            if (!deadline)
+                deadline = now + YIELD_BUDGET_NS;
+            else if (now > deadline)
+                break;
+            sched_yield();
+        } else if (tries > 0) {
             relax(tries);       /* a running writer takes about a microsecond */
+        }
         uint64_t s = slab_seq_read_begin(seq);
         if (s & 1u)
             continue;
