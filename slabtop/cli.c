@@ -63,6 +63,29 @@ static const opt_desc opt_table[] = {
 
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 
+/* Print text (after one space) from column indent, wrapped at width, with a
+ * newline at the end. */
+static void wrap(FILE *out, const char *text, int indent, int width)
+{
+    int col = indent;
+
+    while (*text) {
+        const char *sp = strchr(text, ' ');
+        int len = sp ? (int)(sp - text) : (int)strlen(text);
+
+        if (col > indent && col + 1 + len > width) {
+            fprintf(out, "\n%*s", indent - 1, "");
+            col = indent;
+        }
+        fprintf(out, " %.*s", len, text);
+        col += len + 1;
+        text += len;
+        while (*text == ' ')
+            text++;
+    }
+    fputc('\n', out);
+}
+
 void st_cli_help(FILE *out, const char *argv0)
 {
     const char *prog = argv0 && strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
@@ -89,7 +112,8 @@ void st_cli_help(FILE *out, const char *argv0)
             snprintf(left + n, sizeof(left) - (size_t)n, " %s", o->arg);
         else if (o->arg)
             snprintf(left + n, sizeof(left) - (size_t)n, "[=%s]", o->arg);
-        fprintf(out, "%-26s %s\n", left, o->help);
+        fprintf(out, "%-26s", left);
+        wrap(out, o->help, 27, 79);
     }
     fprintf(out,
             "\nExit status: 0 success, 1 runtime error, 2 usage error, 3 segment not\n"
