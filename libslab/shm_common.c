@@ -80,6 +80,14 @@ void slab_shm_file_path(char *buf, size_t len, const char *name)
     snprintf(buf, len, SLAB_SHM_DIR "/" SLAB_SHM_PREFIX "%s", name);
 }
 
+void slab_shm_sanitize(char *s, size_t len)
+{
+    s[len - 1] = '\0';
+    for (size_t i = 0; i < len && s[i]; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+            s[i] = '?';
+}
+
 /* ------------------------------------------------------------------ folding */
 
 static uint64_t max_u64(uint64_t a, uint64_t b)

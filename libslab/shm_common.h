@@ -12,8 +12,13 @@
 #include <sys/types.h>
 #include "slab_shm.h"
 
-/* Largest record count a reader accepts, whatever the file size. */
-#define SLAB_SHM_RECORDS_LIMIT (UINT32_C(1) << 20)
+/* Largest record count a reader accepts, whatever the file size (writers
+ * make at most 65536). */
+#define SLAB_SHM_RECORDS_LIMIT (UINT32_C(1) << 17)
+
+/* Replace control characters of a NUL-terminated string of at most len
+ * bytes (terminating it at len - 1). */
+void slab_shm_sanitize(char *s, size_t len);
 
 /* Round up to the 64-byte section alignment. */
 static inline uint64_t slab_shm_align64(uint64_t x)

@@ -89,7 +89,7 @@ static void describe(const char *name, slab_shm_entry *out)
         out->pid = h.pid;
         out->created_real_ns = h.created_real_ns;
         memcpy(out->comm, h.comm, sizeof(out->comm));
-        out->comm[sizeof(out->comm) - 1] = '\0';
+        slab_shm_sanitize(out->comm, sizeof(out->comm));
     }
     uint64_t now = slab_shm_real_ns();
     out->age_ns = now > out->created_real_ns ? now - out->created_real_ns : 0;

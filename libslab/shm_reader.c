@@ -41,7 +41,7 @@
 /* How long a full check of the owner's start time is trusted. */
 #define OWNER_CHECK_NS 100000000u       /* 100 ms */
 /* Files larger than this are not mapped (no writer makes one). */
-#define MAP_LIMIT (UINT64_C(1) << 32)
+#define MAP_LIMIT (UINT64_C(1) << 30)
 
 /* ------------------------------------------------------------------ attach */
 
@@ -237,6 +237,8 @@ SLAB_API void slab_shm_reader_identity(const slab_shm_reader *r,
     id->segment_size = h->segment_size;
     memcpy(id->boot_id, h->boot_id, sizeof(id->boot_id));
     memcpy(id->comm, h->comm, sizeof(id->comm));
+    slab_shm_sanitize(id->boot_id, sizeof(id->boot_id));
+    slab_shm_sanitize(id->comm, sizeof(id->comm));
 }
 
 /* Is the file still at least as large as the validated segment? */
@@ -385,14 +387,6 @@ static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
     return false;
 }
 
-static void sanitize(char *s, size_t len)
-{
-    s[len - 1] = '\0';
-    for (size_t i = 0; i < len && s[i]; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
-            s[i] = '?';
-}
-
 static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
                                     slab_shm_errinfo *err, bool *busy)
 {
@@ -410,7 +404,7 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     if (s->process_busy)
         memset(&p, 0, sizeof(p));
     memcpy(s->label, p.label, sizeof(s->label));
-    sanitize(s->label, sizeof(s->label));
+    slab_shm_sanitize(s->label, sizeof(s->label));
     s->sampling.rate = p.sample_rate;
     s->sampling.mode = p.sample_mode == SLAB_SAMPLE_FIXED ? SLAB_SAMPLE_FIXED
                                                           : SLAB_SAMPLE_RANDOM;
@@ -454,7 +448,7 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
         t->update_mono_ns = rec.update_mono_ns;
         t->flushes = rec.flushes;
         memcpy(t->name, rec.name, sizeof(rec.name));
-        sanitize(t->name, sizeof(t->name));
+        slab_shm_sanitize(t->name, sizeof(t->name));
         t->stats = rec.stats;
         if (rec.update_mono_ns > s->writer_now_ns)
             s->writer_now_ns = rec.update_mono_ns;
