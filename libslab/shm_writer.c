@@ -46,6 +46,7 @@ static _Atomic(slab_shm_writer *) current;
 static slab_shm_writer *retired;        /* start_lock */
 static pthread_mutex_t start_lock = PTHREAD_MUTEX_INITIALIZER;
 static int start_tried;                 /* start_lock */
+static atomic_int start_tried_fast;     /* mirrors start_tried, for a lock-free check */
 static int atexit_done;                 /* start_lock */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -396,6 +397,7 @@ static void atfork_child(void)
     }
     atomic_store_explicit(&current, NULL, memory_order_relaxed);
     start_tried = 0;
+    atomic_store_explicit(&start_tried_fast, 0, memory_order_relaxed);
     pthread_mutex_unlock(&start_lock);
 }
 
@@ -458,6 +460,10 @@ void slab_shm_writer_autostart(void)
 {
     char name[SLAB_SHM_NAME_MAX + 1];
 
+    /* Pairs with the release store below: once set, the attempt is over
+     * (and current, if it succeeded, is set). */
+    if (atomic_load_explicit(&start_tried_fast, memory_order_acquire))
+        return;
     pthread_once(&atfork_once, install_atfork);
     pthread_mutex_lock(&start_lock);
     if (!start_tried) {
@@ -465,6 +471,8 @@ void slab_shm_writer_autostart(void)
         if (slab_option_bool(SLAB_OPT_SHM) && default_name(name, sizeof(name)) == 0)
             publish_locked(name);
     }
+    /* Pairs with the acquire load above. */
+    atomic_store_explicit(&start_tried_fast, 1, memory_order_release);
     pthread_mutex_unlock(&start_lock);
 }
 

@@ -34,7 +34,7 @@ int main(void)
     slab_shm_errinfo e;
     slab_thread_stats st;
 
-    plan(27);
+    plan(30);
     snprintf(name, sizeof(name), "basic.%s.%d", tag ? tag : "x", (int)getpid());
     setenv("SLAB_SHM_THREADS", "4", 1);
     slab_options_reload();
@@ -94,5 +94,23 @@ int main(void)
     ok(stat(path, &sb) != 0, "object removed");
     slab_shm_snapshot_free(s);
     slab_shm_detach(r);
+
+    /* SLAB_SHM_MODE sets the permissions, whatever the umask. */
+    setenv("SLAB_SHM_MODE", "0644", 1);
+    slab_options_reload();
+    umask(077);
+    char name2[80];
+    snprintf(name2, sizeof(name2), "%s.mode", name);
+    snprintf(path, sizeof(path), "/dev/shm/slab.%s", name2);
+    ok(slab_shm_publish(name2) == 0 && stat(path, &sb) == 0 &&
+       (sb.st_mode & 0777) == 0644, "SLAB_SHM_MODE=0644 gives mode 0644");
+    slab_shm_unpublish();
+
+    /* SLAB_SHM=0 turns publishing off. */
+    setenv("SLAB_SHM", "0", 1);
+    slab_options_reload();
+    errno = 0;
+    ok(slab_shm_publish(name) == -1 && errno == ECANCELED, "SLAB_SHM=0: publish is ECANCELED");
+    ok(slab_shm_name() == NULL && slab_pub_thread_get() == NULL, "and nothing is published");
     return tap_exit();
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "slab_alloc.h"
 #include "slab_shm.h"
 #include "tap.h"
 
@@ -49,7 +50,10 @@ static struct child spawn(const char *name)
         char cmd, res;
         close(to[1]);
         close(from[0]);
-        res = slab_shm_publish(name) == 0 ? 'R' : 'E';
+        if (name && strcmp(name, "@alloc") == 0)    /* the first allocator publishes */
+            res = slab_allocator_create() && slab_shm_name() ? 'R' : 'E';
+        else
+            res = slab_shm_publish(name) == 0 ? 'R' : 'E';
         if (write(from[1], &res, 1) != 1)
             _exit(3);
         if (read(to[0], &cmd, 1) != 1)
@@ -106,7 +110,7 @@ int main(void)
     struct child a, b, c, d;
     const char *tag = getenv("SLAB_TEST_TAG");
 
-    plan(23);
+    plan(25);
     snprintf(tagbuf, sizeof(tagbuf), "%s", tag ? tag : "x");
     setenv("SLAB_SHM_THREADS", "2", 1);
     slab_options_reload();
@@ -184,6 +188,14 @@ int main(void)
     char pidname[32];
     snprintf(pidname, sizeof(pidname), "%d", (int)a.pid);
     ok(r && strcmp(slab_shm_reader_name(r), pidname) == 0, "named after the pid");
+    slab_shm_detach(r);
+    finish(&a);
+
+    /* Creating the first allocator publishes under the pid. */
+    a = spawn("@alloc");
+    ok(ready(&a), "the first allocator creates the segment");
+    snprintf(pidname, sizeof(pidname), "%d", (int)a.pid);
+    is_int(slab_shm_attach(pidname, &r, &e), SLAB_SHM_OK, "/slab.%s: %s", pidname, e.message);
     slab_shm_detach(r);
     finish(&a);
 
