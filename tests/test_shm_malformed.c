@@ -102,7 +102,7 @@ int main(void)
     char name[64], file[128];
     unsigned char *c;
 
-    plan(35);
+    plan(38);
     snprintf(name, sizeof(name), "bad.%s.%d", tag ? tag : "x", (int)getpid());
     snprintf(prefix, sizeof(prefix), "%s", name);
     setenv("SLAB_SHM_THREADS", "4", 1);
@@ -221,6 +221,55 @@ int main(void)
         drop(n);
     }
     free(c);
+
+    /* list: each kind gets its state; gc removes only the stale one. */
+    {
+        const char *names[6];
+        slab_shm_state want[6] = { SLAB_SHM_ALIVE, SLAB_SHM_NOT_SLAB,
+                                   SLAB_SHM_VERSION_MISMATCH, SLAB_SHM_BUSY,
+                                   SLAB_SHM_STALE, SLAB_SHM_NOT_SLAB };
+        char keep[6][96];
+        for (int k = 0; k < 6; k++) {
+            c = copy();
+            if (k == 1) put64(c, H(magic), 99);
+            if (k == 2) put32(c, H(abi_major), 7);
+            if (k == 3) put64(c, H(ready), 0);
+            if (k == 4) put64(c, H(start_time), get64(c, H(start_time)) + 1);
+            names[k] = make(c, k == 5 ? 0 : image_size);
+            snprintf(keep[k], sizeof(keep[k]), "%s", names[k]);
+            free(c);
+        }
+        slab_shm_entry *ents = NULL;
+        size_t n = 0;
+        int right = 0;
+        is_int(slab_shm_list(&ents, &n, NULL), SLAB_SHM_OK, "list");
+        for (size_t i = 0; i < n; i++)
+            for (int k = 0; k < 6; k++)
+                if (strcmp(ents[i].name, keep[k]) == 0) {
+                    if (ents[i].state == want[k])
+                        right++;
+                    else
+                        diag("%s: state %s, want %s", keep[k],
+                             slab_shm_state_name(ents[i].state),
+                             slab_shm_state_name(want[k]));
+                    if (k == 0 && (ents[i].pid != getpid() || ents[i].abi_major != 1))
+                        right--;
+                }
+        is_int(right, 6, "list: alive, not-libslab, version-mismatch, busy, stale, empty");
+        slab_shm_list_free(ents);
+        unsigned removed = 0;
+        slab_shm_gc(&removed, NULL);
+        int left = 0;
+        for (int k = 0; k < 6; k++) {
+            char path[160];
+            struct stat s2;
+            snprintf(path, sizeof(path), "/dev/shm/slab.%s", keep[k]);
+            if (stat(path, &s2) == 0)
+                left |= 1 << k;
+            drop(keep[k]);
+        }
+        is_int(left, 0x3f & ~(1 << 4), "gc removed the stale segment and nothing else");
+    }
     free(image);
     return tap_exit();
 }
