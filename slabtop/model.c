@@ -179,6 +179,17 @@ void st_figures_compute(st_figures *f, const slab_thread_stats *prev,
                                               b->alloc_wall_ns_max), floor_wall_ns);
     f->cpu_max_ns = minus_floor(interval_max(dcpu, a->alloc_cpu_ns_max,
                                              b->alloc_cpu_ns_max), floor_cpu_ns);
+    /* A percentile is a bucket's midpoint; never show one above the max. */
+    if (f->wall_max_ns) {
+        f->wall_p50 = f->wall_p50 < f->wall_max_ns ? f->wall_p50 : f->wall_max_ns;
+        f->wall_p99 = f->wall_p99 < f->wall_max_ns ? f->wall_p99 : f->wall_max_ns;
+        f->wall_p999 = f->wall_p999 < f->wall_max_ns ? f->wall_p999 : f->wall_max_ns;
+    }
+    if (f->cpu_max_ns) {
+        f->cpu_p50 = f->cpu_p50 < f->cpu_max_ns ? f->cpu_p50 : f->cpu_max_ns;
+        f->cpu_p99 = f->cpu_p99 < f->cpu_max_ns ? f->cpu_p99 : f->cpu_max_ns;
+        f->cpu_p999 = f->cpu_p999 < f->cpu_max_ns ? f->cpu_p999 : f->cpu_max_ns;
+    }
 
     if (thread_cpu + runq > 0)
         f->cpu_share = (double)thread_cpu / (double)(thread_cpu + runq);

@@ -208,14 +208,19 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
 
     if (!repairs)
         return;
-    put(*y, 0, t->seed.repair_count ? color(ui, PAIR_MODERATE) | A_BOLD : 0,
-        "repairs %llu", (unsigned long long)t->seed.repair_count);
-    put(*y, 20, 0, "%s/s  full_bitmap %llu  list_mismatch %llu  other %llu  last %s",
-        st_fmt_count(a, f->repairs_per_s),
-        (unsigned long long)t->seed.repair_reason_full_bitmap,
-        (unsigned long long)t->seed.repair_reason_list_mismatch,
-        (unsigned long long)t->seed.repair_reason_other,
-        v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never");
+    {
+        int x;
+
+        put(*y, 0, t->seed.repair_count ? color(ui, PAIR_MODERATE) | A_BOLD : 0,
+            "repairs %llu", (unsigned long long)t->seed.repair_count);
+        x = snprintf(NULL, 0, "repairs %llu", (unsigned long long)t->seed.repair_count) + 2;
+        put(*y, x, 0, "%s/s  last %s  full_bitmap %llu  list_mismatch %llu  other %llu",
+            st_fmt_count(a, f->repairs_per_s),
+            v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never",
+            (unsigned long long)t->seed.repair_reason_full_bitmap,
+            (unsigned long long)t->seed.repair_reason_list_mismatch,
+            (unsigned long long)t->seed.repair_reason_other);
+    }
     (*y)++;
 }
 

@@ -87,6 +87,19 @@ static void test_figures(void)
        "an interval's max without a new record is its top bucket (%llu)",
        (unsigned long long)f.wall_max_ns);
 
+    /* One sample just above a bucket's midpoint: the percentile (a
+     * midpoint) is above the exact max, and is clamped to it. */
+    {
+        slab_thread_stats d;
+        uint64_t lo = slab_hist_bucket_low(slab_hist_bucket(1000000));
+        memset(&d, 0, sizeof(d));
+        add_samples(&d, 1, lo, lo);
+        st_figures_compute(&f, NULL, &d, SEC, 0, 0);
+        ok(f.wall_p99 <= f.wall_max_ns && f.wall_max_ns == lo,
+           "no percentile above the interval's max (%llu <= %llu)",
+           (unsigned long long)f.wall_p99, (unsigned long long)f.wall_max_ns);
+    }
+
     /* Nothing in the interval. */
     st_figures_compute(&f, &c, &c, SEC, 0, 0);
     ok(f.samples == 0 && f.verdict == SLAB_VERDICT_INSUFFICIENT && f.wall_p99 == 0,
@@ -368,7 +381,7 @@ static void test_json_and_fmt(void)
 
 int main(void)
 {
-    plan(66);
+    plan(67);
     test_figures();
     test_model();
     test_cli();
