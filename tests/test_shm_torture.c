@@ -151,7 +151,7 @@ int main(void)
     uint64_t n = TAP_SCALE(1000000);
     struct check k;
 
-    plan(6);
+    plan(7);
     setenv("SLAB_SHM_THREADS", "2", 1);
     slab_options_reload();
 
@@ -183,9 +183,29 @@ int main(void)
         bail_out("writer process did not publish");
     memset(&k, 0, sizeof(k));
     read_loop(name, n, &k);
-    atomic_store(stop, 1);
+    /* Kill the writer while it writes (it spends most of its time inside
+     * the write section): readers must still get an answer. */
+    slab_shm_reader *dr = NULL;
+    slab_shm_snapshot *ds = NULL;
+    slab_shm_attach(name, &dr, NULL);
+    kill(child, SIGKILL);
     int status = 0;
     waitpid(child, &status, 0);
+    status = 0;     /* killed on purpose */
+    struct check kd;
+    uint64_t last = 0;
+    memset(&kd, 0, sizeof(kd));
+    slab_shm_error de = slab_shm_snapshot_take(dr, &ds, NULL);
+    if (de == SLAB_SHM_OK)
+        check_snapshot(ds, &kd, &last);
+    ok(de == SLAB_SHM_OK && ds->state == SLAB_SHM_STALE && kd.violations == 0,
+       "writer killed mid-write: snapshot answers (%u busy records), owner stale",
+       de == SLAB_SHM_OK ? ds->busy_threads : 0);
+    slab_shm_snapshot_free(ds);
+    slab_shm_detach(dr);
+    char obj[96];
+    snprintf(obj, sizeof(obj), "/slab.%s", name);
+    shm_unlink(obj);
     diag("processes: %llu snapshots, %llu record copies checked, %llu labels, "
          "%llu busy, %llu changes seen", (unsigned long long)k.snapshots,
          (unsigned long long)k.records, (unsigned long long)k.labels,
