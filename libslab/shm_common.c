@@ -132,8 +132,10 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
     const uint64_t *nw = (const uint64_t *)now;
     const uint64_t *lw = (const uint64_t *)last;
 
+    /* A counter below its last value was reset (the thread's statistics
+     * started again): all of it is new. */
     for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
-        dw[i] += nw[i] - lw[i];
+        dw[i] += nw[i] >= lw[i] ? nw[i] - lw[i] : nw[i];
     fold_special(dst, now, &saved);
 }
 
