@@ -238,6 +238,7 @@ SLAB_API slab_shm_error slab_shm_attach_pid(int32_t pid, slab_shm_reader **out,
 /* ------------------------------------------------------------------ gc */
 
 struct gc_acc {
+    const char *prefix;         /* only NAMEs starting with it, or NULL */
     unsigned removed;
     int failed_errno;
     char failed[SLAB_SHM_NAME_MAX + 1];
@@ -252,6 +253,8 @@ static int gc_one(const char *name, void *arg)
     slab_shm_reader *r;
     struct stat st;
 
+    if (g->prefix && strncmp(name, g->prefix, strlen(g->prefix)) != 0)
+        return 0;
     if (slab_shm_attach_ex(name, &r, NULL, NULL) != SLAB_SHM_OK)
         return 0;
     if (slab_shm_reader_state(r) != SLAB_SHM_STALE) {
@@ -275,9 +278,16 @@ static int gc_one(const char *name, void *arg)
 
 SLAB_API slab_shm_error slab_shm_gc(unsigned *removed, slab_shm_errinfo *err)
 {
+    return slab_shm_gc_prefix(NULL, removed, err);
+}
+
+slab_shm_error slab_shm_gc_prefix(const char *prefix, unsigned *removed,
+                                  slab_shm_errinfo *err)
+{
     struct gc_acc g;
 
     memset(&g, 0, sizeof(g));
+    g.prefix = prefix;
     if (removed)
         *removed = 0;
     if (each_name(gc_one, &g) != 0)

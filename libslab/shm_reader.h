@@ -37,4 +37,9 @@ slab_shm_error slab_shm_attach_ex(const char *name, slab_shm_reader **out,
                                   slab_shm_errinfo *err,
                                   slab_shm_seg_header *hdr_out);
 
+/* slab_shm_gc() limited to NAMEs that start with prefix (NULL: all); lets
+ * tests collect their own segments without touching anyone else's. */
+slab_shm_error slab_shm_gc_prefix(const char *prefix, unsigned *removed,
+                                  slab_shm_errinfo *err);
+
 #endif /* SLAB_SHM_READER_H */
