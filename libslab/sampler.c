@@ -437,20 +437,22 @@ static bool read_runq_wait(uint64_t *wait_ns)
     return true;
 }
 
+/* Timed on the thread CPU clock, so that a preemption while reading does
+ * not count as the sampler's cost. */
 static void read_signals(struct thread_state *ts)
 {
-    uint64_t start = clock_ns(CLOCK_MONOTONIC);
     struct rusage ru;
     uint64_t wait;
+    uint64_t start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
-    ts->st.thread_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    ts->st.thread_cpu_ns = start;
     if (read_runq_wait(&wait))
         ts->st.runq_wait_ns = wait;
     if (getrusage(RUSAGE_THREAD, &ru) == 0) {
         ts->st.nvcsw = (uint64_t)ru.ru_nvcsw;
         ts->st.nivcsw = (uint64_t)ru.ru_nivcsw;
     }
-    ts->st.sample_cost_ns += delta(clock_ns(CLOCK_MONOTONIC), start);
+    ts->st.sample_cost_ns += delta(clock_ns(CLOCK_THREAD_CPUTIME_ID), start);
 }
 
 /* ------------------------------------------------------------ ticks */
