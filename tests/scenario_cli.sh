@@ -3,7 +3,7 @@
 # for the whole process, and the demo cycle's labels.
 . "$(dirname "$0")/scenario_lib.sh"
 require_programs
-plan 18
+plan 19
 
 # Usage errors: exit 2, a message on stderr, nothing on stdout.
 usage_case() {
@@ -74,6 +74,9 @@ while [ $i -lt 30 ]; do
 	i=$((i + 1))
 done
 stop_load TERM
+[ "$load_rc" -eq 0 ]
+ok $? "the demo stops on SIGTERM with status 0 (status $load_rc)"
+[ "$load_rc" -eq 0 ] || sed 's/^/#   /' "$work/err" | head -n 40
 missing=
 for ph in steady noisy repair slabs; do
 	case $seen in *"$ph"*) ;; *) missing="$missing $ph" ;; esac
