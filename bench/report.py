@@ -103,6 +103,20 @@ def callgrind_counts(cgdir):
     return out
 
 
+def paired_pct(rows, field, base, val, metric="ns_per_op", **match):
+    """Median over rounds of (val / base - 1) in percent, where val and base
+    are the values of field (e.g. cfg) measured in the same round: pairing
+    the interleaved runs of a round cancels slow drifts of the machine."""
+    by_round = {}
+    for r in rows:
+        if metric not in r or any(r.get(k) != v for k, v in match.items()):
+            continue
+        by_round.setdefault(r.get("round"), {})[r.get(field)] = float(r[metric])
+    ratios = [d[val] / d[base] for d in by_round.values()
+              if val in d and base in d and d[base] > 0]
+    return (statistics.median(ratios) - 1) * 100 if ratios else None
+
+
 def writer_slowdown(rows):
     """Median ns/op with and without a reader, from writer.txt."""
     det = [float(r["ns_per_op"]) for r in rows
@@ -115,7 +129,10 @@ def writer_slowdown(rows):
     return {"detached_ns": d, "attached_ns": a,
             "detached_min": min(det), "detached_max": max(det),
             "attached_min": min(att), "attached_max": max(att),
-            "slowdown_pct": (a / d - 1) * 100, "rounds": len(att)}
+            "slowdown_pct": paired_pct(rows, "attached", "0", "1"),
+            "cpu_slowdown_pct": paired_pct(rows, "attached", "0", "1",
+                                           metric="cpu_ns_per_op"),
+            "rounds": len(att)}
 
 
 def median(xs):
@@ -165,6 +182,30 @@ def annotate(cgfile, limit=14):
         if len(keep) >= limit:
             break
     return keep
+
+
+def call_counts(cgfile):
+    """{file:function: calls} from callgrind_annotate --tree=caller: the
+    calls of a function are the sum over the '< caller (Nx)' lines above
+    its '*' line."""
+    try:
+        res = subprocess.run(["callgrind_annotate", "--tree=caller",
+                              "--threshold=100", cgfile],
+                             capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    counts, pending = {}, 0
+    for line in res.stdout.splitlines():
+        m = re.search(r"<\s+\S+ \(([\d,]+)x\)", line)
+        if m:
+            pending += int(m.group(1).replace(",", ""))
+            continue
+        m = re.search(r"\*\s+(\S+)", line)
+        if m and re.match(r"^\s*[\d,]+ \(", line):
+            counts[m.group(1)] = pending
+        if not line.strip() or m:
+            pending = 0
+    return counts
 
 
 def annotate_lines(cgfile, ops, limit=20):
@@ -257,6 +298,19 @@ def main():
         w("")
         w("**Quick run** (`BENCH_ARGS=--quick`): fewer rounds and operations; "
           "figures are indicative only.")
+    try:
+        loads = [float(info.get(k, "0").split()[0])
+                 for k in ("load_start", "load_end")]
+        busy = max(loads) > float(info.get("cores", "2")) * 0.75
+    except (ValueError, IndexError):
+        busy, loads = False, []
+    if busy:
+        w("")
+        w(f"**The machine was busy with other work during this run** (load "
+          f"average {loads[0]:.1f} at the start, {loads[1]:.1f} at the end, on "
+          f"{info.get('cores', '?')} cores): wall-clock figures are noisy "
+          f"(see the min–max spreads); the CPU ns/op and the instruction "
+          f"counts are the steadier figures.")
     w("")
     w("![wall ns/op per workload and allocator](results.png)")
     w("")
@@ -270,7 +324,10 @@ def main():
                      ("cflags", "CFLAGS"), ("valgrind", "valgrind"),
                      ("gnuplot", "gnuplot"), ("libslab", "libslab (git)"),
                      ("libslab_commit_date", "libslab commit date"),
-                     ("rounds", "wall rounds"), ("scale", "operation scale")]:
+                     ("rounds", "wall rounds"), ("scale", "operation scale"),
+                     ("load_start", "load average at start (1, 5, 15 min)"),
+                     ("load_end", "load average at end"),
+                     ("duration_s", "duration of the run (s)")]:
         w(f"| {label} | {info.get(k, '?') or '–'} |")
     w("")
     w("Which library served each allocator (checked inside the benchmark "
@@ -363,9 +420,9 @@ def main():
             samples_s.setdefault(key, []).append(float(r["samples_per_s"]))
 
     def overhead(table, cfg, wl):
-        base = median(table.get(("compiled-out", wl), []))
-        v = median(table.get((cfg, wl), []))
-        return (v / base - 1) * 100 if base and v else None
+        metric = "cpu_ns_per_op" if table is ohc else "ns_per_op"
+        return paired_pct(oh, "cfg", "compiled-out", cfg, metric=metric,
+                          workload=wl)
 
     def verdict(*pcts):
         pcts = [p for p in pcts if p is not None]
@@ -391,10 +448,11 @@ def main():
     none = [r for r in reader if r.get("reader") == "none"]
     why_none = none[0].get("why", "no data") if none else "no data"
     if att:
-        pct = att["slowdown_pct"]
+        pct, cpct = att["slowdown_pct"], att["cpu_slowdown_pct"]
         w(f"| writer slowdown with slabtop attached at 10 Hz ≤ 1 % | "
-          f"{pct:+.2f} % ({att['attached_ns']:.2f} vs {att['detached_ns']:.2f} "
-          f"ns/op) | {yes(pct <= 1.0)} |")
+          f"wall {pct:+.2f} %, CPU {fmt(cpct, 2)} % (paired rounds; medians "
+          f"{att['attached_ns']:.2f} vs {att['detached_ns']:.2f} ns/op) | "
+          f"{verdict(pct, cpct)} |")
     else:
         w(f"| writer slowdown with slabtop attached at 10 Hz ≤ 1 % | "
           f"not measured: {why_none} | – |")
@@ -497,11 +555,17 @@ def main():
       "the default tree with default settings (defaults), and against the "
       "default tree with `SLAB_SAMPLE_RATE=1024 SLAB_SAMPLE_MODE=fixed "
       "SLAB_SAMPLE_BUDGET=off` (seed-exact).  Rounds interleaved (the three "
-      "configurations in turn), median of the rounds, min–max beside it.")
+      "configurations in turn), median of the rounds, min–max beside it.  "
+      "\"vs compiled out\": the median over rounds of the ratio of the two "
+      "runs of the same round, so that the machine's slow drifts cancel.  "
+      "instr/op: callgrind, user space only (the clock reads' system calls "
+      "are not counted), harness subtracted.")
     w("")
     w("| workload | configuration | ns/op | min–max | vs compiled out "
-      "| CPU ns/op | vs compiled out | samples/s | rounds |")
-    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+      "| CPU ns/op | vs compiled out | instr/op | samples/s | rounds |")
+    w("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    cg_of = {"compiled-out": "libslab-nosampling", "defaults": "libslab",
+             "seed-exact": "libslab-seed"}
     for wl in ("pair", "churn"):
         for c in ("compiled-out", "defaults", "seed-exact"):
             xs = ohm.get((c, wl), [])
@@ -514,6 +578,7 @@ def main():
               f"{'–' if pw is None else f'{pw:+.2f} %'} | "
               f"{fmt(median(ohc.get((c, wl), [])), 3)} | "
               f"{'–' if pc is None else f'{pc:+.2f} %'} | "
+              f"{fmt(instr(cg_of[c], wl, '128'), 2)} | "
               f"{fmt(sps, 0)} | {len(xs)} |")
     w("")
     w("## Overhead: a reader attached, and the reader itself")
@@ -524,8 +589,9 @@ def main():
           f"({att['detached_min']:.3f}–{att['detached_max']:.3f}), "
           f"{att['attached_ns']:.3f} ns/op with `slabtop --json -d 0.1` "
           f"reading its segment ({att['attached_min']:.3f}–"
-          f"{att['attached_max']:.3f}): {att['slowdown_pct']:+.2f} %, "
-          f"median of {att['rounds']} interleaved rounds.")
+          f"{att['attached_max']:.3f}): {att['slowdown_pct']:+.2f} % wall, "
+          f"{fmt(att['cpu_slowdown_pct'], 2)} % CPU time per op (median of "
+          f"the per-round ratios, {att['rounds']} interleaved rounds).")
     else:
         w(f"- Writer throughput with a reader attached: not measured: "
           f"{why_none}.")
@@ -561,8 +627,14 @@ def main():
           f"Functions by exclusive instructions (`callgrind_annotate "
           f"--inclusive=no`) over the counted run of {n_ops} operations:")
         w("")
+        calls = call_counts(f)
         w("```")
         for line in annotate(f):
+            fn = line.split()[-1] if line.split() else ""
+            full = [c for k, c in calls.items()
+                    if re.sub(r"/\S*/(libslab|bench)/", r"\1/", k) == fn]
+            if full and full[0] and n_ops:
+                line = f"{line:<60} {full[0] / n_ops:6.3f} calls/op"
             w(line.rstrip())
         w("```")
         w("")

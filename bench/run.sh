@@ -123,6 +123,7 @@ ops() { awk -v n="$1" -v s="$SCALE" 'BEGIN { printf "%d", n * s }'; }
 	for p in libc6 libjemalloc2 libmimalloc2.0 libtcmalloc-minimal4; do
 		echo "pkg_$p=$(pkgver "$p")"
 	done
+	echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "rounds=$ROUNDS"
 	echo "scale=$SCALE"
 	echo "quick=$QUICK"
@@ -160,6 +161,21 @@ elif command -v valgrind >/dev/null; then
 		run_alloc "$name" valgrind --tool=callgrind \
 			--callgrind-out-file="$OUT/cg/$name/cg.%p" \
 			"$BIN" -m cg -n "$CG_N" >>"$OUT/cg.txt" 2>"$OUT/cg/$name/valgrind.log"
+	done
+	# The sampling configurations of the overhead rows, for their
+	# user-space instruction counts (the clocks' system calls are not in
+	# these: callgrind counts no kernel work).
+	for cfg in nosampling seed; do
+		log "callgrind: libslab-$cfg"
+		mkdir -p "$OUT/cg/libslab-$cfg"
+		if [ $cfg = nosampling ]; then
+			valgrind --tool=callgrind --callgrind-out-file="$OUT/cg/libslab-$cfg/cg.%p" \
+				"$NOSBIN" -m cg -a slab -n "$CG_N"
+		else
+			SLAB_SAMPLE_RATE=1024 SLAB_SAMPLE_MODE=fixed SLAB_SAMPLE_BUDGET=off \
+				valgrind --tool=callgrind --callgrind-out-file="$OUT/cg/libslab-$cfg/cg.%p" \
+				"$BIN" -m cg -a slab -n "$CG_N"
+		fi >>"$OUT/cg.txt" 2>"$OUT/cg/libslab-$cfg/valgrind.log" || true
 	done
 else
 	log "valgrind missing: no instruction counts"
@@ -331,6 +347,8 @@ print(sum(t.get("state") == "live" for t in rows[-1].get("threads", [])) if rows
 want reader && reader_rows
 
 # ------------------------------------------------------------ 7. report
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/info.txt"
+echo "duration_s=$(($(date +%s) - START))" >>"$OUT/info.txt"
 log "writing RESULTS.md"
 python3 "$SRC/bench/report.py" --out "$OUT" --results "$SRC/bench/RESULTS.md" \
 	--chart "$SRC/bench/results.png"
