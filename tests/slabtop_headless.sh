@@ -123,11 +123,17 @@ ok $? "and an overflow series in OpenMetrics"
 
 # The owner exits during -n: final numbers, then exit status 7.
 seg exits; E=$SEG
-start_pub "$E" --threads 1 --seconds 1
-"$SLABTOP" -n 200 -d 0.1 --json "$E" > "$WORK/exit.json" 2> "$WORK/exit.err"
+start_pub "$E" --threads 1 --seconds 300
+E_PID=$PUB_PID
+"$SLABTOP" -n 600 -d 0.1 --json "$E" > "$WORK/exit.json" 2> "$WORK/exit.err" &
+ST_PID=$!
+PIDS="$PIDS $ST_PID"
+for _ in $(seq 1 100); do [ -s "$WORK/exit.json" ] && break; sleep 0.1; done
+kill -TERM "$E_PID"         # a normal exit: the owner removes its segment
+wait "$ST_PID"
 is $? 7 "owner exiting during -n: exit status 7"
 lines=$(wc -l < "$WORK/exit.json")
-[ "$lines" -ge 1 ] && [ "$lines" -lt 200 ] && tail -n 1 "$WORK/exit.json" | $JSONCHECK --state exited >/dev/null
+[ "$lines" -ge 1 ] && [ "$lines" -lt 600 ] && tail -n 1 "$WORK/exit.json" | $JSONCHECK --state exited >/dev/null
 ok $? "the last refresh shows the exited owner's final numbers ($lines lines)"
 grep -q "has exited" "$WORK/exit.err"
 ok $? "and says so on stderr"

@@ -17,7 +17,7 @@ tap_fail=0
 PIDS=""
 NAMES=""
 
-plan() { echo "1..$1"; }
+plan() { tap_plan=$1; echo "1..$1"; }
 ok() {    # ok COND-STATUS DESCRIPTION
     tap_n=$((tap_n + 1))
     if [ "$1" -eq 0 ]; then
@@ -32,7 +32,13 @@ is() {    # is GOT WANT DESCRIPTION
 }
 skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n # SKIP $1"; }
 diag() { echo "# $*"; }
-finish() { exit $((tap_fail > 0)); }
+finish() {
+    if [ "$tap_n" -ne "${tap_plan:-0}" ]; then
+        echo "# planned $tap_plan tests but ran $tap_n"
+        exit 1
+    fi
+    exit $((tap_fail > 0))
+}
 
 cleanup() {
     for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done

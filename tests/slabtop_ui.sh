@@ -6,9 +6,9 @@
 # new owner under the same name; --demo starting and stopping its workload.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 33
+plan 32
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 33); do skip "tmux is not installed"; done
+    for i in $(seq 1 32); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -174,13 +174,16 @@ top3=$(first)
 [ -n "$top1" ] && [ "$top1" != "$top2" ] && [ "$top1" = "$top3" ]
 ok $? "End and Home scroll the thread table ($top1 $top2 $top3)"
 tm send-keys -t many q
+kill -TERM "$PUB_PID"
+wait_gone "$PUB_PID"
 
 # --- the owner exits; a new owner under the same name ----------------------
 seg again; R=$SEG
-start_pub "$R" --threads 1 --seconds 2
+start_pub "$R" --threads 1 --seconds 300
 R1=$PUB_PID
 run owner "'$SLABTOP' -d 0.3 '$R'"
 wait_for owner "^slabtop  $R  pid $R1 .* alive" >/dev/null
+kill -TERM "$R1"            # a normal exit: the owner removes its segment
 wait_for owner "owner pid $R1 exited; final numbers shown"
 ok $? "when the owner exits a banner says so"
 screen owner | grep -q "^slabtop  $R  pid $R1 .* exited" && screen owner | grep -q '^wall '
