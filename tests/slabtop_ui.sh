@@ -161,7 +161,7 @@ tm send-keys -t nocolour q
 seg many; M=$SEG
 start_pub "$M" --threads 24 --seconds 300
 run many "'$SLABTOP' -s tid '$M'"
-wait_for many "pub-worker-23" >/dev/null || wait_for many "TID NAME" >/dev/null
+wait_for many " 2[0-9] thr$" >/dev/null
 first() { screen many | sed -n '/TID NAME/{n;p;}' | awk '{print $1}'; }
 sleep 1.2
 top1=$(first)
