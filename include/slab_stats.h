@@ -216,7 +216,8 @@ const char *slab_verdict_name(slab_verdict v);
  * With a callback, every message goes to it instead, from whichever thread
  * produced it, and nothing to stderr.  Set it before the first allocator is
  * created to receive the messages about the environment.  NULL restores the
- * default.  The message has no trailing newline.
+ * default.  The message has no trailing newline.  The callback must not
+ * call libslab (it may run while the library reads its settings).
  */
 #define SLAB_LOG_CONFIG   0     /* a bad SLAB_* value; the default is used */
 #define SLAB_LOG_WARNING  1     /* something failed and the library coped */
