@@ -254,6 +254,7 @@ def main():
     ap.add_argument("--chart", required=True)
     args = ap.parse_args()
     out = args.out
+    os.makedirs(out, exist_ok=True)
 
     info = read_info(os.path.join(out, "info.txt"))
     ident = {r["name"]: r for r in read_kv(os.path.join(out, "identity.txt"))}
@@ -330,19 +331,29 @@ def main():
                      ("duration_s", "duration of the run (s)")]:
         w(f"| {label} | {info.get(k, '?') or '–'} |")
     w("")
-    w("Which library served each allocator (checked inside the benchmark "
+    w("Which library served each allocator (checked inside every benchmark "
       "process: `dladdr()` on the `malloc` the dynamic linker resolved, and "
-      "the library's own version call):")
+      "the library's own version call; the last column counts the timed "
+      "runs that reported the same library):")
     w("")
-    w("| allocator | served by | version reported | Debian package |")
-    w("| --- | --- | --- | --- |")
+    served = {}
+    for r in times + lats:
+        served.setdefault(r["name"], []).append(r.get("served_by"))
+    w("| allocator | served by | version reported | Debian package "
+      "| runs served by it |")
+    w("| --- | --- | --- | --- | --- |")
     pkgs = {"glibc": "libc6", "jemalloc": "libjemalloc2",
             "mimalloc": "libmimalloc2.0", "tcmalloc": "libtcmalloc-minimal4"}
     for a in allocs:
         r = ident.get(a, {})
         pv = info.get("pkg_" + pkgs[a], "") if a in pkgs else "(this tree)"
+        runs = served.get(a, [])
+        same = sum(x == r.get("served_by") for x in runs)
+        check = f"{same} of {len(runs)}" if same == len(runs) else \
+            f"**{same} of {len(runs)}** (others: " \
+            f"{', '.join(sorted(set(x for x in runs if x != r.get('served_by'))))})"
         w(f"| {a} | `{r.get('served_by', '?')}` | {r.get('version', '?')} | "
-          f"{pkgs.get(a, '')} {pv} |")
+          f"{pkgs.get(a, '')} {pv} | {check} |")
     w("")
     w("`libslab` is the handle API (`alloc_obj_epoch`/`free_obj`), "
       "`libslab-malloc` the malloc-style API (`slab_malloc_epoch`/`slab_free`, "
