@@ -455,6 +455,12 @@ def main():
           f"({fmt(median(ohm[('defaults', wl)]), 2)} vs "
           f"{fmt(median(ohm[('compiled-out', wl)]), 2)} ns/op; "
           f"{fmt(sps, 0)} samples/s) | {verdict(pw, pc)} |")
+    sps = [median(samples_s.get(("defaults", wl), [])) for wl in ("pair", "churn")]
+    sps = [x for x in sps if x is not None]
+    if sps:
+        w(f"| ≥ 100 samples/s per busy thread at defaults (both clocks) | "
+          f"{', '.join(f'{x:.0f}' for x in sps)} samples/s (pair, churn) | "
+          f"{yes(min(sps) >= 100)} |")
     att = writer_slowdown(read_kv(os.path.join(out, "writer.txt")))
     none = [r for r in reader if r.get("reader") == "none"]
     why_none = none[0].get("why", "no data") if none else "no data"

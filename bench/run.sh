@@ -352,4 +352,5 @@ echo "duration_s=$(($(date +%s) - START))" >>"$OUT/info.txt"
 log "writing RESULTS.md"
 python3 "$SRC/bench/report.py" --out "$OUT" --results "$SRC/bench/RESULTS.md" \
 	--chart "$SRC/bench/results.png"
+sed -n '/^## Targets/,/^## Workloads/p' "$SRC/bench/RESULTS.md" | sed '$d'
 log "done: $SRC/bench/RESULTS.md, $SRC/bench/results.png (raw data in $OUT)"
