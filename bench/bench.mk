@@ -25,7 +25,7 @@ BENCH_ENV = \
 	BENCH_CFLAGS='$(CFLAGS)'
 
 # BENCH_ARGS is passed to bench/run.sh (e.g. BENCH_ARGS=--quick).
-bench: bench/slabbench$(EXEEXT) libslab/libslab.la
+bench: bench/slabbench$(EXEEXT) libslab/libslab.la slabtop/slabtop$(EXEEXT)
 	$(BENCH_ENV) $(SHELL) '$(abs_top_srcdir)/bench/run.sh' $(BENCH_ARGS)
 
 .PHONY: bench
