@@ -13,9 +13,10 @@
  *   repair  the same churn, plus zombie slabs planted on purpose through
  *           slab_debug_plant_zombie(), one reason after the other, so that
  *           the allocator repairs them (every reason is counted);
- *   slabs   bursts that fill fresh epochs with new slabs, free them and close
- *           the epoch, so memory goes back to the OS (real allocator work:
- *           slower, but wall close to CPU);
+ *   slabs   bursts that fill a fresh epoch (slabs set up: new, then
+ *           recycled after release), free it all and close the epoch, so
+ *           memory goes back to the OS (real allocator work: slower, but
+ *           wall close to CPU);
  *   demo    steady, noisy, repair and slabs in turn, a few seconds each,
  *           round and round; the phase is shown in the segment's label.
  *
@@ -362,8 +363,9 @@ static void plant_due(struct worker *w, uint64_t now)
 }
 
 /* The slabs scenario: fill a fresh epoch with objects of every size, so
- * that new slabs are carved, then free them all and close the epoch so its
- * memory goes back to the operating system. */
+ * that slabs are set up (carved new, or recycled after an earlier release),
+ * then free them all and close the epoch so its memory goes back to the
+ * operating system. */
 static void slabs_round(struct worker *w)
 {
     EpochId e = epoch_advance(alloc);
