@@ -272,7 +272,8 @@ const char *slab_shm_state_name(slab_shm_state state);   /* "alive", ... */
 
 typedef struct slab_shm_reader slab_shm_reader;
 
-/* Attach to "/slab.NAME" (a leading "/slab." or "slab." is accepted too).
+/* Attach to "/slab.NAME" (NAME may also be given as "/slab.NAME",
+ * "slab.NAME" or "/dev/shm/slab.NAME").
  * Opens read-only, maps PROT_READ and validates the header; a segment whose
  * owner is dead can still be attached (its state then says so).  On
  * success *out is the reader; on failure *out is NULL and *err (if not

@@ -47,6 +47,10 @@ void slab_shm_layout_compute(uint32_t record_count, slab_shm_layout *l)
 
 const char *slab_shm_name_strip(const char *name)
 {
+    const size_t dlen = strlen(SLAB_SHM_DIR "/");
+
+    if (strncmp(name, SLAB_SHM_DIR "/", dlen) == 0)
+        name += dlen;
     if (name[0] == '/')
         name++;
     if (strncmp(name, SLAB_SHM_PREFIX, strlen(SLAB_SHM_PREFIX)) == 0)

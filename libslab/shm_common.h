@@ -40,7 +40,8 @@ typedef struct slab_shm_layout {
 
 void slab_shm_layout_compute(uint32_t record_count, slab_shm_layout *out);
 
-/* NAME checks.  slab_shm_name_strip() skips a leading "/slab." or "slab.";
+/* NAME checks.  slab_shm_name_strip() skips a leading "/dev/shm/slab.",
+ * "/slab." or "slab.";
  * slab_shm_name_valid() applies the rules of SLAB_SHM_NAME_MAX. */
 const char *slab_shm_name_strip(const char *name);
 bool slab_shm_name_valid(const char *name);

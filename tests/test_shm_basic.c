@@ -34,7 +34,7 @@ int main(void)
     slab_shm_errinfo e;
     slab_thread_stats st;
 
-    plan(30);
+    plan(32);
     snprintf(name, sizeof(name), "basic.%s.%d", tag ? tag : "x", (int)getpid());
     setenv("SLAB_SHM_THREADS", "4", 1);
     slab_options_reload();
@@ -61,6 +61,16 @@ int main(void)
     if (!r)
         bail_out("cannot attach");
     is_int(slab_shm_validate(r, &e), SLAB_SHM_OK, "validate: %s", e.message);
+    {
+        slab_shm_reader *r2 = NULL;
+        char full[128];
+        snprintf(full, sizeof(full), "/dev/shm/slab.%s", name);
+        ok(slab_shm_attach(full, &r2, NULL) == SLAB_SHM_OK &&
+           strcmp(slab_shm_reader_name(r2), name) == 0, "attach by file path");
+        slab_shm_detach(r2);
+        ok(slab_shm_attach("../etc/passwd", &r2, NULL) == SLAB_SHM_ERR_INVALID,
+           "a path outside the shm directory is not a name");
+    }
     is_int(slab_shm_reader_state(r), SLAB_SHM_ALIVE, "state alive");
     is_int(slab_shm_snapshot_take(r, &s, &e), SLAB_SHM_OK, "snapshot: %s", e.message);
     is_int(s->id.pid, getpid(), "pid");
