@@ -7,7 +7,9 @@
  * Creates an allocator (which publishes the segment under SLAB_SHM_NAME),
  * names itself, sets the label, and runs N threads (default 2) that allocate
  * and free across the size classes for S seconds (default 30, 0 = until
- * SIGTERM).  --repairs plants a zombie of each reason now and then, so
+ * SIGTERM).  The threads pause for 2 ms after every 2000 allocations, so
+ * that they use a few percent of a CPU: other tests running at the same
+ * time must not see them as CPU hogs.  --repairs plants a zombie of each reason now and then, so
  * repairs are counted.  Then it exits normally (the segment is removed) or,
  * with --crash, kills itself with SIGKILL (the segment is left stale).
  * Prints "ready NAME" on stdout once the segment exists.
@@ -57,8 +59,12 @@ static void *worker(void *arg)
             free_obj(alloc, live[slot]);
         live[slot] = 0;
         alloc_obj_epoch(alloc, sizes[i % 9], e, &live[slot]);
-        if (repairs && n == 0 && i % 200000 == 100000)
-            slab_debug_plant_zombie(alloc, 128, e, 1u << (i / 200000 % 3));
+        if (repairs && n == 0 && i % 20000 == 10000)
+            slab_debug_plant_zombie(alloc, 128, e, 1u << (i / 20000 % 3));
+        if (i % 2000 == 1999) {
+            struct timespec ts = { 0, 2 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
     }
     for (unsigned i = 0; i < 64; i++)
         if (live[i])
