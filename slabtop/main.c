@@ -160,17 +160,26 @@ static bool retryable(slab_shm_error e)
 }
 
 /* Attach, waiting as --wait (or --demo) says.  A segment still being
- * created (not ready, empty) is retried for a moment even without --wait. */
+ * created (not ready, empty) is retried for a moment even without --wait.
+ * With a screen (ui not NULL) the wait is shown there and q ends it: then
+ * *quit is set. */
 static slab_shm_error attach(st_source *src, const st_options *o, const char *name,
-                             bool demo, slab_shm_errinfo *err)
+                             bool demo, st_ui *ui, bool *quit, slab_shm_errinfo *err)
 {
     double start = now_s();
     double limit = o->wait ? o->wait_s : demo ? 10.0 : 0.0;
     bool told = false;
+    char what[SLAB_SHM_NAME_MAX + 64];
 
+    if (name)
+        snprintf(what, sizeof(what), "segment %s", name);
+    else
+        snprintf(what, sizeof(what), "a segment of pid %ld", o->pid);
+    *quit = false;
     for (;;) {
         slab_shm_error e = st_source_open(src, name, name ? 0 : o->pid, err);
         double waited = now_s() - start;
+        bool creating;
 
         if (e == SLAB_SHM_OK || !retryable(e) || stop_signal)
             return e;
@@ -179,14 +188,25 @@ static slab_shm_error attach(st_source *src, const st_options *o, const char *na
                      "the demo workload (slabload) exited before publishing its segment");
             return SLAB_SHM_ERR_NOT_FOUND;
         }
-        bool creating = e == SLAB_SHM_ERR_NOT_READY || e == SLAB_SHM_ERR_EMPTY;
+        creating = e == SLAB_SHM_ERR_NOT_READY || e == SLAB_SHM_ERR_EMPTY;
         if (!(limit < 0 || waited < limit || (creating && waited < 1.0)))
             return e;
+        if (ui) {
+            char banner[SLAB_SHM_NAME_MAX + 128];
+            bool refresh = false;
+            int key;
+
+            snprintf(banner, sizeof(banner), "waiting for %s to appear (%.0fs)...", what, waited);
+            st_ui_draw(ui, NULL, banner);
+            key = st_ui_key(50);
+            if (key != ST_UI_NOKEY && !st_ui_act(ui, st_key_action(key), 0, &refresh)) {
+                *quit = true;
+                return e;
+            }
+            continue;
+        }
         if (o->wait && !told && isatty(STDERR_FILENO) && !demo) {
-            if (name)
-                fprintf(stderr, "slabtop: waiting for segment %s...\n", name);
-            else
-                fprintf(stderr, "slabtop: waiting for a segment of pid %ld...\n", o->pid);
+            fprintf(stderr, "slabtop: waiting for %s...\n", what);
             told = true;
         }
         nap(0.05);
@@ -268,9 +288,9 @@ static int run_headless(const st_options *o, st_source *src)
 
 /* -------------------------------------------------------------- screen */
 
-static int run_screen(const st_options *o, st_source *src)
+static int run_screen(const st_options *o, st_source *src, st_ui *uip)
 {
-    st_ui ui;
+    st_ui ui = *uip;
     st_model m;
     st_snapshot snap;
     slab_shm_errinfo err;
@@ -279,11 +299,7 @@ static int run_screen(const st_options *o, st_source *src)
     double next = 0;
     int rc = ST_EXIT_OK;
 
-    memset(&ui, 0, sizeof(ui));
-    ui.sort = (st_sort)st_sort_from_name(o->sort);
-    ui.delay_s = o->delay_s;
-    if (st_ui_begin(&ui, o->no_color || (getenv("NO_COLOR") && getenv("NO_COLOR")[0])) != 0)
-        return ST_EXIT_ERROR;
+    ui.help = false;
     st_model_init(&m);
     st_snapshot_init(&snap);
 
@@ -355,6 +371,8 @@ int main(int argc, char **argv)
     slab_shm_error e;
     char demo_name[SLAB_SHM_NAME_MAX + 1];
     const char *name;
+    st_ui ui;
+    bool quit = false;
     int rc;
 
     if (st_cli_parse(argc, argv, isatty(STDOUT_FILENO), &o, stderr) != 0)
@@ -384,18 +402,32 @@ int main(int argc, char **argv)
         name = demo_name;
     }
 
+    if (o.output == ST_OUT_SCREEN) {
+        memset(&ui, 0, sizeof(ui));
+        ui.sort = (st_sort)st_sort_from_name(o.sort);
+        ui.delay_s = o.delay_s;
+        if (st_ui_begin(&ui, o.no_color || (getenv("NO_COLOR") && getenv("NO_COLOR")[0])) != 0) {
+            st_demo_stop();
+            return ST_EXIT_ERROR;
+        }
+    }
+
     memset(&err, 0, sizeof(err));
-    e = attach(&src, &o, name, o.command == ST_CMD_DEMO, &err);
+    e = attach(&src, &o, name, o.command == ST_CMD_DEMO,
+               o.output == ST_OUT_SCREEN ? &ui : NULL, &quit, &err);
     if (e != SLAB_SHM_OK) {
+        st_ui_end();
         st_demo_stop();
         if (stop_signal)
             return signal_exit();
+        if (quit)
+            return ST_EXIT_OK;
         fprintf(stderr, "slabtop: %s\n", err.message[0] ? err.message : slab_shm_strerror(e));
         return st_exit_code(e);
     }
 
     if (o.output == ST_OUT_SCREEN)
-        rc = run_screen(&o, &src);
+        rc = run_screen(&o, &src, &ui);
     else
         rc = run_headless(&o, &src);
     st_source_close(&src);

@@ -6,9 +6,9 @@
 # new owner under the same name; --demo starting and stopping its workload.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 32
+plan 35
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 32); do skip "tmux is not installed"; done
+    for i in $(seq 1 35); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -193,6 +193,20 @@ R2=$PUB_PID
 wait_for owner "^slabtop  $R  pid $R2 .* alive"
 ok $? "a new owner under the same name is re-attached"
 tm send-keys -t owner q
+
+# --- --wait on the screen -------------------------------------------------
+seg later; W=$SEG
+run wait "'$SLABTOP' --wait '$W'"
+wait_for wait "waiting for segment $W to appear"
+ok $? "--wait shows that it is waiting"
+start_pub "$W" --threads 1 --seconds 300
+wait_for wait "^slabtop  $W  pid $PUB_PID .* alive"
+ok $? "and attaches when the segment appears"
+tm send-keys -t wait q
+run nowait "'$SLABTOP' --wait '$TAG-never'"
+wait_for nowait "waiting for segment" >/dev/null
+tm send-keys -t nowait q
+is "$(rc_of nowait):$(alt nowait)" "0:0" "q while waiting exits 0 and restores the terminal"
 
 # --- --demo ---------------------------------------------------------------
 if [ -x "$top_builddir/slabtop/slabload" ]; then
