@@ -15,6 +15,7 @@ OMCHECK="python3 $top_srcdir/tests/slabtop_om_check.py"
 seg live; N=$SEG
 LABEL='phase "one" \ two'
 start_pub "$N" --threads 2 --seconds 120 --label "$LABEL" --repairs
+wait_threads "$N" 2
 
 # Text, explicitly and because stdout is not a terminal.
 "$SLABTOP" --once "$N" > "$WORK/once.txt" 2> "$WORK/once.err"
@@ -107,9 +108,11 @@ is $? 0 "--sort tid"
 # the totals still count every thread's work.
 seg over; O=$SEG
 SLAB_SHM_THREADS=2 start_pub "$O" --threads 5 --seconds 60
-sleep 0.5
-"$SLABTOP" --json "$O" > "$WORK/over.json"
-python3 - "$WORK/over.json" <<'PY'
+wait_threads "$O" 2
+tries=0
+while :; do
+    "$SLABTOP" --json "$O" > "$WORK/over.json"
+    python3 - "$WORK/over.json" <<'PY' && break
 import json, sys
 o = json.loads(open(sys.argv[1]).read())
 states = [t["state"] for t in o["threads"]]
@@ -117,6 +120,11 @@ over = [t for t in o["threads"] if t["state"] == "overflow"]
 assert len(over) == 1 and over[0]["tid"] == 0, states
 assert o["totals"]["allocs"] > 0
 PY
+    tries=$((tries + 1))
+    [ $tries -ge 50 ] && break
+    sleep 0.2
+done
+[ $tries -lt 50 ]
 ok $? "threads beyond the records share one overflow row"
 "$SLABTOP" --openmetrics "$O" | grep -q 'thread="overflow"'
 ok $? "and an overflow series in OpenMetrics"

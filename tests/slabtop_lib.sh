@@ -79,3 +79,15 @@ wait_gone() {
 }
 
 have_python() { command -v python3 >/dev/null 2>&1; }
+
+# wait_threads NAME N: wait (at most ~10 s) until N thread records of the
+# segment are published (a thread's record appears at its first flush).
+wait_threads() {
+    for _ in $(seq 1 100); do
+        n=$("$SLABTOP" --once "$1" 2>/dev/null | grep -c ' live *$')
+        [ "$n" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    diag "segment $1 never showed $2 threads"
+    return 1
+}
