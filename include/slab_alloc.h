@@ -81,11 +81,13 @@ bool slab_free(SlabAllocator *alloc, void *ptr);
  *
  * epoch_close() stops allocation in epoch and returns its empty slabs to the
  * operating system; slabs that still hold objects are returned when their
- * last object is freed.  A slab another thread is allocating from when the
- * epoch closes stays with that thread until its next allocation in that
- * epoch (which fails with EPERM) or its exit; no allocation ever lands in a
- * slab that has been given back.  Closing a closed epoch is a no-op.
- * Returns 0, or -1 with errno EINVAL for a bad allocator or epoch. */
+ * last object is freed.  Each thread keeps the slabs it allocates from (and
+ * frees into them without atomic operations); the closing thread gives its
+ * own back at once, other threads at their next allocation that refills a
+ * slab, or when they exit.  No allocation ever lands in a slab that has
+ * been given back.  A few empty slabs per size class (at most 2, 64 KiB
+ * each) stay resident for the next epoch.  Closing a closed epoch is a
+ * no-op.  Returns 0, or -1 with errno EINVAL for a bad allocator or epoch. */
 EpochId epoch_current(SlabAllocator *alloc);
 EpochId epoch_advance(SlabAllocator *alloc);
 int epoch_close(SlabAllocator *alloc, EpochId epoch);

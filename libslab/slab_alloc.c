@@ -204,8 +204,13 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
     ClassCounters *cc = &a->counters[cls];
     pthread_mutex_lock(&a->lock);
     Slab *s = a->pool[cls];
+    bool warm = false;
     if (s != NULL) {
         a->pool[cls] = s->next;
+        warm = s->warm;
+        if (warm)
+            a->warm[cls]--;
+        s->warm = 0;
         counter_add(&cc->recycled_slabs, 1);
     } else {
         if (a->nslabs == MAX_SLABS) {
@@ -250,7 +255,8 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
     counter_add(&cc->live_slabs, 1);
     pthread_mutex_unlock(&a->lock);
 
-    prefault(s->base);
+    if (!warm)
+        prefault(s->base);
     slab_format(s);
     s->list = LIST_NONE;
     s->ballast = 0;
@@ -263,18 +269,27 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
     return s;
 }
 
-/* Return an empty, unlisted, DETACHED slab's memory to the OS and put it in
- * its class pool.  No slot is allocated, so no other thread can reach it. */
+/* Put an empty, unlisted, DETACHED slab in its class pool, returning its
+ * memory to the OS unless the pool is short of warm slabs.  No slot is
+ * allocated, so no other thread can reach it. */
 static void slab_release(SlabAllocator *a, Slab *s)
 {
     ClassCounters *cc = &a->counters[s->cls];
     atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_POOLED), memory_order_relaxed);
     s->local_head = 0;
-    if (madvise(s->base, SLAB_BYTES, MADV_DONTNEED) == 0)
-        counter_add(&cc->madvised_bytes, SLAB_BYTES);
-    counter_add(&cc->released_slabs, 1);
+    pthread_mutex_lock(&a->lock);
+    bool warm = a->warm[s->cls] < POOL_WARM;
+    if (warm)
+        a->warm[s->cls]++;
+    pthread_mutex_unlock(&a->lock);
+    if (!warm) {
+        if (madvise(s->base, SLAB_BYTES, MADV_DONTNEED) == 0)
+            counter_add(&cc->madvised_bytes, SLAB_BYTES);
+        counter_add(&cc->released_slabs, 1);
+    }
     counter_sub(&cc->live_slabs, 1);
     pthread_mutex_lock(&a->lock);
+    s->warm = warm;
     s->list = LIST_POOL;
     s->next = a->pool[s->cls];
     a->pool[s->cls] = s;
@@ -441,13 +456,39 @@ static uint32_t local_free_count(const Slab *s)
     return n;
 }
 
-/* Give up a heap bin's current slab. */
-static void bin_detach(SlabAllocator *a, HeapBin *hb)
+/* Circular lists of a heap's own slabs. */
+static void ring_push(Slab **head, Slab *s, uint8_t list)
 {
-    Slab *s = hb->cur;
-    if (s == &empty_slab)
-        return;
-    hb->cur = &empty_slab;
+    Slab *h = *head;
+    if (h == NULL) {
+        s->next = s->prev = s;
+        *head = s;
+    } else {
+        s->next = h;
+        s->prev = h->prev;
+        h->prev->next = s;
+        h->prev = s;
+    }
+    s->list = list;
+}
+
+static void ring_remove(Slab **head, Slab *s)
+{
+    if (s->next == s) {
+        *head = NULL;
+    } else {
+        s->prev->next = s->next;
+        s->next->prev = s->prev;
+        if (*head == s)
+            *head = s->next;
+    }
+    s->next = s->prev = NULL;
+    s->list = LIST_NONE;
+}
+
+/* Give up a slab the calling thread owns (taken off the heap's lists). */
+static void slab_disown(SlabAllocator *a, Slab *s)
+{
     atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
     /* Used, counting the remote stack's slots as still used: the state
      * word's convention (empty when the stack holds them all). */
@@ -458,12 +499,105 @@ static void bin_detach(SlabAllocator *a, HeapBin *hb)
     do {
         want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), used, MODE_DETACHED);
         /* Release: the next owner, and any thread reconciling the slab,
-         * sees this thread's local list and used count (pairs with their
-         * acquire loads and CASes of state). */
+         * sees this thread's local list (pairs with their acquire loads
+         * and CASes of state). */
     } while (!atomic_compare_exchange_weak_explicit(&s->state, &old, want,
                                                     memory_order_release,
                                                     memory_order_relaxed));
     slab_reconcile(a, s);
+}
+
+/* Give up every slab a heap bin owns. */
+static void bin_release_all(SlabAllocator *a, Heap *h, unsigned epoch, unsigned cls)
+{
+    HeapBin *hb = &h->bins[epoch][cls];
+    HeapLists *l = &h->lists[epoch][cls];
+    Slab *s = hb->cur;
+    hb->cur = &empty_slab;
+    if (s != &empty_slab)
+        slab_disown(a, s);
+    while ((s = l->avail) != NULL) {
+        ring_remove(&l->avail, s);
+        slab_disown(a, s);
+    }
+    while ((s = l->full) != NULL) {
+        ring_remove(&l->full, s);
+        slab_disown(a, s);
+    }
+}
+
+static inline bool bin_holds_slabs(const Heap *h, unsigned epoch, unsigned cls)
+{
+    return h->bins[epoch][cls].cur != &empty_slab || h->lists[epoch][cls].avail != NULL ||
+           h->lists[epoch][cls].full != NULL;
+}
+
+/* An epoch closed or moved on somewhere: give back what this heap holds in
+ * epochs whose word is no longer the one its bins were filled under. */
+static void heap_sweep(SlabAllocator *a, Heap *h)
+{
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
+        uint32_t w = atomic_load_explicit(&a->epochs[e].word, memory_order_acquire);
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            if (bin_holds_slabs(h, e, c) && h->bins[e][c].epoch_word != w)
+                bin_release_all(a, h, e, c);
+    }
+}
+
+/* Move the frees other threads pushed onto an owned slab to its local
+ * list.  Returns whether there were any. */
+static bool collect_remote(Slab *s)
+{
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+    do {
+        if (ST_COUNT(st) == 0)
+            return false;
+        /* Acquire pairs with the pushers' release CAS: the chained slots'
+         * links are visible. */
+    } while (!atomic_compare_exchange_weak_explicit(&s->state, &st,
+                                                    ST_MAKE(0, 0, 0, MODE_OWNED),
+                                                    memory_order_acquire,
+                                                    memory_order_relaxed));
+    if (s->local_head != 0) {
+        uint32_t tail = ST_HEAD(st);
+        for (uint32_t n = 1; n < ST_COUNT(st); n++)
+            tail = *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize);
+        *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
+    }
+    s->local_head = ST_HEAD(st);
+    return true;
+}
+
+/* Another owned slab to allocate from: one with local frees, or a full one
+ * other threads have freed into since. */
+static Slab *owned_take(HeapLists *l)
+{
+    Slab *s;
+    while ((s = l->avail) != NULL) {
+        ring_remove(&l->avail, s);
+        if (s->local_head != 0 || collect_remote(s))
+            return s;
+        ring_push(&l->full, s, LIST_FULL);
+    }
+    for (unsigned i = 0; i < FULL_SCAN && (s = l->full) != NULL; i++) {
+        if (ST_COUNT(atomic_load_explicit(&s->state, memory_order_relaxed)) != 0) {
+            ring_remove(&l->full, s);
+            collect_remote(s);
+            return s;
+        }
+        l->full = s->next;          /* look at the next one next time */
+    }
+    return NULL;
+}
+
+/* A local free gave a slab of the heap's full list a free slot again. */
+static NOINLINE void owned_refilled(Slab *s)
+{
+    if (s->list != LIST_FULL)
+        return;                     /* the current slab */
+    HeapLists *l = &tls_cache.heap->lists[s->epoch][s->cls];
+    ring_remove(&l->full, s);
+    ring_push(&l->avail, s, LIST_AVAIL);
 }
 
 /* Fold a heap's counters into the allocator, detach its slabs, free it.
@@ -473,7 +607,7 @@ static void heap_release(Heap *h)
     SlabAllocator *a = h->alloc;
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
         for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
-            bin_detach(a, &h->bins[e][c]);
+            bin_release_all(a, h, e, c);
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
         counter_add(&a->counters[c].allocs_slow, counter_get(&h->counters[c].allocs_slow));
         counter_add(&a->counters[c].remote_frees, counter_get(&h->counters[c].remote_frees));
@@ -648,31 +782,32 @@ static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
     slab_pub_refresh();
 #endif
 
+    uint64_t changes = atomic_load_explicit(&a->epoch_changes, memory_order_acquire);
+    if (UNLIKELY(h->seen_changes != changes)) {
+        h->seen_changes = changes;
+        heap_sweep(a, h);
+    }
     uint32_t word = atomic_load_explicit(&a->epochs[epoch].word, memory_order_acquire);
-    if (hb->cur != &empty_slab && hb->epoch_word != word)
-        bin_detach(a, hb);          /* the epoch closed or moved on */
+    if (hb->epoch_word != word && bin_holds_slabs(h, epoch, cls))
+        bin_release_all(a, h, epoch, cls);     /* the epoch closed or moved on */
     if (!EPOCH_OPEN(word)) {
         errno = EPERM;
         return NULL;
     }
 
+    HeapLists *l = &h->lists[epoch][cls];
     Slab *s = hb->cur;
     if (s != &empty_slab) {
-        if (s->local_head != 0)
+        if (s->local_head != 0 || collect_remote(s))
             return slot_pop(s, s->local_head, out);
-        /* Collect frees other threads pushed; acquire pairs with their
-         * release CAS, making the chained slots' links visible. */
-        uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
-        while (ST_COUNT(st) != 0) {
-            if (atomic_compare_exchange_weak_explicit(&s->state, &st,
-                                                      ST_MAKE(0, 0, 0, MODE_OWNED),
-                                                      memory_order_acquire,
-                                                      memory_order_relaxed)) {
-                s->local_head = ST_HEAD(st);
-                return slot_pop(s, s->local_head, out);
-            }
-        }
-        bin_detach(a, hb);
+        ring_push(&l->full, s, LIST_FULL);
+        hb->cur = &empty_slab;
+    }
+    s = owned_take(l);
+    if (s != NULL) {
+        hb->cur = s;
+        hb->epoch_word = word;
+        return slot_pop(s, s->local_head, out);
     }
 
     Bin *b = &a->bins[epoch][cls];
@@ -829,9 +964,12 @@ SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
         return free_remote(alloc, s, slot, gen);
     char *p = s->base + (size_t)slot * s->objsize;
     atomic_store_explicit(&s->gen[slot], gen + 1, memory_order_relaxed);
-    *(uint32_t *)p = s->local_head;
+    uint32_t head = s->local_head;
+    *(uint32_t *)p = head;
     slot_poison(p, s->objsize);
     s->local_head = slot + 1;
+    if (UNLIKELY(head == 0))
+        owned_refilled(s);
     return true;
 }
 
@@ -923,11 +1061,13 @@ static void epoch_shut(SlabAllocator *a, EpochId epoch)
     atomic_store_explicit(&a->epochs[epoch].word, w & ~1u, memory_order_release);
     counter_add(&a->epoch_closes, 1);
 
-    /* The calling thread's own cached slabs go back at once. */
+    /* Other heaps give back their slabs of this epoch at their next slow
+     * path (heap_sweep()); the calling thread's go back at once. */
+    atomic_fetch_add_explicit(&a->epoch_changes, 1, memory_order_release);
     Heap *h = heap_cached(a);
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
         if (h)
-            bin_detach(a, &h->bins[epoch][c]);
+            bin_release_all(a, h, epoch, c);
         Bin *b = &a->bins[epoch][c];
         Slab *empties = NULL;
         pthread_mutex_lock(&b->lock);
@@ -977,6 +1117,7 @@ SLAB_API EpochId epoch_advance(SlabAllocator *alloc)
     atomic_store_explicit(&alloc->epochs[next].word, ((EPOCH_ERA(w) + 1) << 1) | 1u,
                           memory_order_release);
     atomic_store_explicit(&alloc->current, next, memory_order_release);
+    atomic_fetch_add_explicit(&alloc->epoch_changes, 1, memory_order_release);
     counter_add(&alloc->epoch_advances, 1);
     pthread_mutex_unlock(&alloc->epoch_lock);
     return next;
@@ -1138,8 +1279,9 @@ static void class_collect(SlabAllocator *a, unsigned c, PerfCounters *out)
     out->repair_list_mismatch += counter_get(&cc->repairs[1]);
     out->repair_other += counter_get(&cc->repairs[2]);
     out->repairs = out->repair_full_bitmap + out->repair_list_mismatch + out->repair_other;
-    out->live_slabs += counter_get(&cc->live_slabs);
-    out->resident_bytes = out->live_slabs * SLAB_BYTES;
+    uint64_t live = counter_get(&cc->live_slabs);
+    out->live_slabs += live;
+    out->resident_bytes += (live + a->warm[c]) * SLAB_BYTES;
 }
 
 SLAB_API bool get_perf_counters(SlabAllocator *alloc, unsigned class_index, PerfCounters *out)
@@ -1251,7 +1393,7 @@ SLAB_API int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochI
         errno = ENOMEM;
         return -1;
     }
-    bin_detach(alloc, &h->bins[epoch][cls]);
+    bin_release_all(alloc, h, epoch, (unsigned)cls);
 
     uint64_t era = EPOCH_ERA(word);
     Slab *s = slab_get(alloc, (unsigned)cls, epoch,

@@ -11,10 +11,12 @@
  * ------------------
  * A slab is in one of three modes, kept in its state word:
  *
- *   OWNED     the current slab of one thread's heap bin.  Only that thread
- *             allocates from it and frees into its local free list, with
- *             plain accesses.  Other threads push frees onto the remote stack
- *             in the state word with compare-and-swap.
+ *   OWNED     held by one thread's heap bin: as its current slab, or on the
+ *             heap's own lists of slabs with free slots (avail) and without
+ *             (full).  Only that thread allocates from it and frees into its
+ *             local free list, with plain accesses.  Other threads push frees
+ *             onto the remote stack in the state word with compare-and-swap;
+ *             the owner collects them when it looks for free slots.
  *   DETACHED  owned by nobody.  It may sit on its bin's partial list (when it
  *             has free slots and its epoch is open) or on no list (full, or
  *             its epoch closed).  Frees are pushed onto the remote stack.
@@ -33,7 +35,8 @@
  * the lists hold exactly the slots whose generation is even.
  *
  * List membership (Slab.list) and the partial lists are read and written only
- * with the bin lock held.
+ * with the bin lock held, except for the avail and full lists of an OWNED
+ * slab, which are its owner's alone.
  */
 #ifndef SLAB_INTERNAL_H
 #define SLAB_INTERNAL_H
@@ -82,7 +85,13 @@ _Static_assert(HANDLE_SLOT_BITS + HANDLE_SLAB_BITS == 32, "handle layout");
      ((uint64_t)(used) << ST_USED_SHIFT) | ((uint64_t)(mode) << ST_MODE_SHIFT))
 
 enum slab_mode { MODE_OWNED = 0, MODE_DETACHED = 1, MODE_POOLED = 2 };
-enum slab_list { LIST_NONE = 0, LIST_PARTIAL = 1, LIST_POOL = 2 };
+enum slab_list {
+    LIST_NONE = 0,          /* current slab of a heap bin, or detached alone */
+    LIST_PARTIAL = 1,       /* a bin's shared partial list (bin lock) */
+    LIST_POOL = 2,          /* a class pool (allocator lock) */
+    LIST_AVAIL = 3,         /* owner's list of slabs with local free slots */
+    LIST_FULL = 4           /* owner's list of slabs without */
+};
 
 struct Heap;
 
@@ -111,6 +120,7 @@ typedef struct Slab {
     uint8_t list;               /* enum slab_list */
     uint8_t ballast;            /* debug: slots held by slab_debug_plant_zombie */
     uint8_t parked;             /* empty, kept listed for reuse (Bin.parked) */
+    uint8_t warm;               /* pooled with its memory still resident */
     uint8_t epoch;
     uint64_t era;
     struct Slab *prev, *next;
@@ -131,6 +141,10 @@ typedef struct Bin {
  * that alloc/free cycles do not return and re-fault memory every time. */
 #define BIN_PARKED 2u
 
+/* Released slabs a class pool keeps resident for the next epoch, so that
+ * epoch after epoch does not return and re-fault the same memory. */
+#define POOL_WARM 2u
+
 /* The epoch ring: era << 1 | open.  The fast path compares the whole word
  * with the one its bin cached, so both a close and a re-open send it to the
  * slow path. */
@@ -148,16 +162,28 @@ typedef struct HeapCounters {
     _Atomic uint64_t cas_retries;
 } HeapCounters;
 
-/* A thread's view of one size class in one epoch. */
+/* A thread's view of one size class in one epoch: what the fast path
+ * reads. */
 typedef struct HeapBin {
     Slab *cur;                  /* never NULL: the empty sentinel when none */
     uint32_t epoch_word;        /* EpochSlot.word when cur was taken */
 } HeapBin;
 
+/* The other slabs a heap bin owns, as circular lists (Slab.prev/next). */
+typedef struct HeapLists {
+    Slab *avail;                /* have local free slots */
+    Slab *full;                 /* had none when last looked at */
+} HeapLists;
+
+/* Full slabs the owner checks for remote frees each time it needs a slab. */
+#define FULL_SCAN 8u
+
 typedef struct Heap {
     struct SlabAllocator *alloc;
     uint64_t id;
+    uint64_t seen_changes;      /* SlabAllocator.epoch_changes last swept */
     HeapBin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
+    HeapLists lists[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
     HeapCounters counters[SLAB_NUM_CLASSES];
     struct Heap *next;          /* allocator's list, under alloc->lock */
 } Heap;
@@ -203,6 +229,10 @@ struct SlabAllocator {
     ClassCounters counters[SLAB_NUM_CLASSES];
     _Atomic uint64_t epoch_advances;
     _Atomic uint64_t epoch_closes;
+    /* Bumped by every close and advance: a heap that sees it move gives
+     * back the slabs it holds in epochs that no longer take allocations. */
+    _Atomic uint64_t epoch_changes;
+    uint32_t warm[SLAB_NUM_CLASSES];    /* warm slabs in each pool (lock) */
     _Atomic uint64_t mapped_bytes;
 
     struct SlabAllocator *reg_next;     /* registry list, under its lock */
