@@ -212,15 +212,22 @@ static inline void spsc_pop(spsc_ring *r, bench_slot *s)
 }
 
 /* Harness memory comes from mmap, pre-touched, so that the allocator being
- * measured serves nothing but the workload. */
+ * measured serves nothing but the workload.  Each array starts at a
+ * different cache line of its page: page-aligned harness arrays would share
+ * their low 12 address bits with page-aligned allocator data, and the
+ * processor's store-to-load disambiguation, which compares only those
+ * bits, would stall on the false matches (4K aliasing), favouring or
+ * penalising allocators by their layout rather than their work. */
 static void *harness_mem(size_t bytes)
 {
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    static unsigned calls;
+    size_t skew = 64u * ((7u + 23u * calls++) % 64u);
+    unsigned char *p = mmap(NULL, bytes + 4096, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         bench_die("mmap failed");
-    memset(p, 0, bytes);
-    return p;
+    memset(p, 0, bytes + 4096);
+    return p + skew;
 }
 
 /* ------------------------------------------------------------ allocators */
