@@ -253,6 +253,9 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
         counter_add(&cc->new_slabs, 1);
     }
     counter_add(&cc->live_slabs, 1);
+    /* Under the lock: slab_registry_collect() counts slabs per epoch. */
+    s->epoch = (uint8_t)epoch;
+    s->era = era;
     pthread_mutex_unlock(&a->lock);
 
     if (!warm)
@@ -261,8 +264,6 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
     s->list = LIST_NONE;
     s->ballast = 0;
     s->parked = 0;
-    s->epoch = (uint8_t)epoch;
-    s->era = era;
     s->prev = s->next = NULL;
     atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
     atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_DETACHED), memory_order_relaxed);
