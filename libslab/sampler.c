@@ -79,7 +79,20 @@
 
 /* ------------------------------------------------------------ thread state */
 
-__thread int64_t slab_sampler_countdown __attribute__((tls_model("initial-exec"))) = 1;
+/* Allocations left before the cold path, minus one (sampler.h): 0 sends a
+ * thread's first allocation there. */
+__thread int64_t slab_sampler_countdown __attribute__((tls_model("initial-exec"))) = 0;
+
+/* The countdown in allocations, and arming it for k of them. */
+static inline int64_t countdown_left(void)
+{
+    return slab_sampler_countdown + 1;
+}
+
+static inline void countdown_arm(int64_t k)
+{
+    slab_sampler_countdown = k - 1;
+}
 
 struct thread_state {
     slab_thread_stats st;       /* what gets published; allocs/mono_ns at flush */
@@ -459,7 +472,7 @@ static void read_signals(struct thread_state *ts)
 
 static inline uint64_t position(const struct thread_state *ts)
 {
-    return ts->armed_total - (uint64_t)slab_sampler_countdown;
+    return ts->armed_total - (uint64_t)countdown_left();
 }
 
 static void rearm(struct thread_state *ts, uint64_t at)
@@ -468,7 +481,7 @@ static void rearm(struct thread_state *ts, uint64_t at)
                                                           : ts->next_sample_at;
     uint64_t k = next > at ? next - at : 1;
     ts->armed_total = at + k;
-    slab_sampler_countdown = (int64_t)k;
+    countdown_arm((int64_t)k);
 }
 
 static void snapshot(struct thread_state *ts, uint64_t at)
@@ -523,7 +536,7 @@ static struct thread_state *thread_init(void)
     struct thread_state *ts = calloc(1, sizeof(*ts));
     if (ts == NULL) {
         /* No sampling for this thread; try again in a while. */
-        slab_sampler_countdown = 1 << 20;
+        countdown_arm(1 << 20);
         return NULL;
     }
     if (exit_key_ok)
@@ -539,8 +552,8 @@ static struct thread_state *thread_init(void)
     ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
     /* This call is allocation number 1: whatever the countdown holds now
-     * (0 after the first decrement) stands for it. */
-    ts->armed_total = 1 + (uint64_t)slab_sampler_countdown;
+     * (countdown_left() is 0 after the first decrement) stands for it. */
+    ts->armed_total = 1 + (uint64_t)countdown_left();
     ts->ctl_at = 0;
     ts->next_tick_at = 1 + TICK_FIRST;
     apply_settings(ts, settings_word(), 0);
@@ -643,7 +656,7 @@ static void thread_exit(void *arg)
     self = NULL;
     /* A later allocation in this thread (another key's destructor) starts
      * afresh and is published again. */
-    slab_sampler_countdown = 1;
+    countdown_arm(1);
     free(ts);
 }
 
@@ -679,7 +692,7 @@ static void process_exit(void)
         pthread_setspecific(exit_key, NULL);
     thread_exit(ts);
     /* Nothing more to publish after exit(): sample no further. */
-    slab_sampler_countdown = INT64_MAX;
+    countdown_arm(INT64_MAX);
 }
 
 /* ------------------------------------------------------------ readers */

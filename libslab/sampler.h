@@ -34,9 +34,12 @@ typedef struct slab_sample_clock {
 extern __thread int64_t slab_sampler_countdown
     __attribute__((tls_model("initial-exec")));
 
+/* The countdown holds one less than the allocations left before the cold
+ * path, so that running out is the sign bit: one subtract on memory and one
+ * jump on its flags. */
 static ALWAYS_INLINE bool slab_sampler_tick(void)
 {
-    return UNLIKELY(--slab_sampler_countdown <= 0);
+    return UNLIKELY(--slab_sampler_countdown < 0);
 }
 
 /* Called when the countdown ran out.  Re-arms it, publishes if due, and
