@@ -227,7 +227,21 @@ static int feed(st_model *m, const st_snapshot *snap)
 
 /* ------------------------------------------------------------ headless */
 
-static int run_headless(const st_options *o, st_source *src)
+/* The demo workload has just started: give its threads a moment (at most
+ * 3 s) to publish their first records, so the first refresh shows them. */
+static void await_first_threads(st_source *src, st_snapshot *snap)
+{
+    slab_shm_errinfo err;
+    double start = now_s();
+
+    while (!stop_signal && now_s() - start < 3.0 && st_demo_running()) {
+        if (st_source_take(src, snap, &err) != SLAB_SHM_OK || snap->nthreads > 0)
+            return;
+        nap(0.05);
+    }
+}
+
+static int run_headless(const st_options *o, st_source *src, bool demo)
 {
     st_model m;
     st_snapshot snap;
@@ -237,6 +251,8 @@ static int run_headless(const st_options *o, st_source *src)
 
     st_model_init(&m);
     st_snapshot_init(&snap);
+    if (demo)
+        await_first_threads(src, &snap);
     for (long i = 0; o->iterations == 0 || i < o->iterations; i++) {
         slab_shm_error e;
 
@@ -429,7 +445,7 @@ int main(int argc, char **argv)
     if (o.output == ST_OUT_SCREEN)
         rc = run_screen(&o, &src, &ui);
     else
-        rc = run_headless(&o, &src);
+        rc = run_headless(&o, &src, o.command == ST_CMD_DEMO);
     st_source_close(&src);
     st_demo_stop();
     return rc;

@@ -4,9 +4,9 @@
 # exits or dies.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 26
+plan 28
 if ! have_python; then
-    for i in $(seq 1 26); do skip "python3 is needed for the strict checkers"; done
+    for i in $(seq 1 28); do skip "python3 is needed for the strict checkers"; done
     finish
 fi
 JSONCHECK="python3 $top_srcdir/tests/slabtop_json_check.py"
@@ -154,5 +154,26 @@ wait_gone "$PUB_PID"
 is $? 7 "stale segment: exit status 7"
 grep -q "^slabtop: $S .* stale " "$WORK/stale.txt"
 ok $? "stale segment: its numbers are printed, state stale"
+
+# --demo headless: slabload started, watched, stopped and reaped.
+if [ -x "$top_builddir/slabtop/slabload" ]; then
+    if command -v flock >/dev/null 2>&1; then   # see slabtop_ui.sh
+        exec 8>"$top_builddir/tests/scenario.lock"
+        flock -w 600 8 || diag "could not take tests/scenario.lock"
+    fi
+    "$SLABTOP" --demo -n 1 --json > "$WORK/demo.json"
+    rc=$?
+    exec 8>&-
+    dname=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["name"])' "$WORK/demo.json" 2>/dev/null)
+    dpid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["pid"])' "$WORK/demo.json" 2>/dev/null)
+    [ $rc -eq 0 ] && $JSONCHECK --lines 1 --min-threads 1 < "$WORK/demo.json" >/dev/null \
+        && grep -q '"command":"slabload"' "$WORK/demo.json"
+    ok $? "--demo -n 1 --json shows the running workload's threads"
+    [ -n "$dpid" ] && ! kill -0 "$dpid" 2>/dev/null && [ ! -e "/dev/shm/slab.$dname" ]
+    ok $? "and the workload is stopped and its segment gone when slabtop exits"
+else
+    skip "slabload is not built"
+    skip "slabload is not built"
+fi
 
 finish
