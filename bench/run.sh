@@ -20,9 +20,9 @@ set -euo pipefail
 
 SRC=${BENCH_SRCDIR:?run this through make bench}
 BLD=${BENCH_BUILDDIR:?run this through make bench}
-ROUNDS=${BENCH_ROUNDS:-5}
+ROUNDS=${BENCH_ROUNDS:-7}
 SCALE=${BENCH_SCALE:-1}
-OH_ROUNDS=${BENCH_OH_ROUNDS:-15}
+OH_ROUNDS=${BENCH_OH_ROUNDS:-21}
 QUICK=0
 ONLY=
 for arg in "$@"; do
@@ -185,10 +185,10 @@ fi
 # workload|size|operations
 WORKLOADS=()
 for size in 128 mixed; do
-	WORKLOADS+=("pair|$size|$(ops 10000000)" "batch10|$size|$(ops 10000000)"
-		"batch1000|$size|$(ops 8000000)" "batch100000|$size|$(ops 4000000)"
-		"churn|$size|$(ops 5000000)" "xthread|$size|$(ops 3000000)"
-		"epoch|$size|$(ops 5000000)")
+	WORKLOADS+=("pair|$size|$(ops 20000000)" "batch10|$size|$(ops 20000000)"
+		"batch1000|$size|$(ops 16000000)" "batch100000|$size|$(ops 8000000)"
+		"churn|$size|$(ops 10000000)" "xthread|$size|$(ops 5000000)"
+		"epoch|$size|$(ops 10000000)")
 done
 nalloc=${#ALLOCS[@]}
 want wall || ROUNDS=0
@@ -244,7 +244,7 @@ done
 
 # A reader attached, and the reader's own cost.
 SLABTOP=${BENCH_SLABTOP:-$BLD/slabtop/slabtop}
-RD_ROUNDS=${BENCH_RD_ROUNDS:-7}
+RD_ROUNDS=${BENCH_RD_ROUNDS:-11}
 [ "$QUICK" = 1 ] && RD_ROUNDS=2
 
 # cpu_ticks PID: user + system CPU of a process, in clock ticks.
