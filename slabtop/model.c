@@ -349,6 +349,7 @@ int st_model_update(st_model *m, const st_snapshot *cur)
     if (prev != NULL && cur->mono_ns < prev->mono_ns)
         prev = NULL;        /* a writer clock going back: a new owner */
     elapsed = prev ? cur->mono_ns - prev->mono_ns : cur->uptime_ns;
+    v->since_start = prev == NULL;
 
     st_snapshot_total(cur, &v->total);
     if (prev)

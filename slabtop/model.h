@@ -140,6 +140,7 @@ typedef struct st_view {
     const st_snapshot *snap;    /* the current snapshot (owned by the model) */
     slab_thread_stats total;    /* cumulative, whole process */
     st_figures summary;         /* the last interval, whole process */
+    bool since_start;           /* the interval is the process's whole life */
     uint64_t repairs_total;
     bool repair_seen;           /* a repair has been seen since attaching */
     uint64_t repair_age_ns;     /* writer's time since the last one seen */

@@ -198,7 +198,7 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
     fputs("},", out);
 
     interval(out, f);
-    fputc(',', out);
+    fprintf(out, ",\"since_start\":%s,", v->since_start ? "true" : "false");
     ratio(out, f);
     fputc(',', out);
     percentiles(out, f);

@@ -40,8 +40,8 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
     fprintf(out, "  floor: wall %s cpu %s\n", st_fmt_ns(a, (double)s->floor_wall_ns),
             st_fmt_ns(b, (double)s->floor_cpu_ns));
 
-    fprintf(out, "interval: %.2fs  allocs/s %s  samples/s %s  preempted %.1f%%  invol-cs/s %s\n",
-            f->elapsed_s, st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
+    fprintf(out, "interval: %.2fs%s  allocs/s %s  samples/s %s  preempted %.1f%%  invol-cs/s %s\n",
+            f->elapsed_s, v->since_start ? " (since start)" : "", st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
             100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s));
     fprintf(out, "latency (floor-corrected):\n");
     fprintf(out, "  %-5s %9s %9s %9s %9s %9s\n", "", "mean", "p50", "p99", "p99.9", "max");

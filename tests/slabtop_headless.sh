@@ -58,6 +58,8 @@ python3 - "$WORK/three.json" <<'PY'
 import json, sys
 o = json.loads(open(sys.argv[1]).readlines()[-1])
 assert o["interval"]["seconds"] > 0 and o["interval"]["seconds"] < o["process"]["uptime_s"]
+assert not o["since_start"]
+assert json.loads(open(sys.argv[1]).readline())["since_start"]
 assert o["totals"]["samples"] > 0 and o["sampling"]["rate"] > 0
 sys.exit(0)
 PY

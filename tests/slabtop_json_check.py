@@ -87,6 +87,8 @@ def check_object(obj, args, errors):
         if rep['count'] != rep['full_bitmap'] + rep['list_mismatch'] + rep['other']:
             errors.append('repairs by reason do not add up: %s' % rep)
     check_figures(obj, '', errors)
+    if not isinstance(obj.get('since_start'), bool):
+        errors.append('since_start is not a boolean')
     for i, t in enumerate(obj.get('threads', [])):
         need(t, 'threads[%d]' % i, {'tid': int, 'name': str, 'state': str,
                                     'samples': int, 'repairs': int}, errors)
