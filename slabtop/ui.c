@@ -4,7 +4,7 @@
  * Layout, from the top (80x24 keeps all of it; a shorter screen drops the
  * table first, then the repairs line):
  *   0  name, pid, command, state, uptime, label
- *   1  sampling mode and rates, measurement floor, refresh delay
+ *   1  sampling mode and rates, measurement floor
  *   2  banner (owner exited, paused), when there is one
  *   3  allocs/s, samples/s, preempted share, involuntary switches/s
  *   4-6 latency table: mean, p50, p99, p99.9, max for wall and CPU
