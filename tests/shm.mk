@@ -37,3 +37,4 @@ tests_fuzz_shm_LDADD = $(TEST_LIBS)
 endif
 EXTRA_DIST += tests/fuzz_shm.c tests/fuzz_shm_smoke.sh
 TESTS += tests/fuzz_shm_smoke.sh
+CLEANFILES += tests/fuzz_shm_smoke.out
