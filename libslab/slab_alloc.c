@@ -149,7 +149,15 @@ static void *reserve(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
-#define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t))
+#define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t) + 4096)
+
+/* The generation table starts this far into its first page.  The slab
+ * table and the slabs themselves start on page boundaries, so without it the
+ * first slots' generations, the first slabs' descriptors and the first
+ * objects would share their offsets within a page: a load that follows a
+ * store to the same page offset waits for the store (4K aliasing), and a
+ * small working set would hit that on every operation. */
+#define GEN_TABLE_SKEW 3072u
 #define SLAB_TABLE_BYTES ((size_t)(HANDLE_SLAB_MASK + 1) * sizeof(Slab))
 
 /* A free slot keeps its free-list link in its first 8 bytes; the rest is
@@ -1156,11 +1164,13 @@ SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
     a->caller_storage = true;
     a->slabs = reserve(SLAB_TABLE_BYTES);
     a->gens = reserve(GEN_TABLE_BYTES);
+    if (a->gens != NULL)
+        a->gens += GEN_TABLE_SKEW / sizeof(uint32_t);
     if (a->slabs == NULL || a->gens == NULL) {
         if (a->slabs)
             munmap(a->slabs, SLAB_TABLE_BYTES);
         if (a->gens)
-            munmap((void *)a->gens, GEN_TABLE_BYTES);
+            munmap((void *)(a->gens - GEN_TABLE_SKEW / sizeof(uint32_t)), GEN_TABLE_BYTES);
         errno = ENOMEM;
         return NULL;
     }
@@ -1238,7 +1248,7 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
     for (uint32_t i = 0; i < a->nslabs; i += CHUNK_SLABS)
         munmap(a->slabs[i].base, CHUNK_BYTES);
     munmap(a->slabs, SLAB_TABLE_BYTES);
-    munmap((void *)a->gens, GEN_TABLE_BYTES);
+    munmap((void *)(a->gens - GEN_TABLE_SKEW / sizeof(uint32_t)), GEN_TABLE_BYTES);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
         for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
             pthread_mutex_destroy(&a->bins[e][c].lock);
