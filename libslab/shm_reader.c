@@ -387,6 +387,24 @@ static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
     return false;
 }
 
+/* Is the record at off free?  A quick look at its first 64 bytes under its
+ * seqlock, so that snapshots of a mostly empty segment stay cheap; any
+ * doubt (mid-write) answers "not free" and the full read decides. */
+static bool record_free(const slab_shm_reader *r, uint64_t off)
+{
+    const uint64_t *seq = (const uint64_t *)(const void *)(r->map + off);
+    slab_shm_seg_record head;
+
+    uint64_t s = slab_seq_read_begin(seq);
+    if (s & 1u)
+        return false;
+    slab_seq_copy_out((char *)&head + 8, r->map + off + 8,
+                      offsetof(slab_shm_seg_record, stats) - 8);
+    if (slab_seq_read_retry(seq, s))
+        return false;
+    return head.state == SLAB_SHM_REC_FREE;
+}
+
 static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
                                     slab_shm_errinfo *err, bool *busy)
 {
@@ -429,6 +447,8 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     for (uint32_t i = 0; i < h->record_count; i++) {
         uint64_t off = h->records_offset + (uint64_t)i * h->record_size;
         slab_shm_thread *t = &s->threads[n];
+        if (record_free(r, off))
+            continue;
         if (!read_section(r, off, &rec, sizeof(rec), NULL, NULL, 0)) {
             memset(t, 0, sizeof(*t));
             t->slot = i;
