@@ -48,7 +48,11 @@ serialize() {
 # ------------------------------------------------------------------ TAP
 t_run=0
 t_failed=0
-plan() { echo "1..$1"; }
+t_planned=0
+plan() {
+	t_planned=$1
+	echo "1..$1"
+}
 diag() { printf '# %s\n' "$*"; }
 # ok STATUS DESCRIPTION: STATUS is a command's exit status (0 passes).
 ok() {
@@ -68,6 +72,10 @@ skip_one() {
 	echo "ok $t_run # SKIP $*"
 }
 done_testing() {
+	if [ "$t_run" -ne "$t_planned" ]; then
+		diag "planned $t_planned tests but ran $t_run"
+		exit 1
+	fi
 	[ "$t_failed" -eq 0 ] && exit 0
 	exit 1
 }
