@@ -33,7 +33,10 @@ typedef struct slab_process_info {
 /* Sum the counters of every live allocator, plus those of allocators already
  * freed, into classes[]; the epochs of the most recently created live
  * allocator into epochs[]; and the process totals into *info.  Takes the
- * registry lock; never called on an allocation path. */
+ * registry lock and then each allocator's lock, so it must be called with
+ * no allocator lock held (the publisher calls it from flushes and, when
+ * sampling is compiled out, from the allocation slow path, before it takes
+ * any lock). */
 void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
                            slab_epoch_info epochs[SLAB_EPOCH_COUNT],
                            slab_process_info *info);
