@@ -10,6 +10,7 @@
  */
 #include <slab_alloc.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,9 @@ static long resident_kib(void)
 }
 
 #define CHECK(cond, what) do {                                  \
-        printf("%s: %s\n", (cond) ? "ok" : "FAILED", what);     \
-        failures += !(cond);                                    \
+        bool held_ = (cond);                                    \
+        printf("%s: %s\n", held_ ? "ok" : "FAILED", what);      \
+        failures += !held_;                                     \
     } while (0)
 
 int main(void)
