@@ -203,6 +203,7 @@ static void slab_format(Slab *s)
         slot_poison(p, s->objsize);
     }
     s->local_head = 1;
+    s->used = 0;
 }
 
 /* An empty slab of class cls for (epoch, era): from the class pool, or carved
@@ -266,9 +267,10 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
     s->era = era;
     pthread_mutex_unlock(&a->lock);
 
-    if (!warm)
+    if (!warm) {
         prefault(s->base);
-    slab_format(s);
+        slab_format(s);         /* a warm slab's free list is whole */
+    }
     s->list = LIST_NONE;
     s->ballast = 0;
     s->parked = 0;
@@ -284,14 +286,28 @@ static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t e
 static void slab_release(SlabAllocator *a, Slab *s)
 {
     ClassCounters *cc = &a->counters[s->cls];
+    /* Acquire pairs with the pushers' release CAS: their links are
+     * visible. */
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
     atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_POOLED), memory_order_relaxed);
-    s->local_head = 0;
     pthread_mutex_lock(&a->lock);
     bool warm = a->warm[s->cls] < POOL_WARM;
     if (warm)
         a->warm[s->cls]++;
     pthread_mutex_unlock(&a->lock);
-    if (!warm) {
+    if (warm) {
+        /* Every slot is on one of the two free lists: join them, and the
+         * slab is ready for its next use as it is. */
+        if (ST_COUNT(st) != 0) {
+            uint32_t tail = ST_HEAD(st);
+            for (uint32_t n = 1; n < ST_COUNT(st); n++)
+                tail = *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize);
+            *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
+            s->local_head = ST_HEAD(st);
+            s->used -= ST_COUNT(st);
+        }
+    } else {
+        s->local_head = 0;
         if (madvise(s->base, SLAB_BYTES, MADV_DONTNEED) == 0)
             counter_add(&cc->madvised_bytes, SLAB_BYTES);
         counter_add(&cc->released_slabs, 1);
@@ -454,17 +470,6 @@ static inline Heap *heap_cached(SlabAllocator *a)
     return NULL;
 }
 
-/* Slots on a slab's local free list.  The fast paths keep no count: a
- * slab's used count is needed only when it is detached, and then it is the
- * slots on neither list. */
-static uint32_t local_free_count(const Slab *s)
-{
-    uint32_t n = 0;
-    for (uint32_t k = s->local_head; k != 0; n++)
-        k = *(const uint32_t *)(s->base + (size_t)(k - 1) * s->objsize);
-    return n;
-}
-
 /* Circular lists of a heap's own slabs. */
 static void ring_push(Slab **head, Slab *s, uint8_t list)
 {
@@ -501,12 +506,10 @@ static void slab_disown(SlabAllocator *a, Slab *s)
     atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
     /* Used, counting the remote stack's slots as still used: the state
      * word's convention (empty when the stack holds them all). */
-    uint32_t used = atomic_load_explicit(&s->nslots, memory_order_relaxed) -
-                    local_free_count(s);
     uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
     uint64_t want;
     do {
-        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), used, MODE_DETACHED);
+        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), s->used, MODE_DETACHED);
         /* Release: the next owner, and any thread reconciling the slab,
          * sees this thread's local list (pairs with their acquire loads
          * and CASes of state). */
@@ -532,6 +535,43 @@ static void bin_release_all(SlabAllocator *a, Heap *h, unsigned epoch, unsigned 
     while ((s = l->full) != NULL) {
         ring_remove(&l->full, s);
         slab_disown(a, s);
+    }
+}
+
+/* Whether an owned slab has every slot free, on either list. */
+static bool owned_empty(const Slab *s)
+{
+    return s->used == ST_COUNT(atomic_load_explicit(&s->state, memory_order_relaxed));
+}
+
+/* Give up the slabs a heap bin owns that hold no object. */
+static void bin_release_empty(SlabAllocator *a, Heap *h, unsigned epoch, unsigned cls)
+{
+    HeapBin *hb = &h->bins[epoch][cls];
+    HeapLists *l = &h->lists[epoch][cls];
+    Slab *s = hb->cur;
+    if (s != &empty_slab && owned_empty(s)) {
+        hb->cur = &empty_slab;
+        slab_disown(a, s);
+    }
+    Slab **rings[2] = { &l->avail, &l->full };
+    for (unsigned r = 0; r < 2; r++) {
+        Slab *first = *rings[r];
+        if (first == NULL)
+            continue;
+        /* Walk the ring once, from its head to its tail. */
+        Slab *tail = first->prev;
+        for (Slab *next = first;;) {
+            s = next;
+            next = s->next;
+            bool last = s == tail;
+            if (owned_empty(s)) {
+                ring_remove(rings[r], s);
+                slab_disown(a, s);
+            }
+            if (last)
+                break;
+        }
     }
 }
 
@@ -574,6 +614,7 @@ static bool collect_remote(Slab *s)
         *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
     }
     s->local_head = ST_HEAD(st);
+    s->used -= ST_COUNT(st);
     return true;
 }
 
@@ -723,6 +764,7 @@ static Slab *partial_take(Bin *b, Heap *h, unsigned cls, uint64_t era, Repair *r
         *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
         s->local_head = ST_HEAD(st);
     }
+    s->used = ST_USED(st) - got;
     atomic_store_explicit(&s->owner, h->id, memory_order_relaxed);
     return s;
 }
@@ -762,6 +804,7 @@ static ALWAYS_INLINE void *slot_pop(Slab *s, uint32_t head, SlabHandle *out)
     uint32_t slot = head - 1;
     char *p = s->base + (size_t)slot * s->objsize;
     s->local_head = *(uint32_t *)p;
+    s->used++;
     SLAB_UNPOISON(p, s->objsize);
     _Atomic uint32_t *g = &s->gen[slot];
     uint32_t gen = atomic_load_explicit(g, memory_order_relaxed) + 1;
@@ -960,14 +1003,19 @@ static NOINLINE bool free_remote(SlabAllocator *a, Slab *s, uint32_t slot, uint3
     return true;
 }
 
+/* Kept out of line so that free_obj() itself needs no stack frame. */
+static COLD bool refuse_handle(void)
+{
+    errno = EINVAL;
+    return false;
+}
+
 SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
 {
     uint32_t slot;
     Slab *s;
-    if (UNLIKELY(alloc == NULL || !handle_check(alloc, handle, &s, &slot))) {
-        errno = EINVAL;
-        return false;
-    }
+    if (UNLIKELY(alloc == NULL || !handle_check(alloc, handle, &s, &slot)))
+        return refuse_handle();
     uint32_t gen = (uint32_t)(handle >> 32);
     if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != tls_cache.heap_id))
         return free_remote(alloc, s, slot, gen);
@@ -977,6 +1025,7 @@ SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
     *(uint32_t *)p = head;
     slot_poison(p, s->objsize);
     s->local_head = slot + 1;
+    s->used--;
     if (UNLIKELY(head == 0))
         owned_refilled(s);
     return true;
@@ -1070,13 +1119,15 @@ static void epoch_shut(SlabAllocator *a, EpochId epoch)
     atomic_store_explicit(&a->epochs[epoch].word, w & ~1u, memory_order_release);
     counter_add(&a->epoch_closes, 1);
 
-    /* Other heaps give back their slabs of this epoch at their next slow
-     * path (heap_sweep()); the calling thread's go back at once. */
+    /* Heaps give back their slabs of this epoch at their next slow path
+     * (heap_sweep()).  The calling thread's empty ones go back at once; it
+     * keeps the others until then, so that the frees that usually follow a
+     * close stay plain stores. */
     atomic_fetch_add_explicit(&a->epoch_changes, 1, memory_order_release);
     Heap *h = heap_cached(a);
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
         if (h)
-            bin_release_all(a, h, epoch, c);
+            bin_release_empty(a, h, epoch, c);
         Bin *b = &a->bins[epoch][c];
         Slab *empties = NULL;
         pthread_mutex_lock(&b->lock);
@@ -1419,6 +1470,7 @@ SLAB_API int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochI
                                   atomic_load_explicit(&s->gen[i], memory_order_relaxed) + 1,
                                   memory_order_relaxed);
         s->local_head = 0;
+        s->used = n;
         s->ballast = 1;
         atomic_store_explicit(&s->state, ST_MAKE(0, 0, n, MODE_DETACHED),
                               memory_order_release);
@@ -1475,6 +1527,9 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
             if (allocated + free_local + free_remote_n != ns)
                 FAIL("slab %u: %u allocated + %u + %u free != %u slots", s->index,
                      allocated, free_local, free_remote_n, ns);
+            if (ST_MODE(st) == MODE_OWNED && s->used - ST_COUNT(st) != allocated)
+                FAIL("slab %u: owner's used count %u but %u slots allocated", s->index,
+                     s->used - ST_COUNT(st), allocated);
             if (ST_MODE(st) == MODE_DETACHED && ST_USED(st) - ST_COUNT(st) != allocated)
                 FAIL("slab %u: used count %u but %u slots allocated", s->index,
                      ST_USED(st) - ST_COUNT(st), allocated);

@@ -103,16 +103,19 @@ typedef struct Slab {
      * heap's thread; read by any thread to choose the local or remote free. */
     _Atomic uint64_t owner;
 
-    /* Owner's fields (or the bin lock holder's while DETACHED). */
+    /* Owner's fields (or the bin lock holder's while DETACHED); used is
+     * kept apart from local_head so that the compiler does not merge their
+     * updates into one vector store on the fast path. */
     uint32_t local_head;        /* slot + 1 of the first free slot, or 0 */
 
     /* Fixed once the slab is carved; nslots is stored last, with release,
      * and is 0 before (pairs with the acquire in handle_check()). */
+    _Atomic uint32_t nslots;
     char *base;
     _Atomic uint32_t *gen;      /* this slab's slots in the generation table */
     uint64_t handle_base;       /* index << HANDLE_SLOT_BITS */
-    _Atomic uint32_t nslots;
     uint32_t objsize;
+    uint32_t used;              /* owner's: slots not on the local list */
     uint32_t index;
     uint8_t cls;
 
