@@ -638,7 +638,8 @@ def main():
     # ------------------------------------------------------------ hot spots
     w("## libslab hot spots (callgrind)")
     w("")
-    for a, wl in (("libslab", "pair"), ("libslab", "churn")):
+    for a, wl in (("libslab", "pair"), ("libslab", "churn"),
+                  ("libslab-malloc", "pair")):
         files = cg.get(a, ({}, {}))[1]
         f = files.get((wl, "128"))
         if not f:
@@ -646,7 +647,7 @@ def main():
             continue
         per = cg[a][0].get((wl, "128"))
         n_ops = int(re.search(r"ops=(\d+)", open(f, errors="replace").read(4096)).group(1))
-        w(f"**{wl} 128 B**: {fmt(per)} instructions per alloc+free before "
+        w(f"**{a}, {wl} 128 B**: {fmt(per)} instructions per alloc+free before "
           f"subtracting the harness's {fmt(harness_cg.get((wl, '128')))}.  "
           f"Functions by exclusive instructions (`callgrind_annotate "
           f"--inclusive=no`) over the counted run of {n_ops} operations:")
