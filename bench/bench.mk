@@ -13,6 +13,7 @@ bench_slabbench_LDFLAGS = -no-install
 CLEANFILES += bench/slabbench$(EXEEXT)
 
 EXTRA_DIST += \
+	bench/.gitignore \
 	bench/run.sh \
 	bench/report.py \
 	bench/RESULTS.md \
@@ -21,6 +22,7 @@ EXTRA_DIST += \
 BENCH_ENV = \
 	BENCH_SRCDIR='$(abs_top_srcdir)' \
 	BENCH_BUILDDIR='$(abs_top_builddir)' \
+	BENCH_DISTDIR='$(distdir)' \
 	BENCH_CC='$(CC)' \
 	BENCH_CFLAGS='$(CFLAGS)'
 

@@ -725,6 +725,9 @@ def main():
         for row in chart_rows:
             f.write(" ".join(row[:1 + len(allocs)]) + "\n")
     ncol = len(allocs)
+    if not times:
+        print("report.py: no wall-clock data, so no chart", file=sys.stderr)
+        return 0
     gp = f"""
 set terminal pngcairo size 1600,720 font ",10"
 set output '{args.chart}'

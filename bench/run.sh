@@ -140,8 +140,20 @@ NOSBIN=${BENCH_NOSAMPLING_BIN:-$NOS/bench/slabbench}
 if [ -z "${BENCH_NOSAMPLING_BIN:-}" ]; then
 	log "building the --disable-slowpath-sampling tree in $NOS"
 	mkdir -p "$NOS"
+	NOSSRC=$SRC
+	if [ -f "$SRC/config.status" ]; then
+		# The source tree is configured in place, and configure refuses
+		# to build such a tree elsewhere: build a copy of the
+		# distribution instead (copied with its timestamps, so an
+		# unchanged file is not rebuilt).
+		NOSSRC=$OUT/nosampling-src
+		rm -rf "$NOSSRC" "$BLD/${BENCH_DISTDIR:?}"
+		make -C "$BLD" distdir >"$OUT/distdir.log" 2>&1 ||
+			{ tail -n 30 "$OUT/distdir.log" >&2; exit 1; }
+		mv "$BLD/$BENCH_DISTDIR" "$NOSSRC"
+	fi
 	if [ ! -f "$NOS/Makefile" ]; then
-		(cd "$NOS" && "$SRC/configure" --disable-slowpath-sampling \
+		(cd "$NOS" && "$NOSSRC/configure" --disable-slowpath-sampling \
 			CC="${BENCH_CC:-cc}" CFLAGS="${BENCH_CFLAGS:--g -O2}") >"$NOS/configure.log" 2>&1 ||
 			{ tail -n 30 "$NOS/configure.log" >&2; exit 1; }
 	fi
