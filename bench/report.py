@@ -678,6 +678,8 @@ def main():
     w("```")
     w("make bench                       # this whole page")
     w("make bench BENCH_ARGS=--quick    # a fast try of the pipeline")
+    w("make bench BENCH_ARGS=--only=callgrind   # redo one step (callgrind, wall,")
+    w("                                 # latency, overhead, reader), keep the rest")
     w("bench/slabbench -m time -a slab -w pair -s 128 -n 10000000")
     w("LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 \\")
     w("    bench/slabbench -m time -a malloc -w churn -s mixed -n 5000000")
