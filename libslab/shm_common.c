@@ -373,6 +373,13 @@ slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
         return slab_shm_fail(err, SLAB_SHM_ERR_EMPTY, 0,
             "%s is empty (0 bytes): its creator died before sizing it or it "
             "is not a libslab segment; remove it if no process owns it", what);
+    /* Its creator sizes the object before it writes the header, magic
+     * first and the ready word last: a header still all zero is a segment
+     * being created, not a foreign one. */
+    if (file_size >= sizeof(*h) && h->magic == 0 && h->ready == 0)
+        return slab_shm_fail(err, SLAB_SHM_ERR_NOT_READY, 0,
+            "%s is still being created (its header is blank); try again, or "
+            "remove it if no process owns it", what);
     if (file_size < sizeof(h->magic) || h->magic != SLAB_SHM_MAGIC)
         return slab_shm_fail(err, SLAB_SHM_ERR_NOT_LIBSLAB, 0,
             "%s is not a libslab segment (bad magic number); check the name",

@@ -103,7 +103,7 @@ int main(void)
     char name[64], file[128];
     unsigned char *c;
 
-    plan(38);
+    plan(39);
     snprintf(name, sizeof(name), "bad.%s.%d", tag ? tag : "x", (int)getpid());
     snprintf(prefix, sizeof(prefix), "%s", name);
     setenv("SLAB_SHM_THREADS", "4", 1);
@@ -151,6 +151,7 @@ int main(void)
 
     c = copy(); put64(c, H(magic), 0x1234); expect(c, image_size, SLAB_SHM_ERR_NOT_LIBSLAB, "wrong magic"); free(c);
     c = copy(); memset(c, 'x', image_size); expect(c, image_size, SLAB_SHM_ERR_NOT_LIBSLAB, "text file"); free(c);
+    c = copy(); memset(c, 0, image_size); expect(c, image_size, SLAB_SHM_ERR_NOT_READY, "sized but not yet written"); free(c);
     c = copy(); put32(c, H(abi_major), 2); expect(c, image_size, SLAB_SHM_ERR_VERSION, "major version 2"); free(c);
     c = copy(); put32(c, H(abi_minor), 9);
     put64(c, H(ready), SLAB_SHM_READY(1, 9));
