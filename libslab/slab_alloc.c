@@ -1010,13 +1010,10 @@ static COLD bool refuse_handle(void)
     return false;
 }
 
-SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
+/* Free slot of s, named by a handle with generation gen that has passed
+ * handle_check(). */
+static ALWAYS_INLINE bool slot_free(SlabAllocator *alloc, Slab *s, uint32_t slot, uint32_t gen)
 {
-    uint32_t slot;
-    Slab *s;
-    if (UNLIKELY(alloc == NULL || !handle_check(alloc, handle, &s, &slot)))
-        return refuse_handle();
-    uint32_t gen = (uint32_t)(handle >> 32);
     if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != tls_cache.heap_id))
         return free_remote(alloc, s, slot, gen);
     char *p = s->base + (size_t)slot * s->objsize;
@@ -1029,6 +1026,15 @@ SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
     if (UNLIKELY(head == 0))
         owned_refilled(s);
     return true;
+}
+
+SLAB_API bool free_obj(SlabAllocator *alloc, SlabHandle handle)
+{
+    uint32_t slot;
+    Slab *s;
+    if (UNLIKELY(alloc == NULL || !handle_check(alloc, handle, &s, &slot)))
+        return refuse_handle();
+    return slot_free(alloc, s, slot, (uint32_t)(handle >> 32));
 }
 
 SLAB_API void *slab_handle_ptr(SlabAllocator *alloc, SlabHandle handle)
@@ -1080,12 +1086,13 @@ SLAB_API bool slab_free(SlabAllocator *alloc, void *ptr)
     char *p = (char *)ptr - SLAB_MALLOC_HEADER;
     SlabHandle h;
     memcpy(&h, p, sizeof(h));
-    /* The header must name exactly this object. */
-    if (slab_handle_ptr(alloc, h) != p) {
-        errno = EINVAL;
-        return false;
-    }
-    return free_obj(alloc, h);
+    /* The header must name a live object, and exactly this one. */
+    uint32_t slot;
+    Slab *s;
+    if (UNLIKELY(!handle_check(alloc, h, &s, &slot) ||
+                 s->base + (size_t)slot * s->objsize != p))
+        return refuse_handle();
+    return slot_free(alloc, s, slot, (uint32_t)(h >> 32));
 }
 
 /* ------------------------------------------------------------------------
