@@ -1,6 +1,9 @@
 ## slabtop/slabload.mk: the workload program.
+##
+## Linked with a static copy of the library, like slabtop, so that it runs
+## from any installed prefix without libslab.so on the loader's path.
 
 bin_PROGRAMS += slabtop/slabload
 slabtop_slabload_SOURCES = slabtop/slabload.c
-slabtop_slabload_LDADD = libslab/libslab.la $(PTHREAD_LIBS)
+slabtop_slabload_LDADD = libslab/libslab-core.la $(SLAB_LIBS) $(PTHREAD_LIBS)
 dist_man_MANS += man/slabload.1

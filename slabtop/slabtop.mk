@@ -1,11 +1,12 @@
 ## slabtop/slabtop.mk: the live monitor.
 ##
-## slabtop links the installed-style shared library and uses only its
-## public reader API (include/slab_shm.h).
+## slabtop uses only the public reader API (include/slab_shm.h).  It links a
+## static copy of the library, so an installed slabtop runs whatever --prefix
+## was given and whenever: it never needs to find libslab.so at run time.
 
 bin_PROGRAMS += slabtop/slabtop
 slabtop_slabtop_CFLAGS = $(AM_CFLAGS) $(CURSES_CFLAGS)
-slabtop_slabtop_LDADD = libslab/libslab.la $(CURSES_LIBS) -lm
+slabtop_slabtop_LDADD = libslab/libslab-core.la $(SLAB_LIBS) $(PTHREAD_LIBS) $(CURSES_LIBS) -lm
 slabtop_slabtop_SOURCES = \
 	slabtop/slabtop.h \
 	slabtop/main.c \
