@@ -290,6 +290,23 @@ SLAB_API slab_shm_error slab_shm_validate(slab_shm_reader *r,
 
 /* ------------------------------------------------------------------ state */
 
+/* Test hook, NULL outside tests: called in a snapshot between the copy of
+ * the process section and the rest, to let a test act as the writer there. */
+void (*slab_shm_reader_hook)(slab_shm_reader *r);
+
+/* Has the owner set the closed flag?  Pairs with the writer's release
+ * fetch_or of the flag in unpublish_locked(), which follows its final write
+ * of every section: a reader that sees the flag and then copies a section
+ * gets the final numbers. */
+static bool closed_flag(const slab_shm_reader *r)
+{
+    uint32_t flags = atomic_load_explicit(
+        (const _Atomic uint32_t *)(const void *)(r->map +
+                                                 offsetof(slab_shm_seg_header, flags)),
+        memory_order_acquire);
+    return (flags & SLAB_SHM_FLAG_CLOSED) != 0;
+}
+
 SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
 {
     char file[SLAB_SHM_NAME_MAX + 32];
@@ -299,13 +316,7 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
         return SLAB_SHM_NOT_SLAB;
     if (check_size(r, NULL) != SLAB_SHM_OK)
         return SLAB_SHM_NOT_SLAB;
-    /* Pairs with the writer's release fetch_or of the closed flag in
-     * unpublish_locked(). */
-    uint32_t flags = atomic_load_explicit(
-        (const _Atomic uint32_t *)(const void *)(r->map +
-                                                 offsetof(slab_shm_seg_header, flags)),
-        memory_order_acquire);
-    if (flags & SLAB_SHM_FLAG_CLOSED)
+    if (closed_flag(r))
         return SLAB_SHM_EXITED;
     /* kill(pid, 0) catches a dead owner at once; the full check (zombie,
      * pid reused: reads /proc/PID/stat, which is slow) runs at most every
@@ -441,6 +452,8 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
         s->epochs[i].live_slabs = p.epochs[i].live_slabs;
     }
     s->memory = p.memory;
+    if (slab_shm_reader_hook)
+        slab_shm_reader_hook(r);
 
     /* Records first, then the exited section: see publish.c. */
     s->busy_threads = 0;
@@ -547,18 +560,27 @@ SLAB_API slab_shm_error slab_shm_snapshot_take(slab_shm_reader *r,
     }
     slab_shm_reader_identity(r, &s->id);
     s->retries = 0;
-    for (unsigned tries = 0; tries < SNAPSHOT_TRIES; tries++) {
-        e = check_size(r, err);
+    /* The closed flag is loaded before the copy (it is the acquire that
+     * orders it after the owner's final write).  If the owner closed during
+     * the copy, the state says EXITED but the copy may predate the final
+     * write, so it is taken once more, now after the flag. */
+    for (unsigned pass = 0; pass < 2; pass++) {
+        bool closed = closed_flag(r);
+        for (unsigned tries = 0; tries < SNAPSHOT_TRIES; tries++) {
+            e = check_size(r, err);
+            if (e != SLAB_SHM_OK)
+                return e;
+            e = snapshot_once(r, s, err, &busy);
+            if (!busy)
+                break;
+            s->retries++;
+        }
         if (e != SLAB_SHM_OK)
             return e;
-        e = snapshot_once(r, s, err, &busy);
-        if (!busy)
+        s->state = slab_shm_reader_state(r);
+        if (closed || !closed_flag(r))
             break;
-        s->retries++;
     }
-    if (e != SLAB_SHM_OK)
-        return e;
-    s->state = slab_shm_reader_state(r);
     if (err)
         slab_shm_fail(err, SLAB_SHM_OK, 0, "snapshot of %s taken", r->object);
     return SLAB_SHM_OK;

@@ -42,4 +42,9 @@ slab_shm_error slab_shm_attach_ex(const char *name, slab_shm_reader **out,
 slab_shm_error slab_shm_gc_prefix(const char *prefix, unsigned *removed,
                                   slab_shm_errinfo *err);
 
+/* Test hook: when set, every snapshot calls it right after copying the
+ * process section, so that a test can act as the writer at that point.
+ * NULL (and never set) outside tests. */
+extern void (*slab_shm_reader_hook)(slab_shm_reader *r);
+
 #endif /* SLAB_SHM_READER_H */

@@ -132,39 +132,52 @@ void slab_shm_writer_refresh(slab_shm_writer *w, int force)
 
 /* ------------------------------------------------------------------ replace */
 
+/* Read what the file holds of a header into *h (zeroed first) with
+ * pread(), never through a mapping: the file may belong to someone who
+ * shrinks it meanwhile, and a read() past the end only comes back short
+ * where a load from a mapping would raise SIGBUS.  There is no ordering to
+ * respect: a header still being written reads as not ready (ready is 0
+ * until the creator's last store), which counts as unfinished. */
+static void read_header(int fd, slab_shm_seg_header *h)
+{
+    size_t got = 0;
+
+    memset(h, 0, sizeof(*h));
+    while (got < sizeof(*h)) {
+        ssize_t n = pread(fd, (char *)h + got, sizeof(*h) - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    if (got < sizeof(*h))
+        memset(h, 0, sizeof(*h));   /* short: judged as an unfinished one */
+}
+
 /* The object exists.  Returns 1 when it was removed (or changed under us:
- * try creating again), 0 when it must be kept (errno EEXIST), -1 on error. */
+ * try creating again), 0 when it must be kept (errno EEXIST), -1 on error.
+ * Only a regular file owned by this process's effective user is ever
+ * judged; anything else under the name is someone else's and is kept. */
 static int replace_if_dead(const char *object)
 {
-    int fd = shm_open(object, O_RDONLY | O_CLOEXEC, 0);
+    char path[SLAB_SHM_NAME_MAX + 32];
     struct stat st, now;
     slab_shm_seg_header h;
     int rc = 0;
 
+    /* O_NONBLOCK: a FIFO planted under the name must not block the open. */
+    snprintf(path, sizeof(path), SLAB_SHM_DIR "%s", object);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         if (errno == ENOENT)
             return 1;       /* gone meanwhile: try again */
-        if (errno == EACCES)
-            errno = EEXIST; /* someone else's: never ours to replace */
+        errno = EEXIST;     /* unreadable, or a link: never ours to replace */
         return -1;
     }
-    if (fstat(fd, &st) != 0)
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid())
         goto keep;
-    memset(&h, 0, sizeof(h));
-    if (st.st_size >= (off_t)sizeof(h)) {
-        void *m = mmap(NULL, sizeof(h), PROT_READ, MAP_SHARED, fd, 0);
-        if (m == MAP_FAILED)
-            goto keep;
-        /* Pairs with the creator's release store of ready: the identity
-         * fields are complete when ready is set. */
-        const slab_shm_seg_header *old = m;
-        h.ready = atomic_load_explicit((const _Atomic uint64_t *)&old->ready,
-                                       memory_order_acquire);
-        slab_seq_copy_out(&h, m, offsetof(slab_shm_seg_header, ready));
-        slab_seq_copy_out(&h.pid, (char *)m + offsetof(slab_shm_seg_header, pid),
-                          sizeof(h) - offsetof(slab_shm_seg_header, pid));
-        munmap(m, sizeof(h));
-    }
+    read_header(fd, &h);
 
     bool dead;
     if (h.magic == SLAB_SHM_MAGIC && h.ready != 0) {
@@ -189,8 +202,6 @@ static int replace_if_dead(const char *object)
         rc = 1;
         goto out;
     }
-    char path[SLAB_SHM_NAME_MAX + 32];
-    snprintf(path, sizeof(path), SLAB_SHM_DIR "%s", object);
     if (stat(path, &now) == 0 && now.st_ino == st.st_ino && now.st_dev == st.st_dev) {
         if (shm_unlink(object) == 0)
             slab_log(SLAB_LOG_INFO, "replaced the segment %s of a dead process",

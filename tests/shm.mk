@@ -38,3 +38,11 @@ endif
 EXTRA_DIST += tests/fuzz_shm.c tests/fuzz_shm_smoke.sh
 TESTS += tests/fuzz_shm_smoke.sh
 CLEANFILES += tests/fuzz_shm_smoke.out
+
+check_PROGRAMS += tests/test_shm_closed
+TESTS += tests/test_shm_closed
+tests_test_shm_closed_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_foreign
+TESTS += tests/test_shm_foreign
+tests_test_shm_foreign_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
