@@ -34,6 +34,8 @@ typedef uint64_t SlabHandle;           /* 0 is never a valid handle */
 typedef uint32_t EpochId;              /* 0 .. SLAB_EPOCH_COUNT - 1 */
 
 #define SLAB_NUM_CLASSES   8u
+/* The object size of each class, smallest first (an initializer list). */
+#define SLAB_CLASS_SIZES   64, 96, 128, 192, 256, 384, 512, 768
 #define SLAB_MAX_SIZE      768u         /* largest object alloc_obj_epoch() serves */
 #define SLAB_MALLOC_HEADER 16u          /* bytes slab_malloc_epoch() keeps in front */
 #define SLAB_MALLOC_MAX    (SLAB_MAX_SIZE - SLAB_MALLOC_HEADER)

@@ -5,5 +5,5 @@
 
 bin_PROGRAMS += slabtop/slabload
 slabtop_slabload_SOURCES = slabtop/slabload.c
-slabtop_slabload_LDADD = libslab/libslab-core.la $(SLAB_LIBS) $(PTHREAD_LIBS)
+slabtop_slabload_LDADD = libslab/libslab-all.la $(SLAB_LIBS) $(PTHREAD_LIBS)
 dist_man_MANS += man/slabload.1

@@ -1,12 +1,16 @@
 ## slabtop/slabtop.mk: the live monitor.
 ##
-## slabtop uses only the public reader API (include/slab_shm.h).  It links a
-## static copy of the library, so an installed slabtop runs whatever --prefix
+## slabtop uses only the public reader API (include/slab_shm.h) and links
+## only the reader (libslab-reader.la: no allocator, sampler or publisher),
+## so it can never create a segment.  It links the reader statically, so
+## that an installed slabtop runs whatever --prefix
 ## was given and whenever: it never needs to find libslab.so at run time.
 
 bin_PROGRAMS += slabtop/slabtop
 slabtop_slabtop_CFLAGS = $(AM_CFLAGS) $(CURSES_CFLAGS)
-slabtop_slabtop_LDADD = libslab/libslab-core.la $(SLAB_LIBS) $(PTHREAD_LIBS) $(CURSES_LIBS) -lm
+slabtop_slabtop_LDADD = libslab/libslab-reader.la $(SLAB_LIBS) $(CURSES_LIBS) -lm
+# Not AM_LDFLAGS: slabtop must not pull in the publisher.
+slabtop_slabtop_LDFLAGS = $(SLAB_LDFLAGS)
 slabtop_slabtop_SOURCES = \
 	slabtop/slabtop.h \
 	slabtop/main.c \

@@ -1,7 +1,7 @@
 ## tests/alloc.mk: allocator tests.
 
 noinst_HEADERS += tests/tap.h
-TEST_LIBS = libslab/libslab-core.la $(SLAB_LIBS) $(PTHREAD_LIBS)
+TEST_LIBS = libslab/libslab-all.la $(SLAB_LIBS) $(PTHREAD_LIBS)
 
 ALLOC_TESTS = \
 	tests/test_alloc_api \
@@ -24,3 +24,7 @@ tests_test_threads_LDADD = $(TEST_LIBS)
 # A program built against the installed library, as a user would build it;
 # .ci/run compiles it with pkg-config after `make install`.
 EXTRA_DIST += tests/installed_prog.c
+
+# The include graph of the layers (Makefile.am, "Architecture").
+TESTS += tests/layering.sh
+EXTRA_DIST += tests/layering.sh

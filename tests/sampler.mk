@@ -32,7 +32,7 @@ TESTS += tests/test_options
 tests_test_options_LDADD = $(TEST_LIBS)
 
 # libslab(3); its ENVIRONMENT section is generated from the table in
-# libslab/options.c ("make update-libslab-man"), and test_options checks it.
+# libslab/sampler/options.c ("make update-libslab-man"), and test_options checks it.
 dist_man_MANS += man/libslab.3
 
 update-libslab-man: tests/test_options$(EXEEXT)

@@ -28,12 +28,14 @@ TESTS += \
 	tests/slabtop_headless.sh \
 	tests/slabtop_errors.sh \
 	tests/slabtop_list.sh \
+	tests/slabtop_nopublish.sh \
 	tests/slabtop_ui.sh
 EXTRA_DIST += \
 	tests/slabtop_lib.sh \
 	tests/slabtop_headless.sh \
 	tests/slabtop_errors.sh \
 	tests/slabtop_list.sh \
+	tests/slabtop_nopublish.sh \
 	tests/slabtop_ui.sh \
 	tests/slabtop_json_check.py \
 	tests/slabtop_om_check.py

@@ -23,7 +23,7 @@
 #include "slab_stats.h"
 #include "slab_internal.h"
 #include "epoch_internal.h"
-#include "publish.h"
+#include "core_hooks.h"
 #include "registry.h"
 #include "sampler.h"
 
@@ -35,9 +35,7 @@
  * Size classes
  */
 
-static const uint32_t class_size[SLAB_NUM_CLASSES] = {
-    64, 96, 128, 192, 256, 384, 512, 768
-};
+static const uint32_t class_size[SLAB_NUM_CLASSES] = { SLAB_CLASS_SIZES };
 
 /* Class of a size 1..768, indexed by (size - 1) >> 4. */
 static const uint8_t class_of[SLAB_MAX_SIZE / 16] = {
@@ -56,11 +54,6 @@ SLAB_API int slab_size_class(uint32_t size)
     if (size == 0 || size > SLAB_MAX_SIZE)
         return -1;
     return class_of[(size - 1) >> 4];
-}
-
-SLAB_API uint32_t slab_class_size(unsigned class_index)
-{
-    return class_index < SLAB_NUM_CLASSES ? class_size[class_index] : 0;
 }
 
 /* ------------------------------------------------------------------------
@@ -830,9 +823,6 @@ static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
     unsigned cls = class_of[(size - 1) >> 4];
     HeapBin *hb = &h->bins[epoch][cls];
     counter_bump(&h->counters[cls].allocs_slow);
-#ifndef ENABLE_SLOWPATH_SAMPLING
-    slab_pub_refresh();
-#endif
 
     uint64_t changes = atomic_load_explicit(&a->epoch_changes, memory_order_acquire);
     if (UNLIKELY(h->seen_changes != changes)) {
@@ -1247,7 +1237,7 @@ SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
     registry_created++;
     pthread_mutex_unlock(&registry_lock);
     a->salt = random_salt(a->serial);
-    slab_pub_start();
+    slab_core_notify_created();
     return a;
 }
 

@@ -25,11 +25,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -129,6 +131,52 @@ void slab_shm_writer_refresh(slab_shm_writer *w, int force)
     write_process(w);
     pthread_mutex_unlock(&w->proc_lock);
 }
+
+/* ------------------------------------------------------------------ refresher */
+
+#ifndef ENABLE_SLOWPATH_SAMPLING
+/* Without the sampler no thread ever flushes, and the allocation path never
+ * collects the registry (that takes the registry lock and every allocator's
+ * lock).  So the publisher refreshes the process section from a thread of
+ * its own, every SLAB_SHM_REFRESH_NS, while this process publishes.  It
+ * starts with the first segment of a process (again in a child that
+ * publishes: fork() does not copy it), blocks every signal, and sleeps
+ * while there is nothing to refresh. */
+static int refresher_running;            /* start_lock */
+
+static void *refresher(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        struct timespec ts = { 0, SLAB_SHM_REFRESH_NS };
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+        slab_shm_writer *w = slab_shm_writer_current();
+        if (w && w->pid == (int32_t)getpid())
+            slab_shm_writer_refresh(w, 1);
+    }
+    return NULL;
+}
+
+/* start_lock held. */
+static void start_refresher(void)
+{
+    sigset_t all, old;
+    pthread_attr_t attr;
+    pthread_t t;
+
+    if (refresher_running)
+        return;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&t, &attr, refresher, NULL) == 0)
+        refresher_running = 1;
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+#endif
 
 /* ------------------------------------------------------------------ replace */
 
@@ -409,6 +457,9 @@ static void atfork_child(void)
     atomic_store_explicit(&current, NULL, memory_order_relaxed);
     start_tried = 0;
     atomic_store_explicit(&start_tried_fast, 0, memory_order_relaxed);
+#ifndef ENABLE_SLOWPATH_SAMPLING
+    refresher_running = 0;      /* the child has no such thread */
+#endif
     pthread_mutex_unlock(&start_lock);
 }
 
@@ -464,6 +515,9 @@ static int publish_locked(const char *name)
     }
     /* Pairs with the acquire load in slab_shm_writer_current(). */
     atomic_store_explicit(&current, w, memory_order_release);
+#ifndef ENABLE_SLOWPATH_SAMPLING
+    start_refresher();
+#endif
     return 0;
 }
 

@@ -34,9 +34,9 @@ typedef struct slab_process_info {
  * freed, into classes[]; the epochs of the most recently created live
  * allocator into epochs[]; and the process totals into *info.  Takes the
  * registry lock and then each allocator's lock, so it must be called with
- * no allocator lock held (the publisher calls it from flushes and, when
- * sampling is compiled out, from the allocation slow path, before it takes
- * any lock). */
+ * no allocator lock held.  Only the publisher calls it, when it refreshes
+ * the process section (from a thread's flush, or from its own refresh
+ * thread when sampling is compiled out); the allocator never does. */
 void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
                            slab_epoch_info epochs[SLAB_EPOCH_COUNT],
                            slab_process_info *info);

@@ -49,8 +49,30 @@
 
 #include "slab_stats.h"
 #include "options.h"
-#include "publish.h"
 #include "common.h"
+
+/* ------------------------------------------------------------ sink */
+
+#ifdef ENABLE_SLOWPATH_SAMPLING
+static _Atomic(const slab_sampler_sink *) sink;
+
+void slab_sampler_set_sink(const slab_sampler_sink *k)
+{
+    /* Pairs with the acquire load in current_sink(). */
+    atomic_store_explicit(&sink, k, memory_order_release);
+}
+
+static const slab_sampler_sink *current_sink(void)
+{
+    /* Pairs with the release store in slab_sampler_set_sink(). */
+    return atomic_load_explicit(&sink, memory_order_acquire);
+}
+#else
+void slab_sampler_set_sink(const slab_sampler_sink *k)
+{
+    (void)k;    /* nothing is ever flushed */
+}
+#endif
 
 #ifdef ENABLE_SLOWPATH_SAMPLING
 
@@ -498,7 +520,9 @@ static void flush(struct thread_state *ts, uint64_t at, uint64_t now)
         ts->last_signal_ns = now;
     }
     snapshot(ts, at);
-    slab_pub_thread_flush(slab_pub_thread_get(), &ts->st);
+    const slab_sampler_sink *k = current_sink();
+    if (k)
+        k->flush(&ts->st);
     ts->last_flush_ns = now;
 }
 
@@ -644,7 +668,9 @@ static void final_flush(struct thread_state *ts)
 {
     read_signals(ts);
     snapshot(ts, position(ts));
-    slab_pub_thread_exit(slab_pub_thread_get(), &ts->st);
+    const slab_sampler_sink *k = current_sink();
+    if (k)
+        k->thread_exit(&ts->st);
 }
 
 static void thread_exit(void *arg)

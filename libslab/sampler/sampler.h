@@ -20,6 +20,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "common.h"
+#include "slab_stats.h"
+
+/* Where a thread's statistics go.  The sampler knows nothing of segments:
+ * a layer above it (the publisher) registers this once, from a
+ * constructor; without it, statistics stay readable in-process only.  Both
+ * are called by the thread whose statistics they carry, with no allocator
+ * lock held.  sink must stay valid for the life of the process. */
+typedef struct slab_sampler_sink {
+    void (*flush)(const slab_thread_stats *now);        /* periodic */
+    void (*thread_exit)(const slab_thread_stats *final); /* last call */
+} slab_sampler_sink;
+
+/* Register (or replace) the sink; any thread, any time.  A no-op when
+ * sampling is compiled out (nothing is ever flushed). */
+void slab_sampler_set_sink(const slab_sampler_sink *sink);
 
 #ifdef ENABLE_SLOWPATH_SAMPLING
 

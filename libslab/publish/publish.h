@@ -1,8 +1,10 @@
 /*
  * publish.h - the shared-memory publisher, as the rest of libslab sees it.
  *
- * The segment is created once per process (slab_pub_start()); after that
- * each thread owns one record, written only by itself under a seqlock.
+ * The publisher plugs itself into the layers below it (slab_pub_install(),
+ * a constructor): the allocator tells it when an allocator is created,
+ * which creates the segment once per process, and the sampler hands it each
+ * thread's statistics.  After that each thread owns one record, written only by itself under a seqlock.
  * Threads beyond the record count share an overflow record.  A thread's
  * record is attached lazily at its first flush and folded into the
  * process-wide exited-thread totals when the thread exits.
@@ -18,9 +20,10 @@
 
 typedef struct slab_pub_thread slab_pub_thread;
 
-/* Create the segment if this process has none yet (idempotent, thread-safe).
- * Called by slab_allocator_create(). */
-void slab_pub_start(void);
+/* Register with the allocator (core_hooks.h) and the sampler (sampler.h).
+ * Runs as a constructor; a static link keeps this object with
+ * -Wl,--undefined=slab_pub_install (libslab/libslab.mk). */
+void slab_pub_install(void);
 
 /* The calling thread's publication handle, attaching a record on first use;
  * NULL when publishing is off. */
@@ -34,9 +37,5 @@ void slab_pub_thread_flush(slab_pub_thread *t, const slab_thread_stats *now);
 /* The thread is exiting: fold its final statistics into the exited-thread
  * totals, free its record and the handle. */
 void slab_pub_thread_exit(slab_pub_thread *t, const slab_thread_stats *final);
-
-/* Refresh the process-wide section (allocator counters, epochs, memory,
- * heartbeat) if at least its period has passed; cheap when not due. */
-void slab_pub_refresh(void);
 
 #endif /* SLAB_PUBLISH_H */

@@ -38,6 +38,8 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "core_hooks.h"
+#include "sampler.h"
 #include "seqlock.h"
 #include "shm_writer.h"
 
@@ -62,18 +64,6 @@ static int32_t current_tid(void)
 #else
     return (int32_t)syscall(SYS_gettid);
 #endif
-}
-
-void slab_pub_start(void)
-{
-    slab_shm_writer_autostart();
-}
-
-void slab_pub_refresh(void)
-{
-    slab_shm_writer *w = slab_shm_writer_current();
-    if (w)
-        slab_shm_writer_refresh(w, 0);
 }
 
 /* ------------------------------------------------------------------ records */
@@ -252,4 +242,40 @@ void slab_pub_thread_exit(slab_pub_thread *t, const slab_thread_stats *final)
     pthread_mutex_unlock(&w->slots_lock);
     free(t);
     slab_shm_writer_refresh(w, 0);
+}
+
+/* ------------------------------------------------------------------ plug-in */
+
+/* The first allocator of the process starts publishing under the default
+ * name (if SLAB_SHM allows). */
+static void allocator_created(void)
+{
+    slab_shm_writer_autostart();
+}
+
+static void sampler_flush(const slab_thread_stats *now)
+{
+    slab_pub_thread_flush(slab_pub_thread_get(), now);
+}
+
+static void sampler_exit(const slab_thread_stats *final)
+{
+    slab_pub_thread_exit(slab_pub_thread_get(), final);
+}
+
+static const slab_core_hooks core_hooks = {
+    .allocator_created = allocator_created,
+};
+
+static const slab_sampler_sink sampler_sink = {
+    .flush = sampler_flush,
+    .thread_exit = sampler_exit,
+};
+
+/* A constructor, so that it runs before main() and before any allocator a
+ * program could create. */
+__attribute__((constructor)) void slab_pub_install(void)
+{
+    slab_core_set_hooks(&core_hooks);
+    slab_sampler_set_sink(&sampler_sink);
 }

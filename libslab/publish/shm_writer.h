@@ -3,7 +3,7 @@
  * segment of this process and the process-local state that decides who
  * writes which section.
  *
- * A writer is created once per publication (slab_pub_start(),
+ * A writer is created once per publication (the first allocator,
  * slab_shm_publish()) and never freed or unmapped: thread handles keep
  * pointing at it, and after slab_shm_unpublish() or fork() they notice that
  * it is no longer current and attach to the new one.
