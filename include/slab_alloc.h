@@ -63,7 +63,16 @@ void *alloc_obj_epoch(SlabAllocator *alloc, uint32_t size, EpochId epoch,
                       SlabHandle *out_handle);
 
 /* Free the object a handle names.  Returns false, with errno EINVAL, and
- * changes nothing when the handle does not name a live object of alloc. */
+ * changes nothing when the handle does not name a live object of alloc.
+ * What is detected, exactly:
+ *   - a double free, also when two threads free the same handle at the
+ *     same moment: exactly one of the calls returns true;
+ *   - a stale handle (its object freed, the slot reused since), however
+ *     many times the slot was reused: a slot is retired for good before
+ *     its 32-bit generation could come back to a value a handle held;
+ *   - zero, and a handle of another allocator or with bits changed, unless
+ *     it happens to match a live object's (about 1 in 2^31).
+ * A handle of a live object of alloc frees it, whichever thread calls. */
 bool free_obj(SlabAllocator *alloc, SlabHandle handle);
 
 /* Translate a live handle to its object, or NULL (errno EINVAL). */
@@ -73,7 +82,9 @@ void *slab_handle_ptr(SlabAllocator *alloc, SlabHandle handle);
 void *slab_malloc_epoch(SlabAllocator *alloc, size_t size, EpochId epoch);
 void *slab_malloc(SlabAllocator *alloc, size_t size);    /* current epoch */
 /* Free what slab_malloc_epoch() returned.  NULL is a no-op.  Returns false
- * (errno EINVAL) for a pointer whose header does not hold a live handle. */
+ * (errno EINVAL) for a pointer whose header does not hold the live handle
+ * of exactly that object; double frees, concurrent ones included, are
+ * detected as by free_obj(). */
 bool slab_free(SlabAllocator *alloc, void *ptr);
 
 /* Epochs.  epoch_current() is the epoch new work should use; epoch_advance()

@@ -9,7 +9,10 @@ ALLOC_TESTS = \
 	tests/test_epochs \
 	tests/test_domains \
 	tests/test_repair \
-	tests/test_threads
+	tests/test_threads \
+	tests/test_release_race \
+	tests/test_double_free_race \
+	tests/test_generation_wrap
 
 check_PROGRAMS += $(ALLOC_TESTS)
 TESTS += $(ALLOC_TESTS)
@@ -20,6 +23,9 @@ tests_test_epochs_LDADD = $(TEST_LIBS)
 tests_test_domains_LDADD = $(TEST_LIBS)
 tests_test_repair_LDADD = $(TEST_LIBS)
 tests_test_threads_LDADD = $(TEST_LIBS)
+tests_test_release_race_LDADD = $(TEST_LIBS)
+tests_test_double_free_race_LDADD = $(TEST_LIBS)
+tests_test_generation_wrap_LDADD = $(TEST_LIBS)
 
 # A program built against the installed library, as a user would build it;
 # .ci/run compiles it with pkg-config after `make install`.

@@ -22,6 +22,7 @@
 #include "slab_debug.h"
 #include "slab_stats.h"
 #include "slab_internal.h"
+#include "slab_test.h"
 #include "epoch_internal.h"
 #include "core_hooks.h"
 #include "registry.h"
@@ -130,6 +131,17 @@ static inline void counter_sub(_Atomic uint64_t *c, uint64_t n)
     atomic_fetch_sub_explicit(c, n, memory_order_relaxed);
 }
 
+/* Tests' pause hook (slab_test.h).  Installed while no other thread runs,
+ * so relaxed suffices: thread creation orders it before every use. */
+static _Atomic(slab_test_pause_fn *) test_pause;
+
+static inline void test_point(enum slab_test_point point, SlabAllocator *a)
+{
+    slab_test_pause_fn *fn = atomic_load_explicit(&test_pause, memory_order_relaxed);
+    if (UNLIKELY(fn != NULL))
+        fn(point, a);
+}
+
 /* ------------------------------------------------------------------------
  * Slabs
  */
@@ -162,7 +174,9 @@ static inline void slot_poison(char *p, uint32_t objsize)
     SLAB_POISON(p + LINK_BYTES, objsize - LINK_BYTES);
 }
 
-/* A slot's first generation: even, and unrelated to its neighbours'. */
+/* A slot's first generation: even, below 2^31 (so that it has at least
+ * 2^30 lives before it retires, see GEN_RETIRED), never GEN_RETIRED, and
+ * unrelated to its neighbours'. */
 static uint32_t first_generation(uint32_t salt, uint32_t index, uint32_t slot)
 {
     uint64_t x = ((uint64_t)index << HANDLE_SLOT_BITS | slot) ^ ((uint64_t)salt << 32);
@@ -171,7 +185,18 @@ static uint32_t first_generation(uint32_t salt, uint32_t index, uint32_t slot)
     x ^= x >> 33;
     x *= 0xc4ceb9fe1a85ec53ull;
     x ^= x >> 33;
-    return (uint32_t)x & ~1u;
+    uint32_t g = (uint32_t)x & 0x7ffffffeu;
+    return g != GEN_RETIRED ? g : 2u;
+}
+
+static inline char *slot_addr(const Slab *s, uint32_t slot)
+{
+    return s->base + (size_t)slot * s->objsize;
+}
+
+static inline bool slot_retired(const Slab *s, uint32_t slot)
+{
+    return atomic_load_explicit(&s->gen[slot], memory_order_relaxed) == GEN_RETIRED;
 }
 
 /* Fault a slab's pages in now, in one system call, rather than one fault per
@@ -185,104 +210,152 @@ static void prefault(char *base)
     }
 }
 
-/* Thread the free list through every slot of an empty slab. */
+/* Thread the free list through every slot of an empty slab but the retired
+ * ones. */
 static void slab_format(Slab *s)
 {
     uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
+    uint32_t head = 0;
     SLAB_UNPOISON(s->base, SLAB_BYTES);
-    for (uint32_t i = 0; i < n; i++) {
-        char *p = s->base + (size_t)i * s->objsize;
-        *(uint32_t *)p = i + 2 <= n ? i + 2 : 0;
+    for (uint32_t i = n; i-- > 0;) {
+        char *p = slot_addr(s, i);
+        if (!slot_retired(s, i)) {
+            *(uint32_t *)p = head;
+            head = i + 1;
+        }
         slot_poison(p, s->objsize);
     }
-    s->local_head = 1;
+    s->local_head = head;
     s->used = 0;
 }
 
-/* An empty slab of class cls for (epoch, era): from the class pool, or carved
- * from a chunk.  Returned DETACHED and on no list.  Takes a->lock. */
-static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t era)
+/* Put the count slots of a remote chain starting at head (slot + 1) on the
+ * local free list of s, leaving out the slots their last free retired.
+ * The caller has taken the chain off the state word with acquire. */
+static void chain_splice(Slab *s, uint32_t head, uint32_t count)
+{
+    uint32_t local = s->local_head;
+    for (uint32_t k = head, n = 0; n < count; n++) {
+        uint32_t *link = (uint32_t *)slot_addr(s, k - 1);
+        uint32_t next = *link;
+        if (!slot_retired(s, k - 1)) {
+            *link = local;
+            local = k;
+        }
+        k = next;
+    }
+    s->local_head = local;
+}
+
+/* Carve a new slab of class cls.  a->lock held.  NULL when out of slabs or
+ * memory. */
+static Slab *slab_carve(SlabAllocator *a, unsigned cls)
+{
+    if (a->nslabs == MAX_SLABS)
+        return NULL;
+    Slab *s = &a->slabs[a->nslabs];
+    if (a->nslabs % CHUNK_SLABS == 0) {
+        char *mem = reserve(CHUNK_BYTES);
+        if (mem == NULL)
+            return NULL;
+        for (uint32_t i = 0; i < CHUNK_SLABS; i++)
+            s[i].base = mem + (size_t)i * SLAB_BYTES;
+        counter_add(&a->mapped_bytes, CHUNK_BYTES);
+    }
+    a->nslabs++;
+    uint32_t nslots = SLAB_BYTES / class_size[cls];
+    s->index = (uint32_t)(s - a->slabs);
+    s->handle_base = (uint64_t)s->index << HANDLE_SLOT_BITS;
+    s->gen = a->gens + a->gens_used;
+    a->gens_used += nslots;
+    s->cls = (uint8_t)cls;
+    s->objsize = class_size[cls];
+    /* Every slot starts at its own even generation, derived from the
+     * allocator's salt and the slot's place, so that a handle with a bit
+     * changed or from another allocator names no live object.  Handles
+     * reach a slot only after a thread allocated it, which happens after
+     * this under the locks. */
+    for (uint32_t i = 0; i < nslots; i++)
+        atomic_store_explicit(&s->gen[i], first_generation(a->salt, s->index, i),
+                              memory_order_relaxed);
+    /* Release pairs with the acquire in handle_check(): a thread that sees
+     * nslots sees the generations and the rest of the slab. */
+    atomic_store_explicit(&s->nslots, nslots, memory_order_release);
+    counter_add(&a->counters[cls].new_slabs, 1);
+    return s;
+}
+
+/* An empty slab of class cls for (epoch, era), owned by the heap owner:
+ * from the class pool, or carved.  It becomes OWNED, in a new incarnation,
+ * under a->lock, so that no thread settling its previous life can take it
+ * for a detached slab.  Takes a->lock. */
+static Slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t era,
+                      uint64_t owner)
 {
     ClassCounters *cc = &a->counters[cls];
-    pthread_mutex_lock(&a->lock);
-    Slab *s = a->pool[cls];
-    bool warm = false;
-    if (s != NULL) {
-        a->pool[cls] = s->next;
-        warm = s->warm;
-        if (warm)
-            a->warm[cls]--;
-        s->warm = 0;
-        counter_add(&cc->recycled_slabs, 1);
-    } else {
-        if (a->nslabs == MAX_SLABS) {
+    for (;;) {
+        pthread_mutex_lock(&a->lock);
+        Slab *s = a->pool[cls];
+        bool warm = false;
+        uint32_t inc = 0;
+        if (s != NULL) {
+            a->pool[cls] = s->next;
+            warm = s->warm;
+            if (warm)
+                a->warm[cls]--;
+            s->warm = 0;
+            inc = ST_INC(atomic_load_explicit(&s->state, memory_order_relaxed)) + 1;
+            counter_add(&cc->recycled_slabs, 1);
+        } else if ((s = slab_carve(a, cls)) == NULL) {
             pthread_mutex_unlock(&a->lock);
             errno = ENOMEM;
             return NULL;
         }
-        s = &a->slabs[a->nslabs];
-        if (a->nslabs % CHUNK_SLABS == 0) {
-            char *mem = reserve(CHUNK_BYTES);
-            if (mem == NULL) {
-                pthread_mutex_unlock(&a->lock);
-                errno = ENOMEM;
-                return NULL;
-            }
-            for (uint32_t i = 0; i < CHUNK_SLABS; i++)
-                s[i].base = mem + (size_t)i * SLAB_BYTES;
-            counter_add(&a->mapped_bytes, CHUNK_BYTES);
-        }
-        a->nslabs++;
-        uint32_t nslots = SLAB_BYTES / class_size[cls];
-        s->index = (uint32_t)(s - a->slabs);
-        s->handle_base = (uint64_t)s->index << HANDLE_SLOT_BITS;
-        s->gen = a->gens + a->gens_used;
-        a->gens_used += nslots;
-        s->cls = (uint8_t)cls;
-        s->objsize = class_size[cls];
-        /* Every slot starts at its own even generation, derived from the
-         * allocator's salt and the slot's place, so that a handle with a
-         * bit changed or from another allocator names no live object.
-         * Handles reach a slot only after a thread allocated it, which
-         * happens after this under the locks. */
-        for (uint32_t i = 0; i < nslots; i++)
-            atomic_store_explicit(&s->gen[i],
-                                  first_generation(a->salt, s->index, i),
-                                  memory_order_relaxed);
-        /* Release pairs with the acquire in handle_check(): a thread that
-         * sees nslots sees the generations and the rest of the slab. */
-        atomic_store_explicit(&s->nslots, nslots, memory_order_release);
-        counter_add(&cc->new_slabs, 1);
-    }
-    counter_add(&cc->live_slabs, 1);
-    /* Under the lock: slab_registry_collect() counts slabs per epoch. */
-    s->epoch = (uint8_t)epoch;
-    s->era = era;
-    pthread_mutex_unlock(&a->lock);
+        counter_add(&cc->live_slabs, 1);
+        /* Under the lock: slab_registry_collect() counts slabs per epoch. */
+        atomic_store_explicit(&s->epoch, (uint8_t)epoch, memory_order_relaxed);
+        s->era = era;
+        s->list = LIST_NONE;
+        s->ballast = 0;
+        s->parked = 0;
+        s->prev = s->next = NULL;
+        atomic_store_explicit(&s->owner, owner, memory_order_relaxed);
+        /* Release pairs with the acquire load of state in slab_reconcile():
+         * a thread that sees this incarnation sees its epoch and era. */
+        atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_OWNED, inc),
+                              memory_order_release);
+        pthread_mutex_unlock(&a->lock);
 
-    if (!warm) {
-        prefault(s->base);
-        slab_format(s);         /* a warm slab's free list is whole */
+        if (!warm) {
+            prefault(s->base);
+            slab_format(s);     /* a warm slab's free list is whole */
+        }
+        if (LIKELY(s->local_head != 0))
+            return s;
+        /* Every slot of it has retired: the slab is done for good.  It
+         * stays out of every list, its memory given back. */
+        atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
+        atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_POOLED, inc),
+                              memory_order_relaxed);
+        if (madvise(s->base, SLAB_BYTES, MADV_DONTNEED) == 0)
+            counter_add(&cc->madvised_bytes, SLAB_BYTES);
+        counter_sub(&cc->live_slabs, 1);
     }
-    s->list = LIST_NONE;
-    s->ballast = 0;
-    s->parked = 0;
-    s->prev = s->next = NULL;
-    atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
-    atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_DETACHED), memory_order_relaxed);
-    return s;
 }
 
-/* Put an empty, unlisted, DETACHED slab in its class pool, returning its
+/* Put an empty slab whose release this thread claimed (its state word
+ * moved to POOLED, see slab_claim()) in its class pool, returning its
  * memory to the OS unless the pool is short of warm slabs.  No slot is
- * allocated, so no other thread can reach it. */
+ * allocated and the slab is on no list, so no other thread can reach it. */
 static void slab_release(SlabAllocator *a, Slab *s)
 {
+    test_point(SLAB_TEST_RELEASE, a);
     ClassCounters *cc = &a->counters[s->cls];
     /* Acquire pairs with the pushers' release CAS: their links are
      * visible. */
     uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
-    atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_POOLED), memory_order_relaxed);
+    atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_POOLED, ST_INC(st)),
+                          memory_order_relaxed);
     pthread_mutex_lock(&a->lock);
     bool warm = a->warm[s->cls] < POOL_WARM;
     if (warm)
@@ -291,14 +364,8 @@ static void slab_release(SlabAllocator *a, Slab *s)
     if (warm) {
         /* Every slot is on one of the two free lists: join them, and the
          * slab is ready for its next use as it is. */
-        if (ST_COUNT(st) != 0) {
-            uint32_t tail = ST_HEAD(st);
-            for (uint32_t n = 1; n < ST_COUNT(st); n++)
-                tail = *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize);
-            *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
-            s->local_head = ST_HEAD(st);
-            s->used -= ST_COUNT(st);
-        }
+        chain_splice(s, ST_HEAD(st), ST_COUNT(st));
+        s->used -= ST_COUNT(st);
     } else {
         s->local_head = 0;
         if (madvise(s->base, SLAB_BYTES, MADV_DONTNEED) == 0)
@@ -346,25 +413,67 @@ static void list_remove(Bin *b, Slab *s)
 
 static inline bool era_live(SlabAllocator *a, unsigned epoch, uint64_t era)
 {
+    /* Acquire pairs with the release stores of the word in epoch_shut()
+     * and epoch_advance(). */
     uint32_t w = atomic_load_explicit(&a->epochs[epoch].word, memory_order_acquire);
     return EPOCH_OPEN(w) && EPOCH_ERA(w) == era;
 }
 
-/* Settle a DETACHED slab whose free state changed: release it when empty,
- * list it when it has free slots and its epoch still takes allocations.
- * Called without locks; takes the bin lock. */
-static void slab_reconcile(SlabAllocator *a, Slab *s)
+/* Whether a DETACHED slab's state word says that it holds no object. */
+static inline bool detached_empty(const Slab *s, uint64_t st)
 {
-    Bin *b = &a->bins[s->epoch][s->cls];
+    return ST_COUNT(st) == ST_USED(st) && s->ballast == 0;
+}
+
+/* Claim the release of an empty DETACHED slab whose state word was st:
+ * the one transition DETACHED -> POOLED, made by exactly one thread.  The
+ * claimer then calls slab_release(); a loser leaves the slab alone.  Bin
+ * lock held. */
+static bool slab_claim(Slab *s, uint64_t st)
+{
+    /* Relaxed: the bin lock orders the claim against every other settle;
+     * slab_release() acquires the word again for the pushed links. */
+    return atomic_compare_exchange_strong_explicit(
+        &s->state, &st, ST_MAKE(ST_HEAD(st), ST_COUNT(st), ST_USED(st), MODE_POOLED, ST_INC(st)),
+        memory_order_relaxed, memory_order_relaxed);
+}
+
+/* Lock the bin of s's epoch and class, and store the epoch in *epoch.
+ * The epoch changes only while the slab is being recycled; then the caller
+ * finds that the incarnation moved on. */
+static Bin *bin_lock_of(SlabAllocator *a, Slab *s, unsigned *epoch)
+{
+    for (;;) {
+        unsigned e = atomic_load_explicit(&s->epoch, memory_order_relaxed);
+        Bin *b = &a->bins[e][s->cls];
+        pthread_mutex_lock(&b->lock);
+        if (atomic_load_explicit(&s->epoch, memory_order_relaxed) == e) {
+            *epoch = e;
+            return b;
+        }
+        pthread_mutex_unlock(&b->lock);
+    }
+}
+
+/* Settle a DETACHED slab whose free state changed, seen in incarnation
+ * inc: release it when empty, list it when it has free slots and its epoch
+ * still takes allocations.  Does nothing when the slab is no longer that
+ * detached slab (taken by a thread, released, or recycled since).  Called
+ * without locks; takes the bin lock. */
+static void slab_reconcile(SlabAllocator *a, Slab *s, uint32_t inc)
+{
+    unsigned epoch;
+    Bin *b = bin_lock_of(a, s, &epoch);
     bool release = false;
-    pthread_mutex_lock(&b->lock);
-    /* Acquire pairs with the release CAS of the detach and of every push:
-     * the used count and the pushed slots' links are visible. */
+    /* Acquire pairs with the release CAS of the detach and of every push,
+     * and with slab_get()'s store: the used count, the pushed slots' links,
+     * and this incarnation's epoch and era are visible. */
     uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
-    if (ST_MODE(st) == MODE_DETACHED) {
+    if (ST_MODE(st) == MODE_DETACHED && ST_INC(st) == (inc & ST_INC_MASK) &&
+        atomic_load_explicit(&s->epoch, memory_order_relaxed) == epoch) {
         bool has_free = s->local_head != 0 || ST_COUNT(st) != 0;
-        bool empty = ST_COUNT(st) == ST_USED(st) && s->ballast == 0;
-        bool live = era_live(a, s->epoch, s->era);
+        bool empty = detached_empty(s, st);
+        bool live = era_live(a, epoch, s->era);
         if (empty && live && (s->parked || b->parked < BIN_PARKED)) {
             if (s->list != LIST_PARTIAL)
                 list_push(b, s);
@@ -375,7 +484,7 @@ static void slab_reconcile(SlabAllocator *a, Slab *s)
         } else if (empty) {
             if (s->list == LIST_PARTIAL)
                 list_remove(b, s);
-            release = true;
+            release = slab_claim(s, st);
         } else if (s->list != LIST_PARTIAL && has_free && live) {
             list_push(b, s);
         }
@@ -502,14 +611,14 @@ static void slab_disown(SlabAllocator *a, Slab *s)
     uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
     uint64_t want;
     do {
-        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), s->used, MODE_DETACHED);
+        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), s->used, MODE_DETACHED, ST_INC(old));
         /* Release: the next owner, and any thread reconciling the slab,
          * sees this thread's local list (pairs with their acquire loads
          * and CASes of state). */
     } while (!atomic_compare_exchange_weak_explicit(&s->state, &old, want,
                                                     memory_order_release,
                                                     memory_order_relaxed));
-    slab_reconcile(a, s);
+    slab_reconcile(a, s, ST_INC(want));
 }
 
 /* Give up every slab a heap bin owns. */
@@ -587,28 +696,22 @@ static void heap_sweep(SlabAllocator *a, Heap *h)
 }
 
 /* Move the frees other threads pushed onto an owned slab to its local
- * list.  Returns whether there were any. */
+ * list.  Returns whether the slab has a free slot now. */
 static bool collect_remote(Slab *s)
 {
     uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
     do {
         if (ST_COUNT(st) == 0)
-            return false;
+            return s->local_head != 0;
         /* Acquire pairs with the pushers' release CAS: the chained slots'
          * links are visible. */
     } while (!atomic_compare_exchange_weak_explicit(&s->state, &st,
-                                                    ST_MAKE(0, 0, 0, MODE_OWNED),
+                                                    ST_MAKE(0, 0, 0, MODE_OWNED, ST_INC(st)),
                                                     memory_order_acquire,
                                                     memory_order_relaxed));
-    if (s->local_head != 0) {
-        uint32_t tail = ST_HEAD(st);
-        for (uint32_t n = 1; n < ST_COUNT(st); n++)
-            tail = *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize);
-        *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
-    }
-    s->local_head = ST_HEAD(st);
+    chain_splice(s, ST_HEAD(st), ST_COUNT(st));
     s->used -= ST_COUNT(st);
-    return true;
+    return s->local_head != 0;
 }
 
 /* Another owned slab to allocate from: one with local frees, or a full one
@@ -623,12 +726,12 @@ static Slab *owned_take(HeapLists *l)
         ring_push(&l->full, s, LIST_FULL);
     }
     for (unsigned i = 0; i < FULL_SCAN && (s = l->full) != NULL; i++) {
-        if (ST_COUNT(atomic_load_explicit(&s->state, memory_order_relaxed)) != 0) {
+        l->full = s->next;          /* look at the next one next time */
+        if (ST_COUNT(atomic_load_explicit(&s->state, memory_order_relaxed)) != 0 &&
+            collect_remote(s)) {
             ring_remove(&l->full, s);
-            collect_remote(s);
             return s;
         }
-        l->full = s->next;          /* look at the next one next time */
     }
     return NULL;
 }
@@ -638,7 +741,8 @@ static NOINLINE void owned_refilled(Slab *s)
 {
     if (s->list != LIST_FULL)
         return;                     /* the current slab */
-    HeapLists *l = &tls_cache.heap->lists[s->epoch][s->cls];
+    HeapLists *l = &tls_cache.heap->lists[atomic_load_explicit(&s->epoch, memory_order_relaxed)]
+                                         [s->cls];
     ring_remove(&l->full, s);
     ring_push(&l->avail, s, LIST_AVAIL);
 }
@@ -651,12 +755,14 @@ static void heap_release(Heap *h)
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
         for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
             bin_release_all(a, h, e, c);
+    /* Fold and unlink in one critical section: class_collect(), which
+     * walks the heaps under the same lock, counts the heap exactly once. */
+    pthread_mutex_lock(&a->lock);
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
         counter_add(&a->counters[c].allocs_slow, counter_get(&h->counters[c].allocs_slow));
         counter_add(&a->counters[c].remote_frees, counter_get(&h->counters[c].remote_frees));
         counter_add(&a->counters[c].cas_retries, counter_get(&h->counters[c].cas_retries));
     }
-    pthread_mutex_lock(&a->lock);
     for (Heap **p = &a->heaps; *p; p = &(*p)->next) {
         if (*p == h) {
             *p = h->next;
@@ -701,15 +807,17 @@ static const unsigned reason_bit[3] = {
 typedef struct Repair {
     int reason;                 /* index into reason_bit[], or -1 */
     Slab *settle;               /* slab to reconcile or to free the ballast of */
+    uint32_t inc;               /* its incarnation when met */
 #ifdef ENABLE_SLOWPATH_SAMPLING
     slab_sample_clock t0;
 #endif
 } Repair;
 
-static void repair_start(Repair *rep, int reason, Slab *settle)
+static void repair_start(Repair *rep, int reason, Slab *settle, uint64_t st)
 {
     rep->reason = reason;
     rep->settle = settle;
+    rep->inc = ST_INC(st);
 #ifdef ENABLE_SLOWPATH_SAMPLING
     slab_sampler_clock(&rep->t0);
 #endif
@@ -724,40 +832,34 @@ static Slab *partial_take(Bin *b, Heap *h, unsigned cls, uint64_t era, Repair *r
     Slab *s = b->partial;
     if (s == NULL)
         return NULL;
-    bool mismatch = s->list != LIST_PARTIAL;
-    if (mismatch)
-        repair_start(rep, 1, NULL);     /* records another list than its own */
-    list_remove(b, s);
     /* Acquire pairs with the release CASes of pushers and of the detach:
      * the remote chain, the local list and the used count are visible. */
     uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+    bool mismatch = s->list != LIST_PARTIAL;
+    if (mismatch)
+        repair_start(rep, 1, NULL, st); /* records another list than its own */
+    list_remove(b, s);
     if (s->era != era || s->cls != cls || ST_MODE(st) != MODE_DETACHED) {
         /* Not a slab this bin may hand out (another era, class or owner):
          * off the list it stays, released when its last object goes. */
-        repair_start(rep, 2, s);
+        repair_start(rep, 2, s, st);
         return NULL;
     }
     if (s->local_head == 0 && ST_COUNT(st) == 0) {
         /* Offered for allocation, but full: it belongs on no list.  A free
          * racing with us makes the push count 1 and lists it again. */
-        repair_start(rep, 0, s);
+        repair_start(rep, 0, s, st);
         return NULL;
     }
+    /* The incarnation cannot move while the slab is DETACHED and we hold
+     * its bin lock; pushers may change the stack under us. */
     while (!atomic_compare_exchange_weak_explicit(&s->state, &st,
-                                                  ST_MAKE(0, 0, 0, MODE_OWNED),
+                                                  ST_MAKE(0, 0, 0, MODE_OWNED, ST_INC(st)),
                                                   memory_order_acquire,
                                                   memory_order_acquire))
         ;
-    uint32_t got = ST_COUNT(st);
-    if (got) {
-        /* Append the local list to the end of the remote chain. */
-        uint32_t tail = ST_HEAD(st);
-        for (uint32_t n = 1; n < got; n++)
-            tail = *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize);
-        *(uint32_t *)(s->base + (size_t)(tail - 1) * s->objsize) = s->local_head;
-        s->local_head = ST_HEAD(st);
-    }
-    s->used = ST_USED(st) - got;
+    chain_splice(s, ST_HEAD(st), ST_COUNT(st));
+    s->used = ST_USED(st) - ST_COUNT(st);
     atomic_store_explicit(&s->owner, h->id, memory_order_relaxed);
     return s;
 }
@@ -772,7 +874,7 @@ static void repair_finish(SlabAllocator *a, unsigned cls, Repair *rep)
         if (s->ballast)
             ballast_free(a, s);
         else
-            slab_reconcile(a, s);
+            slab_reconcile(a, s, rep->inc);
     }
     counter_add(&a->counters[cls].repairs[rep->reason], 1);
 #ifdef ENABLE_SLOWPATH_SAMPLING
@@ -860,17 +962,19 @@ static NOINLINE void *alloc_slow(SlabAllocator *a, uint32_t size, EpochId epoch,
         pthread_mutex_unlock(&b->lock);
         if (rep.reason >= 0)
             repair_finish(a, cls, &rep);
+        if (s != NULL && s->local_head == 0) {
+            /* Its remote frees were all of retired slots: ours, but full. */
+            ring_push(&l->full, s, LIST_FULL);
+            continue;
+        }
         if (s != NULL || rep.reason < 0)
             break;
     }
     if (s == NULL) {
-        s = slab_get(a, cls, epoch, EPOCH_ERA(word));
-        if (s == NULL) {
-            errno = ENOMEM;
+        s = slab_get(a, cls, epoch, EPOCH_ERA(word), h->id);
+        if (s == NULL)
             return NULL;
-        }
-        atomic_store_explicit(&s->owner, h->id, memory_order_relaxed);
-        atomic_store_explicit(&s->state, ST_MAKE(0, 0, 0, MODE_OWNED), memory_order_relaxed);
+        test_point(SLAB_TEST_GOT_SLAB, a);
     }
     /* The epoch may have closed while we looked: then the slab is given
      * back at once, and its era check sends the next call here again. */
@@ -948,14 +1052,18 @@ static ALWAYS_INLINE bool handle_check(SlabAllocator *a, SlabHandle handle,
 }
 
 /* Free a slot of a slab the calling thread does not own: claim the slot by
- * moving its generation on, then push it onto the slab's remote stack. */
+ * moving its generation on, then push it onto the slab's remote stack (a
+ * slot the free retires too: whoever collects the stack leaves it out). */
 static NOINLINE bool free_remote(SlabAllocator *a, Slab *s, uint32_t slot, uint32_t gen)
 {
-    /* acq_rel: the claim orders after the allocation that made gen odd
-     * (pairs with the thread that handed us the handle) and before the
-     * push; a concurrent double free loses here. */
+    /* Relaxed: the CAS only decides which of two frees of one handle wins
+     * (the owner's free is a CAS on the same word).  It pairs with
+     * nothing: the allocation's store of the generation is relaxed, and
+     * the handle reached us by the program's own synchronisation.  What
+     * orders our use of the object before its reuse is the push's release
+     * below. */
     if (!atomic_compare_exchange_strong_explicit(&s->gen[slot], &gen, gen + 1,
-                                                 memory_order_acq_rel,
+                                                 memory_order_relaxed,
                                                  memory_order_relaxed)) {
         errno = EINVAL;
         return false;
@@ -970,16 +1078,19 @@ static NOINLINE bool free_remote(SlabAllocator *a, Slab *s, uint32_t slot, uint3
     uint64_t retries = 0;
     for (;;) {
         *(uint32_t *)p = ST_HEAD(old);
-        want = ST_MAKE(slot + 1, ST_COUNT(old) + 1, ST_USED(old), ST_MODE(old));
-        /* Release: the link just written is visible to whoever collects the
-         * chain (pairs with the acquire in alloc_slow(), partial_take() and
-         * slab_reconcile()); acquire: we see used as the detach wrote it. */
+        want = ST_MAKE(slot + 1, ST_COUNT(old) + 1, ST_USED(old), ST_MODE(old), ST_INC(old));
+        /* Release: the link just written, and our last use of the object,
+         * are visible to whoever collects the chain (pairs with the acquire
+         * in collect_remote(), partial_take(), slab_reconcile() and
+         * slab_release()).  The used count and mode we decide on below are
+         * in the word itself. */
         if (atomic_compare_exchange_weak_explicit(&s->state, &old, want,
-                                                  memory_order_acq_rel,
+                                                  memory_order_release,
                                                   memory_order_relaxed))
             break;
         retries++;
     }
+    test_point(SLAB_TEST_REMOTE_PUSHED, a);
     if (h != NULL) {
         counter_bump(&h->counters[s->cls].remote_frees);
         if (retries)
@@ -989,7 +1100,7 @@ static NOINLINE bool free_remote(SlabAllocator *a, Slab *s, uint32_t slot, uint3
     }
     if (ST_MODE(want) == MODE_DETACHED &&
         (ST_COUNT(want) == 1 || ST_COUNT(want) == ST_USED(want)))
-        slab_reconcile(a, s);
+        slab_reconcile(a, s, ST_INC(want));
     return true;
 }
 
@@ -1000,14 +1111,31 @@ static COLD bool refuse_handle(void)
     return false;
 }
 
+/* The owner's free of a slot whose generation reaches its end: the slot
+ * leaves the slab's free lists for good. */
+static COLD bool slot_retire(Slab *s, uint32_t slot)
+{
+    slot_poison(slot_addr(s, slot), s->objsize);
+    s->used--;
+    return true;
+}
+
 /* Free slot of s, named by a handle with generation gen that has passed
  * handle_check(). */
 static ALWAYS_INLINE bool slot_free(SlabAllocator *alloc, Slab *s, uint32_t slot, uint32_t gen)
 {
     if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != tls_cache.heap_id))
         return free_remote(alloc, s, slot, gen);
-    char *p = s->base + (size_t)slot * s->objsize;
-    atomic_store_explicit(&s->gen[slot], gen + 1, memory_order_relaxed);
+    /* A CAS even here, so that another thread freeing the same handle at
+     * the same moment cannot also win (see free_remote()).  Relaxed: only
+     * this thread pops the slot again. */
+    if (UNLIKELY(!atomic_compare_exchange_strong_explicit(&s->gen[slot], &gen, gen + 1,
+                                                          memory_order_relaxed,
+                                                          memory_order_relaxed)))
+        return refuse_handle();
+    if (UNLIKELY(gen + 1 == GEN_RETIRED))
+        return slot_retire(s, slot);
+    char *p = slot_addr(s, slot);
     uint32_t head = s->local_head;
     *(uint32_t *)p = head;
     slot_poison(p, s->objsize);
@@ -1119,7 +1247,7 @@ static void epoch_shut(SlabAllocator *a, EpochId epoch)
     /* Heaps give back their slabs of this epoch at their next slow path
      * (heap_sweep()).  The calling thread's empty ones go back at once; it
      * keeps the others until then, so that the frees that usually follow a
-     * close stay plain stores. */
+     * close stay on the owner's path. */
     atomic_fetch_add_explicit(&a->epoch_changes, 1, memory_order_release);
     Heap *h = heap_cached(a);
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
@@ -1131,8 +1259,10 @@ static void epoch_shut(SlabAllocator *a, EpochId epoch)
         for (Slab *s = b->partial, *next; s; s = next) {
             next = s->next;
             list_remove(b, s);
+            /* Acquire pairs with the release CASes of the detach and of
+             * the pushes, as in slab_reconcile(). */
             uint64_t st = atomic_load_explicit(&s->state, memory_order_acquire);
-            if (ST_MODE(st) == MODE_DETACHED && ST_COUNT(st) == ST_USED(st) && !s->ballast) {
+            if (ST_MODE(st) == MODE_DETACHED && detached_empty(s, st) && slab_claim(s, st)) {
                 s->next = empties;
                 empties = s;
             }
@@ -1402,7 +1532,8 @@ void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
         for (uint32_t i = 0; i < a->nslabs; i++) {
             uint64_t st = atomic_load_explicit(&a->slabs[i].state, memory_order_relaxed);
             if (ST_MODE(st) != MODE_POOLED)
-                epochs[a->slabs[i].epoch].live_slabs++;
+                epochs[atomic_load_explicit(&a->slabs[i].epoch, memory_order_relaxed)]
+                    .live_slabs++;
         }
         pthread_mutex_unlock(&a->lock);
     }
@@ -1422,9 +1553,10 @@ void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
 static void ballast_free(SlabAllocator *a, Slab *s)
 {
     uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
-    pthread_mutex_lock(&a->bins[s->epoch][s->cls].lock);
+    unsigned epoch;
+    Bin *b = bin_lock_of(a, s, &epoch);
     s->ballast = 0;
-    pthread_mutex_unlock(&a->bins[s->epoch][s->cls].lock);
+    pthread_mutex_unlock(&b->lock);
     for (uint32_t i = 0; i < n; i++) {
         uint32_t g = atomic_load_explicit(&s->gen[i], memory_order_relaxed);
         if (g & 1)
@@ -1456,24 +1588,32 @@ SLAB_API int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochI
 
     uint64_t era = EPOCH_ERA(word);
     Slab *s = slab_get(alloc, (unsigned)cls, epoch,
-                       reason == REPAIR_REASON_OTHER ? era - 1 : era);
+                       reason == REPAIR_REASON_OTHER ? era - 1 : era, h->id);
     if (s == NULL)
         return -1;
+    uint32_t used = 0;
     if (reason == REPAIR_REASON_FULL_BITMAP) {
         /* Hold every slot, as if allocated: full, yet on the partial list. */
         uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
-        for (uint32_t i = 0; i < n; i++)
-            atomic_store_explicit(&s->gen[i],
-                                  atomic_load_explicit(&s->gen[i], memory_order_relaxed) + 1,
-                                  memory_order_relaxed);
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t g = atomic_load_explicit(&s->gen[i], memory_order_relaxed);
+            if (g != GEN_RETIRED) {
+                atomic_store_explicit(&s->gen[i], g + 1, memory_order_relaxed);
+                used++;
+            }
+        }
         s->local_head = 0;
-        s->used = n;
         s->ballast = 1;
-        atomic_store_explicit(&s->state, ST_MAKE(0, 0, n, MODE_DETACHED),
-                              memory_order_release);
     }
+    s->used = used;
     Bin *b = &alloc->bins[epoch][cls];
     pthread_mutex_lock(&b->lock);
+    /* Detach it (it came OWNED from slab_get()).  Release pairs with the
+     * acquire loads of state by whoever takes or settles it. */
+    atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+    atomic_store_explicit(&s->state, ST_MAKE(0, 0, used, MODE_DETACHED, ST_INC(st)),
+                          memory_order_release);
     list_push(b, s);
     if (reason == REPAIR_REASON_LIST_MISMATCH)
         s->list = LIST_NONE;        /* records no list, sits on the partial one */
@@ -1495,11 +1635,14 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
             Slab *s = &alloc->slabs[i];
             uint32_t ns = atomic_load_explicit(&s->nslots, memory_order_relaxed);
             uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
-            uint32_t allocated = 0;
-            for (uint32_t k = 0; k < ns; k++)
-                allocated += atomic_load_explicit(&s->gen[k], memory_order_relaxed) & 1;
+            uint32_t allocated = 0, retired = 0;
+            for (uint32_t k = 0; k < ns; k++) {
+                uint32_t g = atomic_load_explicit(&s->gen[k], memory_order_relaxed);
+                allocated += g & 1;
+                retired += g == GEN_RETIRED;
+            }
             if (ST_MODE(st) == MODE_POOLED) {
-                if (allocated || s->list != LIST_POOL)
+                if (allocated || (s->list != LIST_POOL && retired != ns))
                     FAIL("slab %u: pooled with %u allocated slots, list %u",
                          s->index, allocated, s->list);
                 continue;
@@ -1511,6 +1654,8 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
                     FAIL("slab %u: local free list broken", s->index);
                 if (atomic_load_explicit(&s->gen[k - 1], memory_order_relaxed) & 1)
                     FAIL("slab %u: allocated slot %u on the free list", s->index, k - 1);
+                if (slot_retired(s, k - 1))
+                    FAIL("slab %u: retired slot %u on the free list", s->index, k - 1);
                 free_local++;
             }
             for (uint32_t k = ST_HEAD(st), m = 0; m < ST_COUNT(st); m++) {
@@ -1518,12 +1663,14 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
                     FAIL("slab %u: remote free list broken", s->index);
                 if (atomic_load_explicit(&s->gen[k - 1], memory_order_relaxed) & 1)
                     FAIL("slab %u: allocated slot %u on the remote list", s->index, k - 1);
+                if (slot_retired(s, k - 1))
+                    retired--;          /* counted below as on the stack */
                 free_remote_n++;
                 k = *(uint32_t *)(s->base + (size_t)(k - 1) * s->objsize);
             }
-            if (allocated + free_local + free_remote_n != ns)
-                FAIL("slab %u: %u allocated + %u + %u free != %u slots", s->index,
-                     allocated, free_local, free_remote_n, ns);
+            if (allocated + free_local + free_remote_n + retired != ns)
+                FAIL("slab %u: %u allocated + %u + %u free + %u retired != %u slots",
+                     s->index, allocated, free_local, free_remote_n, retired, ns);
             if (ST_MODE(st) == MODE_OWNED && s->used - ST_COUNT(st) != allocated)
                 FAIL("slab %u: owner's used count %u but %u slots allocated", s->index,
                      s->used - ST_COUNT(st), allocated);
@@ -1534,12 +1681,28 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
     }
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
         for (unsigned cl = 0; cl < SLAB_NUM_CLASSES; cl++) {
+            uint32_t n = 0;
             for (Slab *s = alloc->bins[e][cl].partial; s; s = s->next) {
+                if (++n > alloc->nslabs)
+                    FAIL("partial list of epoch %u class %u has a cycle", e, cl);
                 if (s->list != LIST_PARTIAL)
                     FAIL("slab %u: on a partial list but records list %u", s->index, s->list);
-                if (s->epoch != e || s->cls != cl)
+                if (atomic_load_explicit(&s->epoch, memory_order_relaxed) != e || s->cls != cl)
                     FAIL("slab %u: on the wrong bin", s->index);
+                if (ST_MODE(atomic_load_explicit(&s->state, memory_order_relaxed)) !=
+                    MODE_DETACHED)
+                    FAIL("slab %u: on a partial list but not detached", s->index);
             }
+        }
+    }
+    for (unsigned cl = 0; cl < SLAB_NUM_CLASSES; cl++) {
+        uint32_t n = 0;
+        for (Slab *s = alloc->pool[cl]; s; s = s->next) {
+            if (++n > alloc->nslabs)
+                FAIL("pool of class %u has a cycle", cl);
+            if (s->list != LIST_POOL ||
+                ST_MODE(atomic_load_explicit(&s->state, memory_order_relaxed)) != MODE_POOLED)
+                FAIL("slab %u: in a pool but not pooled", s->index);
         }
     }
     pthread_mutex_unlock(&alloc->lock);
@@ -1547,4 +1710,26 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
         buf[0] = '\0';
     return 0;
 #undef FAIL
+}
+
+void slab_test_set_pause(slab_test_pause_fn *fn)
+{
+    atomic_store_explicit(&test_pause, fn, memory_order_relaxed);
+}
+
+int slab_test_set_generation(SlabAllocator *alloc, SlabHandle freed, uint32_t gen)
+{
+    if (alloc == NULL || (gen & 1) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    Slab *s = &alloc->slabs[(freed >> HANDLE_SLOT_BITS) & HANDLE_SLAB_MASK];
+    uint32_t slot = (uint32_t)freed & HANDLE_SLOT_MASK;
+    if (slot >= atomic_load_explicit(&s->nslots, memory_order_acquire) ||
+        (atomic_load_explicit(&s->gen[slot], memory_order_relaxed) & 1) != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    atomic_store_explicit(&s->gen[slot], gen, memory_order_relaxed);
+    return 0;
 }

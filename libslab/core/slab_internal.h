@@ -9,7 +9,8 @@
  *
  * Who may touch what
  * ------------------
- * A slab is in one of three modes, kept in its state word:
+ * A slab is in one of three modes, kept in its state word, and every change
+ * of mode is one atomic transition of that word:
  *
  *   OWNED     held by one thread's heap bin: as its current slab, or on the
  *             heap's own lists of slabs with free slots (avail) and without
@@ -20,7 +21,16 @@
  *   DETACHED  owned by nobody.  It may sit on its bin's partial list (when it
  *             has free slots and its epoch is open) or on no list (full, or
  *             its epoch closed).  Frees are pushed onto the remote stack.
- *   POOLED    empty, its memory returned to the OS, waiting in the class pool.
+ *   POOLED    empty, waiting in the class pool (its memory returned to the
+ *             OS unless the pool keeps it warm).
+ *
+ * OWNED -> DETACHED: the owner, with a CAS (slab_disown()).
+ * DETACHED -> OWNED: the bin lock holder taking it off the partial list.
+ * DETACHED -> POOLED: the bin lock holder that finds it empty claims its
+ *             release with a CAS; whoever loses the claim does nothing.
+ * POOLED -> OWNED: slab_get(), under the allocator lock, with a new
+ *             incarnation: a recycled slab is never DETACHED on its way to
+ *             its new owner.
  *
  * The state word packs the remote stack's head and length, the slab's used
  * count at the moment it was detached, and the mode, so that a thread pushing
@@ -31,6 +41,9 @@
  * A slot's generation word is the single truth about it: odd means
  * allocated.  A handle carries the generation it was allocated with, so a
  * double free, a stale handle and a forged one all fail the same check.
+ * Every free moves the generation on with a compare-and-swap (the owner's
+ * too), so of two threads freeing the same handle at once exactly one
+ * wins; allocation stores it plainly, as no handle can name a free slot.
  * There is no separate bitmap or free counter that could disagree with it:
  * the lists hold exactly the slots whose generation is even.
  *
@@ -71,18 +84,32 @@
 _Static_assert(SLAB_MAX_SLOTS == (1u << HANDLE_SLOT_BITS), "slot field size");
 _Static_assert(HANDLE_SLOT_BITS + HANDLE_SLAB_BITS == 32, "handle layout");
 
-/* State word layout. */
-#define ST_HEAD_MASK   0xffffull             /* remote stack head: slot + 1 */
+/* State word layout: remote stack head (slot + 1) and length, the used
+ * count at detach, the mode, and the slab's incarnation, which moves on
+ * each time the slab leaves its class pool for a new life, so that a
+ * thread that settles a slab late can tell that the slab it pushed a free
+ * onto is gone. */
+#define ST_HEAD_MASK   0xffffull
 #define ST_COUNT_SHIFT 16
 #define ST_USED_SHIFT  32
 #define ST_MODE_SHIFT  48
+#define ST_INC_SHIFT   50
+#define ST_INC_MASK    0x3fffu
 #define ST_HEAD(w)     ((uint32_t)((w) & ST_HEAD_MASK))
 #define ST_COUNT(w)    ((uint32_t)(((w) >> ST_COUNT_SHIFT) & 0xffff))
 #define ST_USED(w)     ((uint32_t)(((w) >> ST_USED_SHIFT) & 0xffff))
-#define ST_MODE(w)     ((uint32_t)((w) >> ST_MODE_SHIFT))
-#define ST_MAKE(head, count, used, mode)                                   \
+#define ST_MODE(w)     ((uint32_t)(((w) >> ST_MODE_SHIFT) & 3u))
+#define ST_INC(w)      ((uint32_t)((w) >> ST_INC_SHIFT))
+#define ST_MAKE(head, count, used, mode, inc)                              \
     ((uint64_t)(head) | ((uint64_t)(count) << ST_COUNT_SHIFT) |            \
-     ((uint64_t)(used) << ST_USED_SHIFT) | ((uint64_t)(mode) << ST_MODE_SHIFT))
+     ((uint64_t)(used) << ST_USED_SHIFT) | ((uint64_t)(mode) << ST_MODE_SHIFT) | \
+     ((uint64_t)((inc) & ST_INC_MASK) << ST_INC_SHIFT))
+
+/* A slot's generation: odd while allocated.  It only grows: a slot starts
+ * below 2^31 and is retired for good (GEN_RETIRED, on no free list) by the
+ * free that would carry it past 2^32 - 1, so no handle ever becomes valid
+ * again once its object is freed. */
+#define GEN_RETIRED 0u
 
 enum slab_mode { MODE_OWNED = 0, MODE_DETACHED = 1, MODE_POOLED = 2 };
 enum slab_list {
@@ -124,7 +151,10 @@ typedef struct Slab {
     uint8_t ballast;            /* debug: slots held by slab_debug_plant_zombie */
     uint8_t parked;             /* empty, kept listed for reuse (Bin.parked) */
     uint8_t warm;               /* pooled with its memory still resident */
-    uint8_t epoch;
+    /* Written by slab_get() under the allocator lock; read by a thread
+     * settling the slab before it takes the bin lock (hence atomic), and
+     * checked again under it. */
+    _Atomic uint8_t epoch;
     uint64_t era;
     struct Slab *prev, *next;
 } __attribute__((aligned(128))) Slab;
