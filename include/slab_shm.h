@@ -34,10 +34,10 @@
  *     does ever blocks or slows the writing process;
  *   - slab_shm_list, slab_shm_gc and slab_shm_strerror from any thread.
  *
- * The structures named slab_shm_seg_* are the segment's layout, for
- * documentation and for readers in other languages; the reader API copies
- * everything out of the segment into the plain slab_shm_* structures, so a
- * C tool never reads the mapping itself.
+ * The segment's format is slab_shm_format.h (for readers in other
+ * languages too); the reader API copies everything out of the segment into
+ * the plain API structures below, so a C tool never reads the mapping
+ * itself.
  */
 #ifndef SLAB_SHM_H
 #define SLAB_SHM_H
@@ -45,6 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "slab_alloc.h"
+#include "slab_shm_format.h"
 #include "slab_stats.h"
 
 #ifdef __cplusplus
@@ -53,9 +54,8 @@ extern "C" {
 
 /* ------------------------------------------------------------------ names */
 
-/* Longest NAME (bytes, without the terminating NUL).  A NAME is 1..63 of
- * the characters A-Z a-z 0-9 . _ - and is neither "." nor "..". */
-#define SLAB_SHM_NAME_MAX    63u
+/* A NAME is 1..SLAB_SHM_NAME_MAX (63) of the characters A-Z a-z 0-9 . _ -
+ * and is neither "." nor "..". */
 #define SLAB_SHM_PREFIX      "slab."         /* object "/slab.NAME" */
 #define SLAB_SHM_DIR         "/dev/shm"      /* where list and gc look */
 
@@ -86,139 +86,8 @@ void slab_shm_unpublish(void);
 
 /* ------------------------------------------------------------------ format */
 
-#define SLAB_SHM_MAGIC       UINT64_C(0x004d48534241534c) /* "LSABSHM\0" */
-#define SLAB_SHM_ABI_MAJOR   1u      /* incompatible layout change */
-#define SLAB_SHM_ABI_MINOR   0u      /* fields appended; readers ignore them */
-/* The header's ready word once the writer has filled every section. */
-#define SLAB_SHM_READY(major, minor) \
-    ((UINT64_C(0x52454144) << 32) | ((uint64_t)(major) << 16) | (uint64_t)(minor))
-
-#define SLAB_SHM_BOOT_ID_LEN 48u     /* 36 characters + NUL, padded */
-#define SLAB_SHM_COMM_LEN    32u     /* /proc/PID/comm is at most 15 */
-#define SLAB_SHM_THREAD_NAME_LEN 16u
-#define SLAB_SHM_LABEL_LEN   64u
+/* The segment's layout is slab_shm_format.h.  Longest label: */
 #define SLAB_SHM_LABEL_MAX   (SLAB_SHM_LABEL_LEN - 1u)
-
-/* Header flags (slab_shm_seg_header.flags). */
-#define SLAB_SHM_FLAG_CLOSED 1u      /* owner unpublished: normal exit */
-
-/* Thread record states. */
-#define SLAB_SHM_REC_FREE    0u      /* no thread; not counted */
-#define SLAB_SHM_REC_LIVE    1u      /* a thread owns it */
-
-/*
- * Offset 0 of the segment.  Every offset is from the start of the segment;
- * every section starts on a 64-byte boundary.  Fields up to "ready" are
- * written once before "ready" is stored (release); "flags" changes at exit.
- */
-typedef struct slab_shm_seg_header {
-    uint64_t magic;             /*   0 SLAB_SHM_MAGIC */
-    uint32_t abi_major;         /*   8 */
-    uint32_t abi_minor;         /*  12 */
-    uint32_t header_size;       /*  16 sizeof(slab_shm_seg_header) */
-    uint32_t record_size;       /*  20 stride of the thread records */
-    uint64_t segment_size;      /*  24 bytes of the whole segment */
-    uint32_t record_count;      /*  32 thread records */
-    uint32_t stats_size;        /*  36 sizeof(slab_thread_stats) */
-    uint32_t class_count;       /*  40 SLAB_NUM_CLASSES */
-    uint32_t epoch_count;       /*  44 SLAB_EPOCH_COUNT */
-    uint32_t hist_buckets;      /*  48 SLAB_HIST_BUCKETS */
-    uint32_t flags;             /*  52 SLAB_SHM_FLAG_* */
-    uint64_t process_offset;    /*  56 slab_shm_seg_process */
-    uint64_t process_size;      /*  64 */
-    uint64_t exited_offset;     /*  72 slab_shm_seg_exited */
-    uint64_t exited_size;       /*  80 */
-    uint64_t folded_offset;     /*  88 uint64_t[record_count] */
-    uint64_t overflow_offset;   /*  96 slab_shm_seg_overflow */
-    uint64_t overflow_size;     /* 104 */
-    uint64_t records_offset;    /* 112 slab_shm_seg_record[record_count] */
-    uint64_t ready;             /* 120 SLAB_SHM_READY(major, minor), last */
-    /* process identity */
-    int32_t pid;                /* 128 */
-    uint32_t uid;               /* 132 effective uid of the owner */
-    uint64_t start_time;        /* 136 /proc/PID/stat field 22 (clock ticks) */
-    uint64_t created_real_ns;   /* 144 CLOCK_REALTIME at creation */
-    uint64_t created_mono_ns;   /* 152 CLOCK_MONOTONIC at creation */
-    uint32_t clock_ticks;       /* 160 sysconf(_SC_CLK_TCK) */
-    uint32_t reserved0;         /* 164 */
-    char boot_id[SLAB_SHM_BOOT_ID_LEN]; /* 168 NUL-terminated */
-    char comm[SLAB_SHM_COMM_LEN];       /* 216 NUL-terminated */
-    char name[SLAB_SHM_NAME_MAX + 1];   /* 248 NAME, NUL-terminated */
-    uint64_t reserved1[3];      /* 312 */
-} slab_shm_seg_header;          /* 336 */
-
-/* Per size-class counters; the same fields as PerfCounters. */
-typedef struct slab_shm_seg_epoch {
-    uint32_t state;             /* 0 unused, 1 open, 2 closed */
-    uint32_t current;           /* 1 for the current epoch */
-    uint64_t era;               /* times this ring slot was opened */
-    uint64_t live_slabs;
-} slab_shm_seg_epoch;           /* 24 */
-
-typedef struct slab_shm_memory {
-    uint64_t allocators;        /* live allocators */
-    uint64_t allocators_created;
-    uint64_t mapped_bytes;      /* address space reserved for slabs */
-    uint64_t resident_bytes;    /* slab memory not returned to the OS */
-    uint64_t epoch_advances;
-    uint64_t epoch_closes;
-    uint64_t reserved[2];
-} slab_shm_memory;              /* 64 */
-
-/* The process-wide section, under its own seqlock (seq); written by one
- * thread at a time (a process-local lock), at most every refresh period. */
-typedef struct slab_shm_seg_process {
-    uint64_t seq;               /*    0 seqlock sequence, odd while writing */
-    uint64_t heartbeat_mono_ns; /*    8 writer's CLOCK_MONOTONIC */
-    uint64_t heartbeat_real_ns; /*   16 writer's CLOCK_REALTIME */
-    uint64_t refreshes;         /*   24 */
-    uint32_t sample_rate;       /*   32 slab_sample_config */
-    uint32_t sample_mode;       /*   36 */
-    uint32_t sample_budget_ppm; /*   40 */
-    uint32_t reserved0;         /*   44 */
-    uint64_t floor_wall_ns;     /*   48 measurement floor */
-    uint64_t floor_cpu_ns;      /*   56 */
-    char label[SLAB_SHM_LABEL_LEN];     /*   64 NUL-terminated */
-    slab_shm_memory memory;     /*  128 */
-    PerfCounters classes[SLAB_NUM_CLASSES];            /*  192 */
-    slab_shm_seg_epoch epochs[SLAB_EPOCH_COUNT];       /* 1024 */
-} slab_shm_seg_process;         /* 1408 */
-
-/* Totals of exited threads, under its own seqlock, with the array
- * folded[record_count] at folded_offset: folded[i] is the highest
- * generation of record i whose final numbers are in "stats". */
-typedef struct slab_shm_seg_exited {
-    uint64_t seq;               /*  0 */
-    uint64_t threads;           /*  8 threads folded in */
-    uint64_t update_mono_ns;    /* 16 */
-    uint64_t reserved[5];       /* 24 */
-    slab_thread_stats stats;    /* 64 sums; *_max fields are maxima */
-} slab_shm_seg_exited;
-
-/* The overflow record: every thread that found no free record adds what it
- * did since its last flush; it keeps all such threads' work, live or
- * exited. */
-typedef struct slab_shm_seg_overflow {
-    uint64_t seq;               /*  0 */
-    uint64_t threads;           /*  8 threads that ever used it */
-    uint64_t live_threads;      /* 16 of those, still running */
-    uint64_t update_mono_ns;    /* 24 */
-    uint64_t reserved[4];       /* 32 */
-    slab_thread_stats stats;    /* 64 */
-} slab_shm_seg_overflow;
-
-/* One per-thread record; exactly one writer, the thread that owns it. */
-typedef struct slab_shm_seg_record {
-    uint64_t seq;               /*  0 */
-    uint64_t gen;               /*  8 occupancy generation, from 1 */
-    uint32_t state;             /* 16 SLAB_SHM_REC_* */
-    int32_t tid;                /* 20 */
-    uint64_t update_mono_ns;    /* 24 writer's CLOCK_MONOTONIC at the flush */
-    uint64_t flushes;           /* 32 */
-    char name[SLAB_SHM_THREAD_NAME_LEN]; /* 40 /proc/thread-self/comm */
-    uint64_t reserved[1];       /* 56 */
-    slab_thread_stats stats;    /* 64 */
-} slab_shm_seg_record;
 
 /* ------------------------------------------------------------------ reader */
 
@@ -322,12 +191,8 @@ typedef struct slab_shm_identity {
 
 void slab_shm_reader_identity(const slab_shm_reader *r, slab_shm_identity *out);
 
-typedef struct slab_shm_epoch {
-    uint32_t state;             /* 0 unused, 1 open, 2 closed */
-    uint32_t current;
-    uint64_t era;
-    uint64_t live_slabs;
-} slab_shm_epoch;
+/* An epoch ring slot, as the segment holds it. */
+typedef slab_shm_seg_epoch slab_shm_epoch;
 
 /* One thread record as a snapshot saw it. */
 typedef struct slab_shm_thread {
@@ -420,72 +285,12 @@ void slab_shm_list_free(slab_shm_entry *entries);
  * *removed (if not NULL) gets how many were removed. */
 slab_shm_error slab_shm_gc(unsigned *removed, slab_shm_errinfo *err);
 
-/* ------------------------------------------------------------------ ABI pins */
+/* ------------------------------------------------------------------ pins */
 
-#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
-#define SLAB_SHM_PIN(cond, what) _Static_assert(cond, what)
-#elif defined(__cplusplus) && __cplusplus >= 201103L
-#define SLAB_SHM_PIN(cond, what) static_assert(cond, what)
-#else
-#define SLAB_SHM_PIN(cond, what)
-#endif
-
-SLAB_SHM_PIN(sizeof(PerfCounters) == 104, "PerfCounters is part of the ABI");
-SLAB_SHM_PIN(sizeof(slab_thread_stats) == 4272, "slab_thread_stats is part of the ABI");
-SLAB_SHM_PIN(offsetof(slab_thread_stats, allocs) == 104, "stats layout");
-SLAB_SHM_PIN(offsetof(slab_thread_stats, wall_hist) == 176, "stats layout");
-SLAB_SHM_PIN(offsetof(slab_thread_stats, cpu_hist) == 2224, "stats layout");
-
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, abi_major) == 8, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, header_size) == 16, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, segment_size) == 24, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, record_count) == 32, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, class_count) == 40, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, flags) == 52, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, process_offset) == 56, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, exited_offset) == 72, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, folded_offset) == 88, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, overflow_offset) == 96, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, records_offset) == 112, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, ready) == 120, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, pid) == 128, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, start_time) == 136, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, created_real_ns) == 144, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, clock_ticks) == 160, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, boot_id) == 168, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, comm) == 216, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, name) == 248, "header layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_header, reserved1) == 312, "header layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_header) == 336, "header size");
-
-SLAB_SHM_PIN(sizeof(slab_shm_seg_epoch) == 24, "epoch size");
-SLAB_SHM_PIN(sizeof(slab_shm_memory) == 64, "memory size");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_process, heartbeat_mono_ns) == 8, "process layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_process, sample_rate) == 32, "process layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_process, floor_wall_ns) == 48, "process layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_process, label) == 64, "process layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_process, memory) == 128, "process layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_process, classes) == 192, "process layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_process, epochs) == 1024, "process layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_process) == 1408, "process size");
-
-SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, threads) == 8, "exited layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, stats) == 64, "exited layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 4272, "exited size");
-
-SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, threads) == 8, "overflow layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, live_threads) == 16, "overflow layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, stats) == 64, "overflow layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 4272, "overflow size");
-
-SLAB_SHM_PIN(offsetof(slab_shm_seg_record, gen) == 8, "record layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_record, state) == 16, "record layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_record, tid) == 20, "record layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_record, update_mono_ns) == 24, "record layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_record, flushes) == 32, "record layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_record, name) == 40, "record layout");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_record, stats) == 64, "record layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 4272, "record size");
+/* The API's constants agree with the format's. */
+SLAB_SHM_PIN(SLAB_NUM_CLASSES == SLAB_SHM_CLASS_COUNT, "class count");
+SLAB_SHM_PIN(SLAB_EPOCH_COUNT == SLAB_SHM_EPOCH_COUNT, "epoch count");
+SLAB_SHM_PIN(SLAB_HIST_BUCKETS == SLAB_SHM_HIST_BUCKETS, "histogram buckets");
 
 #ifdef __cplusplus
 }

@@ -76,7 +76,8 @@ pkginclude_HEADERS += \
 	include/epoch_domain.h \
 	include/slab_stats.h \
 	include/slab_debug.h \
-	include/slab_shm.h
+	include/slab_shm.h \
+	include/slab_shm_format.h
 
 dist_man_MANS += man/libslab-shm.5
 EXTRA_DIST += libslab/libslab.pc.in libslab/libslab-uninstalled.pc.in

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "model.h"
+#include "slab_shm_format.h"     /* the counter tables */
 
 #define ST_JSON_SCHEMA_VERSION 1
 

@@ -252,19 +252,10 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
 
         fputs(c ? ",{" : "{", out);
         u64(out, "size", r->size, true);
-        u64(out, "allocs_slow", p->allocs_slow, true);
-        u64(out, "new_slabs", p->new_slabs, true);
-        u64(out, "recycled_slabs", p->recycled_slabs, true);
-        u64(out, "released_slabs", p->released_slabs, true);
-        u64(out, "madvised_bytes", p->madvised_bytes, true);
-        u64(out, "cas_retries", p->cas_retries, true);
-        u64(out, "remote_frees", p->remote_frees, true);
-        u64(out, "repairs", p->repairs, true);
-        u64(out, "repair_full_bitmap", p->repair_full_bitmap, true);
-        u64(out, "repair_list_mismatch", p->repair_list_mismatch, true);
-        u64(out, "repair_other", p->repair_other, true);
-        u64(out, "live_slabs", p->live_slabs, true);
-        u64(out, "resident_bytes", p->resident_bytes, true);
+        /* Every counter of the format's table, under its own name. */
+#define X(f, kind, help) u64(out, #f, p->f, true);
+        SLAB_SHM_CLASS_FIELDS(X)
+#undef X
         num(out, "slow_per_s", r->slow_per_s, false);
         fputc('}', out);
     }

@@ -44,6 +44,12 @@ static void value(FILE *out, double v)
         fprintf(out, " %.9g\n", v);
 }
 
+/* OpenMetrics type of a table kind (slab_shm_format.h). */
+static const char *kind_type(const char *kind)
+{
+    return strcmp(kind, "GAUGE") == 0 ? "gauge" : "counter";
+}
+
 /* A sample: name, the process labels, then an optional extra label. */
 static void sample(FILE *out, const st_snapshot *s, const char *name,
                    const char *k1, const char *v1, const char *k2, const char *v2,
@@ -64,6 +70,30 @@ static void sample(FILE *out, const st_snapshot *s, const char *name,
     }
     fputc('}', out);
     value(out, v);
+}
+
+/* The family of one class counter: slab_class_FIELD (slab_class_
+ * slow_path_allocations for allocs_slow, its name since the first
+ * release), one sample per size class; counters get the _total suffix. */
+static void class_family(FILE *out, const st_snapshot *s, const char *field,
+                         const char *type, const char *help, size_t offset)
+{
+    char name[96], sname[104], desc[160], size[16];
+    bool counter = strcmp(type, "counter") == 0;
+
+    snprintf(name, sizeof(name), "slab_class_%s",
+             strcmp(field, "allocs_slow") == 0 ? "slow_path_allocations" : field);
+    snprintf(sname, sizeof(sname), "%s%s", name, counter ? "_total" : "");
+    snprintf(desc, sizeof(desc), "%c%s, by size class.",
+             help[0] >= 'a' && help[0] <= 'z' ? help[0] - 'a' + 'A' : help[0],
+             help + 1);
+    family(out, name, type, desc);
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        uint64_t v;
+        memcpy(&v, (const char *)&s->classes[c].c + offset, sizeof(v));
+        snprintf(size, sizeof(size), "%u", s->classes[c].size);
+        sample(out, s, sname, "size", size, NULL, NULL, (double)v);
+    }
 }
 
 typedef double (*stat_fn)(const slab_thread_stats *t);
@@ -165,30 +195,12 @@ void st_output_openmetrics(FILE *out, const st_view *v)
                (double)st->seed.repair_reason_other);
     }
 
-    family(out, "slab_class_slow_path_allocations", "counter", "Allocations that took the slow path, by size class.");
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
-        snprintf(buf, sizeof(buf), "%u", s->classes[c].size);
-        sample(out, s, "slab_class_slow_path_allocations_total", "size", buf, NULL, NULL,
-               (double)s->classes[c].c.allocs_slow);
-    }
-    family(out, "slab_class_new_slabs", "counter", "Slabs carved from fresh memory, by size class.");
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
-        snprintf(buf, sizeof(buf), "%u", s->classes[c].size);
-        sample(out, s, "slab_class_new_slabs_total", "size", buf, NULL, NULL,
-               (double)s->classes[c].c.new_slabs);
-    }
-    family(out, "slab_class_cas_retries", "counter", "Failed compare-and-swap attempts, by size class.");
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
-        snprintf(buf, sizeof(buf), "%u", s->classes[c].size);
-        sample(out, s, "slab_class_cas_retries_total", "size", buf, NULL, NULL,
-               (double)s->classes[c].c.cas_retries);
-    }
-    family(out, "slab_class_resident_bytes", "gauge", "Bytes of slabs holding memory, by size class.");
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
-        snprintf(buf, sizeof(buf), "%u", s->classes[c].size);
-        sample(out, s, "slab_class_resident_bytes", "size", buf, NULL, NULL,
-               (double)s->classes[c].c.resident_bytes);
-    }
+    /* One family per counter of the format's class table. */
+#define X(f, kind, help) \
+    class_family(out, s, #f, kind_type(#kind), help, \
+                 offsetof(PerfCounters, f));
+    SLAB_SHM_CLASS_FIELDS(X)
+#undef X
 
     family(out, "slab_wall_cpu_ratio", "gauge", "Floor-corrected wall/CPU ratio of the samples of the last refresh interval (NaN without enough samples).");
     sample(out, s, "slab_wall_cpu_ratio", NULL, NULL, NULL, NULL,

@@ -46,3 +46,16 @@ tests_test_shm_closed_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/test_shm_foreign
 TESTS += tests/test_shm_foreign
 tests_test_shm_foreign_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)
+
+check_PROGRAMS += tests/test_shm_format
+TESTS += tests/test_shm_format
+tests_test_shm_format_LDADD = $(TEST_LIBS)
+
+# libslab-shm(5)'s field tables are generated from slab_shm_format.h
+# ("make update-shm-man"); test_shm_format checks them.
+update-shm-man: tests/test_shm_format$(EXEEXT)
+	{ sed '/^\.\\" BEGIN COUNTER TABLES$$/q' $(top_srcdir)/man/libslab-shm.5; \
+	  tests/test_shm_format$(EXEEXT) --man; \
+	  sed -n '/^\.\\" END COUNTER TABLES$$/,$$p' $(top_srcdir)/man/libslab-shm.5; \
+	} > man-libslab-shm.tmp && mv man-libslab-shm.tmp $(top_srcdir)/man/libslab-shm.5
+.PHONY: update-shm-man

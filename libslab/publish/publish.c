@@ -87,7 +87,7 @@ static void write_record(slab_shm_writer *w, slab_pub_thread *t, uint32_t state,
         prctl(PR_GET_NAME, name, 0, 0, 0);
         memcpy(r.name, name, sizeof(r.name));
         if (stats)
-            r.stats = *stats;
+            slab_shm_stats_to_seg(&r.stats, stats);
     }
     uint64_t s = slab_seq_write_begin(&rec->seq);
     slab_seq_copy_in((char *)rec + 8, (const char *)&r + 8, sizeof(r) - 8);
@@ -102,7 +102,7 @@ static void write_overflow(slab_shm_writer *w)
     o.threads = w->overflow_threads;
     o.live_threads = w->overflow_live;
     o.update_mono_ns = slab_shm_mono_ns();
-    o.stats = w->overflow_sum;
+    slab_shm_stats_to_seg(&o.stats, &w->overflow_sum);
     uint64_t s = slab_seq_write_begin(&w->overflow->seq);
     slab_seq_copy_in((char *)w->overflow + 8, (const char *)&o + 8, sizeof(o) - 8);
     slab_seq_write_end(&w->overflow->seq, s);
@@ -226,7 +226,7 @@ void slab_pub_thread_exit(slab_pub_thread *t, const slab_thread_stats *final)
         memset(&e, 0, sizeof(e));
         e.threads = w->exited_threads;
         e.update_mono_ns = slab_shm_mono_ns();
-        e.stats = w->exited_sum;
+        slab_shm_stats_to_seg(&e.stats, &w->exited_sum);
         uint64_t s = slab_seq_write_begin(&w->exited->seq);
         slab_seq_copy_in((char *)w->exited + 8, (const char *)&e + 8,
                          sizeof(e) - 8);

@@ -89,14 +89,12 @@ static void fill_process(slab_shm_writer *w, slab_shm_seg_process *p)
     p->refreshes = ++w->refreshes;
     read_sampling(p);
     memcpy(p->label, w->label, sizeof(p->label));
-    p->memory.allocators = info.allocators;
-    p->memory.allocators_created = info.allocators_created;
-    p->memory.mapped_bytes = info.mapped_bytes;
-    p->memory.resident_bytes = info.resident_bytes;
-    p->memory.epoch_advances = info.epoch_advances;
-    p->memory.epoch_closes = info.epoch_closes;
-    memcpy(p->classes, classes, sizeof(p->classes));
-    for (unsigned i = 0; i < SLAB_EPOCH_COUNT; i++) {
+#define X(f, kind, help) p->memory.f = info.f;
+    SLAB_SHM_MEMORY_FIELDS(X)
+#undef X
+    for (unsigned c = 0; c < SLAB_SHM_CLASS_COUNT; c++)
+        slab_shm_class_to_seg(&p->classes[c], &classes[c]);
+    for (unsigned i = 0; i < SLAB_SHM_EPOCH_COUNT; i++) {
         p->epochs[i].state = epochs[i].state;
         p->epochs[i].current = epochs[i].current;
         p->epochs[i].era = epochs[i].era;
@@ -284,10 +282,10 @@ static void fill_header(slab_shm_writer *w, slab_shm_seg_header *h)
     h->record_size = (uint32_t)l->record_size;
     h->segment_size = l->segment_size;
     h->record_count = l->record_count;
-    h->stats_size = sizeof(slab_thread_stats);
-    h->class_count = SLAB_NUM_CLASSES;
-    h->epoch_count = SLAB_EPOCH_COUNT;
-    h->hist_buckets = SLAB_HIST_BUCKETS;
+    h->stats_size = sizeof(slab_shm_seg_stats);
+    h->class_count = SLAB_SHM_CLASS_COUNT;
+    h->epoch_count = SLAB_SHM_EPOCH_COUNT;
+    h->hist_buckets = SLAB_SHM_HIST_BUCKETS;
     h->process_offset = l->process_offset;
     h->process_size = l->process_size;
     h->exited_offset = l->exited_offset;

@@ -444,13 +444,9 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     s->heartbeat_real_ns = p.heartbeat_real_ns;
     s->refreshes = p.refreshes;
     s->writer_now_ns = p.heartbeat_mono_ns;
-    memcpy(s->classes, p.classes, sizeof(s->classes));
-    for (unsigned i = 0; i < SLAB_EPOCH_COUNT; i++) {
-        s->epochs[i].state = p.epochs[i].state;
-        s->epochs[i].current = p.epochs[i].current;
-        s->epochs[i].era = p.epochs[i].era;
-        s->epochs[i].live_slabs = p.epochs[i].live_slabs;
-    }
+    for (unsigned c = 0; c < SLAB_SHM_CLASS_COUNT; c++)
+        slab_shm_class_from_seg(&s->classes[c], &p.classes[c]);
+    memcpy(s->epochs, p.epochs, sizeof(s->epochs));
     s->memory = p.memory;
     if (slab_shm_reader_hook)
         slab_shm_reader_hook(r);
@@ -482,7 +478,7 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
         t->flushes = rec.flushes;
         memcpy(t->name, rec.name, sizeof(rec.name));
         slab_shm_sanitize(t->name, sizeof(t->name));
-        t->stats = rec.stats;
+        slab_shm_stats_from_seg(&t->stats, &rec.stats);
         if (rec.update_mono_ns > s->writer_now_ns)
             s->writer_now_ns = rec.update_mono_ns;
         n++;
@@ -501,9 +497,9 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     }
     s->overflow_threads = o.threads;
     s->overflow_live_threads = o.live_threads;
-    s->overflow = o.stats;
+    slab_shm_stats_from_seg(&s->overflow, &o.stats);
     s->exited_threads = e.threads;
-    s->exited = e.stats;
+    slab_shm_stats_from_seg(&s->exited, &e.stats);
     if (o.update_mono_ns > s->writer_now_ns)
         s->writer_now_ns = o.update_mono_ns;
     if (e.update_mono_ns > s->writer_now_ns)

@@ -99,48 +99,89 @@ static uint64_t max_u64(uint64_t a, uint64_t b)
     return a > b ? a : b;
 }
 
-/* Which fields of slab_thread_stats are maxima or "latest" values; every
- * other field is a count or sum. */
-static void fold_special(slab_thread_stats *a, const slab_thread_stats *b,
-                         const slab_thread_stats *saved)
-{
-    a->seed.alloc_wall_ns_max = max_u64(saved->seed.alloc_wall_ns_max,
-                                        b->seed.alloc_wall_ns_max);
-    a->seed.alloc_cpu_ns_max = max_u64(saved->seed.alloc_cpu_ns_max,
-                                       b->seed.alloc_cpu_ns_max);
-    a->seed.repair_wall_ns_max = max_u64(saved->seed.repair_wall_ns_max,
-                                         b->seed.repair_wall_ns_max);
-    a->seed.repair_cpu_ns_max = max_u64(saved->seed.repair_cpu_ns_max,
-                                        b->seed.repair_cpu_ns_max);
-    a->interval = b->interval ? b->interval : saved->interval;
-    a->mono_ns = max_u64(saved->mono_ns, b->mono_ns);
-}
+/* How two values of a field of each kind combine (slab_shm_format.h). */
+#define FOLD_SUM(a, b)      ((a) + (b))
+#define FOLD_MAX(a, b)      max_u64((a), (b))
+#define FOLD_LAST(a, b)     ((b) ? (b) : (a))
+#define FOLD_LATEST(a, b)   max_u64((a), (b))
+/* ...and how the work since last adds to d: a count below its last value
+ * was reset (the thread's statistics started again), so all of it is new. */
+#define DELTA_SUM(d, n, l)    ((d) + ((n) >= (l) ? (n) - (l) : (n)))
+#define DELTA_MAX(d, n, l)    max_u64((d), (n))
+#define DELTA_LAST(d, n, l)   ((n) ? (n) : (d))
+#define DELTA_LATEST(d, n, l) max_u64((d), (n))
 
 void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b)
 {
-    slab_thread_stats saved = *a;
-    uint64_t *aw = (uint64_t *)a;
-    const uint64_t *bw = (const uint64_t *)b;
-
-    for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
-        aw[i] += bw[i];
-    fold_special(a, b, &saved);
+#define X(f, kind, help) a->seed.f = FOLD_##kind(a->seed.f, b->seed.f);
+    SLAB_SHM_SEED_FIELDS(X)
+#undef X
+#define X(f, kind, help) a->f = FOLD_##kind(a->f, b->f);
+    SLAB_SHM_THREAD_FIELDS(X)
+#undef X
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        a->wall_hist[i] += b->wall_hist[i];
+        a->cpu_hist[i] += b->cpu_hist[i];
+    }
 }
 
 void slab_shm_stats_fold_delta(slab_thread_stats *dst,
                                const slab_thread_stats *now,
                                const slab_thread_stats *last)
 {
-    slab_thread_stats saved = *dst;
-    uint64_t *dw = (uint64_t *)dst;
-    const uint64_t *nw = (const uint64_t *)now;
-    const uint64_t *lw = (const uint64_t *)last;
+#define X(f, kind, help) \
+    dst->seed.f = DELTA_##kind(dst->seed.f, now->seed.f, last->seed.f);
+    SLAB_SHM_SEED_FIELDS(X)
+#undef X
+#define X(f, kind, help) dst->f = DELTA_##kind(dst->f, now->f, last->f);
+    SLAB_SHM_THREAD_FIELDS(X)
+#undef X
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        dst->wall_hist[i] = DELTA_SUM(dst->wall_hist[i], now->wall_hist[i],
+                                      last->wall_hist[i]);
+        dst->cpu_hist[i] = DELTA_SUM(dst->cpu_hist[i], now->cpu_hist[i],
+                                     last->cpu_hist[i]);
+    }
+}
 
-    /* A counter below its last value was reset (the thread's statistics
-     * started again): all of it is new. */
-    for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
-        dw[i] += nw[i] >= lw[i] ? nw[i] - lw[i] : nw[i];
-    fold_special(dst, now, &saved);
+/* ------------------------------------------------------------------ copies */
+
+void slab_shm_stats_to_seg(slab_shm_seg_stats *d, const slab_thread_stats *s)
+{
+#define X(f, kind, help) d->seed.f = s->seed.f;
+    SLAB_SHM_SEED_FIELDS(X)
+#undef X
+#define X(f, kind, help) d->f = s->f;
+    SLAB_SHM_THREAD_FIELDS(X)
+#undef X
+    memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));
+    memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));
+}
+
+void slab_shm_stats_from_seg(slab_thread_stats *d, const slab_shm_seg_stats *s)
+{
+#define X(f, kind, help) d->seed.f = s->seed.f;
+    SLAB_SHM_SEED_FIELDS(X)
+#undef X
+#define X(f, kind, help) d->f = s->f;
+    SLAB_SHM_THREAD_FIELDS(X)
+#undef X
+    memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));
+    memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));
+}
+
+void slab_shm_class_to_seg(slab_shm_seg_class *d, const PerfCounters *s)
+{
+#define X(f, kind, help) d->f = s->f;
+    SLAB_SHM_CLASS_FIELDS(X)
+#undef X
+}
+
+void slab_shm_class_from_seg(PerfCounters *d, const slab_shm_seg_class *s)
+{
+#define X(f, kind, help) d->f = s->f;
+    SLAB_SHM_CLASS_FIELDS(X)
+#undef X
 }
 
 SLAB_API void slab_shm_stats_add(slab_thread_stats *a, const slab_thread_stats *b)
@@ -365,7 +406,7 @@ slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
                                      uint64_t file_size, const char *what,
                                      slab_shm_errinfo *err)
 {
-    const uint64_t need_stats = sizeof(slab_thread_stats);
+    const uint64_t need_stats = sizeof(slab_shm_seg_stats);
     const uint64_t seg = h->segment_size;
     const unsigned long long fsz = (unsigned long long)file_size;
 
@@ -415,13 +456,14 @@ slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
         return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
             "%s has segment_size %llu smaller than its header (%u bytes)",
             what, (unsigned long long)seg, h->header_size);
-    if (h->class_count != SLAB_NUM_CLASSES || h->epoch_count != SLAB_EPOCH_COUNT ||
-        h->hist_buckets != SLAB_HIST_BUCKETS)
+    if (h->class_count != SLAB_SHM_CLASS_COUNT ||
+        h->epoch_count != SLAB_SHM_EPOCH_COUNT ||
+        h->hist_buckets != SLAB_SHM_HIST_BUCKETS)
         return slab_shm_fail(err, SLAB_SHM_ERR_BAD_COUNT, 0,
             "%s has %u size classes, %u epochs and %u histogram buckets; "
             "format %u.x has %u, %u and %u", what, h->class_count,
             h->epoch_count, h->hist_buckets, SLAB_SHM_ABI_MAJOR,
-            SLAB_NUM_CLASSES, SLAB_EPOCH_COUNT, SLAB_HIST_BUCKETS);
+            SLAB_SHM_CLASS_COUNT, SLAB_SHM_EPOCH_COUNT, SLAB_SHM_HIST_BUCKETS);
     if (h->stats_size < need_stats || h->stats_size % 8 || h->stats_size > seg)
         return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
             "%s has stats_size %u, expected at least %llu", what,

@@ -50,13 +50,21 @@ void slab_shm_object_path(char *buf, size_t len, const char *name);
 /* "/dev/shm/slab.NAME". */
 void slab_shm_file_path(char *buf, size_t len, const char *name);
 
-/* Fold rules: counts and sums add, *_max take the maximum, interval and
- * mono_ns take b's value when b is later (mono_ns) or nonzero. */
+/* Fold rules, from the kinds of the tables of slab_shm_format.h: SUM
+ * fields add, MAX take the maximum, LAST take b's value unless it is 0,
+ * LATEST the later one; histogram buckets add. */
 void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b);
 /* dst += now - last, with the same rules (maxima from now). */
 void slab_shm_stats_fold_delta(slab_thread_stats *dst,
                                const slab_thread_stats *now,
                                const slab_thread_stats *last);
+
+/* Between the API's structures and the segment's, field by field from the
+ * tables of slab_shm_format.h. */
+void slab_shm_stats_to_seg(slab_shm_seg_stats *d, const slab_thread_stats *s);
+void slab_shm_stats_from_seg(slab_thread_stats *d, const slab_shm_seg_stats *s);
+void slab_shm_class_to_seg(slab_shm_seg_class *d, const PerfCounters *s);
+void slab_shm_class_from_seg(PerfCounters *d, const slab_shm_seg_class *s);
 
 uint64_t slab_shm_mono_ns(void);
 uint64_t slab_shm_real_ns(void);
