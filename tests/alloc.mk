@@ -12,7 +12,8 @@ ALLOC_TESTS = \
 	tests/test_threads \
 	tests/test_release_race \
 	tests/test_double_free_race \
-	tests/test_generation_wrap
+	tests/test_generation_wrap \
+	tests/test_core_nomalloc
 
 check_PROGRAMS += $(ALLOC_TESTS)
 TESTS += $(ALLOC_TESTS)
@@ -26,6 +27,7 @@ tests_test_threads_LDADD = $(TEST_LIBS)
 tests_test_release_race_LDADD = $(TEST_LIBS)
 tests_test_double_free_race_LDADD = $(TEST_LIBS)
 tests_test_generation_wrap_LDADD = $(TEST_LIBS)
+tests_test_core_nomalloc_LDADD = $(TEST_LIBS)
 
 # A program built against the installed library, as a user would build it;
 # .ci/run compiles it with pkg-config after `make install`.

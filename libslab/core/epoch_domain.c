@@ -10,10 +10,10 @@
 
 #include <errno.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 
 #include "common.h"
 #include "epoch_internal.h"
+#include "meta.h"
 
 struct EpochDomain {
     SlabAllocator *alloc;
@@ -31,9 +31,11 @@ SLAB_API EpochDomain *epoch_domain_wrap(SlabAllocator *alloc, EpochId epoch, boo
         errno = EINVAL;
         return NULL;
     }
-    EpochDomain *d = calloc(1, sizeof(*d));
-    if (d == NULL)
+    EpochDomain *d = meta_alloc(sizeof(*d));
+    if (d == NULL) {
+        errno = ENOMEM;
         return NULL;
+    }
     d->alloc = alloc;
     d->epoch = epoch;
     d->auto_close = auto_close;
@@ -62,7 +64,7 @@ SLAB_API int epoch_domain_destroy(EpochDomain *d)
     }
     if (d->auto_close)
         epoch_close(d->alloc, d->epoch);
-    free(d);
+    meta_free(d, sizeof(*d));
     return 0;
 }
 

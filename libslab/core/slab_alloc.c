@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -22,6 +21,7 @@
 #include "slab_debug.h"
 #include "slab_stats.h"
 #include "slab_internal.h"
+#include "meta.h"
 #include "slab_test.h"
 #include "epoch_internal.h"
 #include "core_hooks.h"
@@ -501,7 +501,7 @@ static void slab_reconcile(SlabAllocator *a, Slab *s, uint32_t inc)
 static Heap *heap_create(SlabAllocator *a)
 {
     static _Atomic uint64_t next_id = 1;
-    Heap *h = calloc(1, sizeof(*h));
+    Heap *h = meta_alloc(sizeof(*h));
     if (h == NULL)
         return NULL;
     h->alloc = a;
@@ -543,9 +543,12 @@ static NOINLINE Heap *heap_get(SlabAllocator *a)
         th->n = k;
         if (th->n == th->cap) {
             size_t cap = th->cap ? th->cap * 2 : 4;
-            ThreadCache *v = realloc(th->v, cap * sizeof(*v));
+            ThreadCache *v = meta_alloc(cap * sizeof(*v));
             if (v == NULL)
                 return NULL;
+            if (th->n)
+                memcpy(v, th->v, th->n * sizeof(*v));
+            meta_free(th->v, th->cap * sizeof(*v));
             th->v = v;
             th->cap = cap;
         }
@@ -770,7 +773,7 @@ static void heap_release(Heap *h)
         }
     }
     pthread_mutex_unlock(&a->lock);
-    free(h);
+    meta_free(h, sizeof(*h));
 }
 
 /* Thread exit: release the thread's heaps in allocators still alive.  The
@@ -788,7 +791,7 @@ static void thread_exit(void *arg)
         }
     }
     pthread_mutex_unlock(&registry_lock);
-    free(th->v);
+    meta_free(th->v, th->cap * sizeof(*th->v));
     th->v = NULL;
     th->n = th->cap = 0;
     tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL, 0 };
@@ -1373,14 +1376,14 @@ SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
 
 SLAB_API SlabAllocator *slab_allocator_create(void)
 {
-    void *mem = NULL;
-    if (posix_memalign(&mem, CACHE_LINE, sizeof(SlabAllocator)) != 0) {
+    void *mem = meta_alloc(sizeof(SlabAllocator));     /* page aligned */
+    if (mem == NULL) {
         errno = ENOMEM;
         return NULL;
     }
     SlabAllocator *a = slab_allocator_init(mem, sizeof(SlabAllocator));
     if (a == NULL) {
-        free(mem);
+        meta_free(mem, sizeof(SlabAllocator));
         return NULL;
     }
     a->caller_storage = false;
@@ -1421,7 +1424,7 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
         tls_cache = (ThreadCache){ NO_ALLOCATOR, 0, NULL, 0 };
     for (Heap *h = a->heaps, *next; h; h = next) {
         next = h->next;
-        free(h);
+        meta_free(h, sizeof(*h));
     }
     for (uint32_t i = 0; i < a->nslabs; i += CHUNK_SLABS)
         munmap(a->slabs[i].base, CHUNK_BYTES);
@@ -1442,7 +1445,7 @@ SLAB_API void slab_allocator_free(SlabAllocator *alloc)
     bool mine = !alloc->caller_storage;
     slab_allocator_destroy(alloc);
     if (mine)
-        free(alloc);
+        meta_free(alloc, sizeof(*alloc));
 }
 
 /* ------------------------------------------------------------------------
