@@ -4,7 +4,8 @@
  * These calls break the allocator's invariants on purpose so that the code
  * which detects and repairs them can be exercised: tests use them, and so
  * does `slabload --scenario repair`.  A program has no other reason to call
- * them.  Each call is safe: the damage it does is exactly what the slow path
+ * them.  This header is not installed and not part of the stable API: its
+ * calls may change or go in any release.  Each call is safe: the damage it does is exactly what the slow path
  * repairs, and no object is lost or handed out twice.
  */
 #ifndef SLAB_DEBUG_H

@@ -76,9 +76,12 @@ pkginclude_HEADERS += \
 	include/slab_alloc.h \
 	include/epoch_domain.h \
 	include/slab_stats.h \
-	include/slab_debug.h \
 	include/slab_shm.h \
 	include/slab_shm_format.h
+
+# The test hooks are not part of the installed API: only the project's own
+# tests and slabload use them (they still link, from the static library).
+noinst_HEADERS += include/slab_debug.h
 
 dist_man_MANS += man/libslab-shm.5
 EXTRA_DIST += libslab/libslab.pc.in libslab/libslab-uninstalled.pc.in

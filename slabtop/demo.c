@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "demo.h"
+#include "paths.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,31 +27,32 @@ static bool executable(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* slabload beside our executable.  In a libtool build tree the real binary
- * runs from .libs/, and the wrapper script to run sits one level up. */
-static bool beside_self(char *out, size_t len)
+/* Where slabload is, from the paths fixed when slabtop was built
+ * (slabtop/paths.h, regenerated whenever configure runs again):
+ *
+ *   - the slabtop of the build tree runs the slabload of the same build
+ *     tree (this is how make check and make distcheck run it);
+ *   - any other slabtop (installed) runs the one installed beside it in
+ *     bindir;
+ *   - failing that (a staged or relocated install), "slabload" from PATH.
+ *
+ * Returns false when the PATH lookup is left to execlp(). */
+static bool find_slabload(char *out, size_t len)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    char *slash;
 
-    if (n <= 0)
-        return false;
-    self[n] = '\0';
-    slash = strrchr(self, '/');
-    if (slash == NULL)
-        return false;
-    *slash = '\0';
-    if (strlen(self) >= 6 && strcmp(self + strlen(self) - 6, "/.libs") == 0) {
-        char up[PATH_MAX];
-        snprintf(up, sizeof(up), "%.*s/slabload", (int)(strlen(self) - 6), self);
-        if (executable(up)) {
-            snprintf(out, len, "%s", up);
+    if (n > 0) {
+        self[n] = '\0';
+        if (strcmp(self, SLABTOP_BUILD_PATH) == 0 && executable(SLABLOAD_BUILD_PATH)) {
+            snprintf(out, len, "%s", SLABLOAD_BUILD_PATH);
             return true;
         }
     }
-    if ((size_t)snprintf(out, len, "%s/slabload", self) < len && executable(out))
+    if (executable(SLABLOAD_INSTALL_PATH)) {
+        snprintf(out, len, "%s", SLABLOAD_INSTALL_PATH);
         return true;
+    }
     return false;
 }
 
@@ -58,7 +60,7 @@ int st_demo_start(char *name, size_t len)
 {
     char path[PATH_MAX];
     const char *prog = "slabload";
-    bool found = beside_self(path, sizeof(path));
+    bool found = find_slabload(path, sizeof(path));
     int pipefd[2];
     pid_t parent = getpid();
 

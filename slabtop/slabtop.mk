@@ -8,6 +8,7 @@
 
 bin_PROGRAMS += slabtop/slabtop
 slabtop_slabtop_CFLAGS = $(AM_CFLAGS) $(CURSES_CFLAGS)
+slabtop_slabtop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/slabtop
 slabtop_slabtop_LDADD = libslab/libslab-reader.la $(SLAB_LIBS) $(CURSES_LIBS) -lm
 # Not AM_LDFLAGS: slabtop must not pull in the publisher.
 slabtop_slabtop_LDFLAGS = $(SLAB_LDFLAGS)
@@ -32,5 +33,20 @@ slabtop_slabtop_SOURCES = \
 	slabtop/output_text.c \
 	slabtop/output_json.c \
 	slabtop/output_openmetrics.c
+
+nodist_slabtop_slabtop_SOURCES = slabtop/paths.h
+BUILT_SOURCES += slabtop/paths.h
+CLEANFILES += slabtop/paths.h
+
+# Where --demo finds slabload (demo.c): the build tree's for the build
+# tree's slabtop, else the one in bindir.  Made again whenever configure
+# runs again, so that a --prefix chosen after the first build holds.
+slabtop/paths.h: Makefile
+	$(AM_V_GEN)$(MKDIR_P) slabtop && { \
+	  echo '/* Made by make (slabtop/slabtop.mk); do not edit. */'; \
+	  echo '#define SLABTOP_BUILD_PATH "$(abs_top_builddir)/slabtop/slabtop$(EXEEXT)"'; \
+	  echo '#define SLABLOAD_BUILD_PATH "$(abs_top_builddir)/slabload/slabload$(EXEEXT)"'; \
+	  echo '#define SLABLOAD_INSTALL_PATH "$(bindir)/slabload$(EXEEXT)"'; \
+	} > $@-t && mv $@-t $@
 
 dist_man_MANS += man/slabtop.1

@@ -13,7 +13,7 @@ set -u
 : "${top_builddir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
 
-SLABLOAD=$top_builddir/slabtop/slabload
+SLABLOAD=$top_builddir/slabload/slabload
 SLABTOP=$top_builddir/slabtop/slabtop
 JGET=$top_builddir/tests/scenario_json
 PROBE=$top_builddir/tests/scenario_probe

@@ -158,7 +158,7 @@ grep -q "^slabtop: $S .* stale " "$WORK/stale.txt"
 ok $? "stale segment: its numbers are printed, state stale"
 
 # --demo headless: slabload started, watched, stopped and reaped.
-if [ -x "$top_builddir/slabtop/slabload" ]; then
+if [ -x "$top_builddir/slabload/slabload" ]; then
     if command -v flock >/dev/null 2>&1; then   # see slabtop_ui.sh
         exec 8>"$top_builddir/tests/scenario.lock"
         flock -w 600 8 || diag "could not take tests/scenario.lock"

@@ -209,7 +209,7 @@ tm send-keys -t nowait q
 is "$(rc_of nowait):$(alt nowait)" "0:0" "q while waiting exits 0 and restores the terminal"
 
 # --- --demo ---------------------------------------------------------------
-if [ -x "$top_builddir/slabtop/slabload" ]; then
+if [ -x "$top_builddir/slabload/slabload" ]; then
     # The demo workload runs flat out: hold the lock the scenario tests
     # take, so that it never lands in one of their measured intervals.
     if command -v flock >/dev/null 2>&1; then
