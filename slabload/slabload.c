@@ -501,6 +501,17 @@ struct totals {
 };
 
 static uint64_t max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+/* A floor-corrected figure, clamped at 0 as slabtop clamps it. */
+static uint64_t minus_floor(uint64_t v, uint64_t floor) { return v > floor ? v - floor : 0; }
+
+/* A floor-corrected percentile; like slabtop, never above the maximum (a
+ * percentile is a bucket's midpoint). */
+static uint64_t percentile(const uint64_t *hist, double q, uint64_t floor, uint64_t max)
+{
+    uint64_t v = minus_floor(slab_hist_quantile(hist, q), floor);
+    max = minus_floor(max, floor);
+    return v < max ? v : max;
+}
 
 static void add_seed(ThreadStats *t, const ThreadStats *s)
 {
@@ -601,28 +612,40 @@ static void print_summary(const struct totals *t, uint64_t elapsed_ns,
         slab_verdict v = slab_verdict_compute(&in, &ratio);
         if (v == SLAB_VERDICT_HEAVY)
             printf("⚠ wall >> cpu: Scheduler interference\n");
-        printf("Verdict: %s (ratio %.2fx, floor-corrected; floor: wall %" PRIu64
-               " ns, CPU %" PRIu64 " ns per sample)\n",
-               slab_verdict_name(v), ratio, fl.wall_ns, fl.cpu_ns);
+        /* The lines above keep the original sampler's format and are raw;
+         * everything below is floor-corrected, as slabtop shows it. */
+        printf("(raw: the averages, maxima and ratio above include the cost of"
+               " the clocks, wall %" PRIu64 " ns and CPU %" PRIu64 " ns per sample)\n",
+               fl.wall_ns, fl.cpu_ns);
+        printf("Floor-corrected: avg wall %" PRIu64 " ns, avg CPU %" PRIu64 " ns\n",
+               minus_floor(avg_wall, fl.wall_ns), minus_floor(avg_cpu, fl.cpu_ns));
+        printf("Verdict: %s (ratio %.2fx, floor-corrected; see libslab(3))\n",
+               slab_verdict_name(v), ratio);
         if (t->ext_threads) {
-            printf("Wall p50/p99/p99.9: %" PRIu64 "/%" PRIu64 "/%" PRIu64
+            printf("Floor-corrected wall p50/p99/p99.9: %" PRIu64 "/%" PRIu64 "/%" PRIu64
                    " ns; CPU p50/p99/p99.9: %" PRIu64 "/%" PRIu64 "/%" PRIu64 " ns\n",
-                   slab_hist_quantile(t->wall_hist, 0.50),
-                   slab_hist_quantile(t->wall_hist, 0.99),
-                   slab_hist_quantile(t->wall_hist, 0.999),
-                   slab_hist_quantile(t->cpu_hist, 0.50),
-                   slab_hist_quantile(t->cpu_hist, 0.99),
-                   slab_hist_quantile(t->cpu_hist, 0.999));
+                   percentile(t->wall_hist, 0.50, fl.wall_ns, s->alloc_wall_ns_max),
+                   percentile(t->wall_hist, 0.99, fl.wall_ns, s->alloc_wall_ns_max),
+                   percentile(t->wall_hist, 0.999, fl.wall_ns, s->alloc_wall_ns_max),
+                   percentile(t->cpu_hist, 0.50, fl.cpu_ns, s->alloc_cpu_ns_max),
+                   percentile(t->cpu_hist, 0.99, fl.cpu_ns, s->alloc_cpu_ns_max),
+                   percentile(t->cpu_hist, 0.999, fl.cpu_ns, s->alloc_cpu_ns_max));
             printf("Preempted samples: %" PRIu64 "; run-queue wait %.1f ms;"
                    " involuntary switches %" PRIu64 "\n",
                    t->preempted, (double)t->runq_wait_ns / 1e6, t->nivcsw);
         }
+        /* What was really sampled: the cost budget may have stretched the
+         * interval well past the configured one. */
+        if (t->allocs >= s->alloc_samples)
+            printf("Effective rate: 1/%.0f (%" PRIu64 " samples in %" PRIu64
+                   " allocations; configured 1/%" PRIu32 "%s)\n",
+                   (double)t->allocs / (double)s->alloc_samples, s->alloc_samples,
+                   t->allocs, cfg.rate,
+                   t->interval > cfg.rate ? ", stretched to keep the sampling cost"
+                                            " within its budget" : "");
     } else if (cfg.rate == 0) {
         printf("(sampling is off or compiled out)\n");
     }
-    if (t->interval && t->interval != cfg.rate)
-        printf("Effective interval: 1/%" PRIu64 " (stretched to keep the"
-               " sampling cost within its budget)\n", t->interval);
 
     if (s->repair_count > 0) {
         printf("\n=== Zombie Repairs ===\n");

@@ -3,7 +3,7 @@
 # for the whole process, and the demo cycle's labels.
 . "$(dirname "$0")/scenario_lib.sh"
 require_programs
-plan 19
+plan 20
 
 # Usage errors: exit 2, a message on stderr, nothing on stdout.
 usage_case() {
@@ -29,6 +29,18 @@ ok $? "--duration 1 ends by itself with status 0"
 grep -q '^=== Slowpath Sampling (1/[0-9]*) ===$' "$work/out" && grep -q '^Samples: ' "$work/out" &&
 	grep -q 'by 3 threads' "$work/out"
 ok $? "the summary has the seed's sampling block and counts 3 workers"
+if config_has ENABLE_SLOWPATH_SAMPLING; then
+	# The raw block is labelled as raw, and the effective rate is the
+	# allocations per sample.
+	rate=$(sed -n 's|^Effective rate: 1/\([0-9]*\) (\([0-9]*\) samples in \([0-9]*\) allocations.*|\1 \2 \3|p' "$work/out")
+	set -- $rate
+	grep -q '^(raw: ' "$work/out" && grep -q '^Floor-corrected: avg wall [0-9]* ns, avg CPU [0-9]* ns$' "$work/out" &&
+		[ $# -eq 3 ] && [ "$2" -gt 0 ] &&
+		awk -v r="$1" -v n="$2" -v a="$3" 'BEGIN { exit !(r >= 1 && (r - a / n) ^ 2 < 1) }'
+	ok $? "the summary labels raw and floor-corrected figures and gives the effective rate (1/N, samples, allocations: ${rate:-none})"
+else
+	ok 0 "# SKIP sampling is compiled out"
+fi
 [ ! -e "/dev/shm/slab.$name" ]
 ok $? "the segment is removed at exit"
 
