@@ -27,6 +27,7 @@
 #include "core_hooks.h"
 #include "registry.h"
 #include "sampler.h"
+#include "slab_addr.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23
@@ -154,6 +155,24 @@ static void *reserve(size_t bytes)
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* The slabs' address space: ARENA_BYTES aligned to SLAB_BYTES, reserved
+ * inaccessible (it costs no memory and no commit charge) and made
+ * writable a chunk at a time as slabs are carved. */
+static char *reserve_arena(void)
+{
+    size_t len = ARENA_BYTES + SLAB_BYTES;
+    char *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    uintptr_t start = ((uintptr_t)p + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1);
+    size_t head = start - (uintptr_t)p;
+    if (head)
+        munmap(p, head);
+    munmap((char *)start + ARENA_BYTES, SLAB_BYTES - head);
+    return (char *)start;
+}
+
 #define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t) + 4096)
 
 /* The generation table starts this far into its first page.  The slab
@@ -255,8 +274,12 @@ static Slab *slab_carve(SlabAllocator *a, unsigned cls)
         return NULL;
     Slab *s = &a->slabs[a->nslabs];
     if (a->nslabs % CHUNK_SLABS == 0) {
-        char *mem = reserve(CHUNK_BYTES);
-        if (mem == NULL)
+        /* Chunks are carved in order from the arena reserved at creation,
+         * so that slab i always starts at arena + i * 64 KiB and an
+         * address finds its slab with a subtraction and a shift
+         * (slab_addr.h). */
+        char *mem = a->arena + (size_t)a->nslabs * SLAB_BYTES;
+        if (mprotect(mem, CHUNK_BYTES, PROT_READ | PROT_WRITE) != 0)
             return NULL;
         for (uint32_t i = 0; i < CHUNK_SLABS; i++)
             s[i].base = mem + (size_t)i * SLAB_BYTES;
@@ -270,6 +293,7 @@ static Slab *slab_carve(SlabAllocator *a, unsigned cls)
     a->gens_used += nslots;
     s->cls = (uint8_t)cls;
     s->objsize = class_size[cls];
+    s->slot_recip = (uint32_t)(((UINT64_C(1) << 32) + class_size[cls] - 1) / class_size[cls]);
     /* Every slot starts at its own even generation, derived from the
      * allocator's salt and the slot's place, so that a handle with a bit
      * changed or from another allocator names no live object.  Handles
@@ -1217,6 +1241,73 @@ SLAB_API bool slab_free(SlabAllocator *alloc, void *ptr)
 }
 
 /* ------------------------------------------------------------------------
+ * Address-level entry points (slab_addr.h): objects named by their address
+ * alone, for callers that keep neither a handle nor a header.
+ */
+
+void *slab_addr_alloc(SlabAllocator *a, uint32_t size, EpochId epoch)
+{
+    return alloc_inner(a, size, epoch, NULL);
+}
+
+/* The slab, slot and generation of the live object that starts at ptr.
+ * An address outside the arena is refused by the first comparison; one in
+ * an uncarved slab reads nslots 0 (and slot_recip 0); one in the middle of
+ * a slot, or of a free slot, fails the last two checks. */
+static ALWAYS_INLINE bool addr_check(SlabAllocator *a, const void *ptr, Slab **slab_out,
+                                     uint32_t *slot_out, uint32_t *gen_out)
+{
+    uintptr_t off = (uintptr_t)ptr - (uintptr_t)a->arena;
+    if (UNLIKELY(off >= ARENA_BYTES))
+        return false;
+    Slab *s = &a->slabs[off >> SLAB_SHIFT];
+    uint32_t in = (uint32_t)off & (SLAB_BYTES - 1);
+    /* Acquire pairs with the release store of nslots in slab_get():
+     * objsize and slot_recip are set.  slot_recip makes the division
+     * exact for every offset below 2^16 (the error of the rounded-up
+     * reciprocal stays under 1/objsize). */
+    uint32_t n = atomic_load_explicit(&s->nslots, memory_order_acquire);
+    uint32_t slot = (uint32_t)(((uint64_t)in * s->slot_recip) >> 32);
+    if (UNLIKELY(slot >= n || slot * s->objsize != in))
+        return false;
+    uint32_t gen = atomic_load_explicit(&s->gen[slot], memory_order_relaxed);
+    if (UNLIKELY(!(gen & 1)))
+        return false;
+    *slab_out = s;
+    *slot_out = slot;
+    *gen_out = gen;
+    return true;
+}
+
+bool slab_addr_free(SlabAllocator *a, void *ptr)
+{
+    Slab *s;
+    uint32_t slot, gen;
+    if (UNLIKELY(!addr_check(a, ptr, &s, &slot, &gen)))
+        return refuse_handle();
+    return slot_free(a, s, slot, gen);
+}
+
+size_t slab_addr_size(SlabAllocator *a, const void *ptr)
+{
+    Slab *s;
+    uint32_t slot, gen;
+    if (!addr_check(a, ptr, &s, &slot, &gen))
+        return 0;
+    return s->objsize;
+}
+
+void slab_addr_trim(SlabAllocator *a, EpochId epoch)
+{
+    Heap *h = heap_cached(a);
+    if (h == NULL || epoch >= SLAB_EPOCH_COUNT)
+        return;
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+        if (bin_holds_slabs(h, epoch, c))
+            bin_release_empty(a, h, epoch, c);
+}
+
+/* ------------------------------------------------------------------------
  * Epochs
  */
 
@@ -1345,9 +1436,12 @@ SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
     a->caller_storage = true;
     a->slabs = reserve(SLAB_TABLE_BYTES);
     a->gens = reserve(GEN_TABLE_BYTES);
+    a->arena = reserve_arena();
     if (a->gens != NULL)
         a->gens += GEN_TABLE_SKEW / sizeof(uint32_t);
-    if (a->slabs == NULL || a->gens == NULL) {
+    if (a->slabs == NULL || a->gens == NULL || a->arena == NULL) {
+        if (a->arena)
+            munmap(a->arena, ARENA_BYTES);
         if (a->slabs)
             munmap(a->slabs, SLAB_TABLE_BYTES);
         if (a->gens)
@@ -1426,8 +1520,7 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
         next = h->next;
         meta_free(h, sizeof(*h));
     }
-    for (uint32_t i = 0; i < a->nslabs; i += CHUNK_SLABS)
-        munmap(a->slabs[i].base, CHUNK_BYTES);
+    munmap(a->arena, ARENA_BYTES);
     munmap(a->slabs, SLAB_TABLE_BYTES);
     munmap((void *)(a->gens - GEN_TABLE_SKEW / sizeof(uint32_t)), GEN_TABLE_BYTES);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)

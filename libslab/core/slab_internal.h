@@ -76,6 +76,7 @@
 #define HANDLE_SLOT_MASK ((1u << HANDLE_SLOT_BITS) - 1u)
 #define HANDLE_SLAB_MASK ((1u << HANDLE_SLAB_BITS) - 1u)
 #define MAX_SLABS       (1u << 18)                  /* 16 GiB of slabs */
+#define ARENA_BYTES     ((size_t)MAX_SLABS * SLAB_BYTES)
 
 /* Heap identities: never reused, so a slab's owner compares equal to a
  * thread's cached heap only when that very heap owns it. */
@@ -142,6 +143,7 @@ typedef struct Slab {
     _Atomic uint32_t *gen;      /* this slab's slots in the generation table */
     uint64_t handle_base;       /* index << HANDLE_SLOT_BITS */
     uint32_t objsize;
+    uint32_t slot_recip;        /* ceil(2^32 / objsize): offset -> slot */
     uint32_t used;              /* owner's: slots not on the local list */
     uint32_t index;
     uint8_t cls;
@@ -252,6 +254,7 @@ struct SlabAllocator {
      * never moved, so that any handle can be checked without a lock. */
     Slab *slabs;
     _Atomic uint32_t *gens;
+    char *arena;                /* slab i is at arena + i * SLAB_BYTES */
     size_t gens_used;           /* generation words handed to slabs (lock) */
 
     /* Slab carving, class pools, heaps: under lock. */
