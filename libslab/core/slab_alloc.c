@@ -1419,6 +1419,45 @@ static uint32_t random_salt(uint64_t serial)
     return r & ~1u;     /* even: a fresh slot is free */
 }
 
+/* fork(): a thread other than the forking one may hold any allocator lock
+ * at that moment, and it does not exist in the child.  Every lock is
+ * taken before the fork and released on both sides after, so that the
+ * child starts with all of them free and every structure consistent.
+ * The order is the core's lock order: the registry, then per allocator
+ * its epoch lock, its bin locks (never nested with each other) and its
+ * own lock, a leaf.  Heaps of threads that do not exist in the child stay
+ * as they are: their objects remain valid and free remotely. */
+static void fork_prepare(void)
+{
+    pthread_mutex_lock(&registry_lock);
+    for (SlabAllocator *a = registry; a; a = a->reg_next) {
+        pthread_mutex_lock(&a->epoch_lock);
+        for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+            for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+                pthread_mutex_lock(&a->bins[e][c].lock);
+        pthread_mutex_lock(&a->lock);
+    }
+}
+
+static void fork_release(void)
+{
+    for (SlabAllocator *a = registry; a; a = a->reg_next) {
+        pthread_mutex_unlock(&a->lock);
+        for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+            for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+                pthread_mutex_unlock(&a->bins[e][c].lock);
+        pthread_mutex_unlock(&a->epoch_lock);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void install_fork_handlers(void)
+{
+    (void)pthread_atfork(fork_prepare, fork_release, fork_release);
+}
+
 SLAB_API size_t slab_allocator_size(void)
 {
     return sizeof(SlabAllocator);
@@ -1449,6 +1488,7 @@ SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
         errno = ENOMEM;
         return NULL;
     }
+    pthread_once(&fork_once, install_fork_handlers);
     pthread_mutex_init(&a->lock, NULL);
     pthread_mutex_init(&a->epoch_lock, NULL);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
