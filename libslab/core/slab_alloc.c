@@ -1439,7 +1439,7 @@ static void fork_prepare(void)
     }
 }
 
-static void fork_release(void)
+static void fork_parent(void)
 {
     for (SlabAllocator *a = registry; a; a = a->reg_next) {
         pthread_mutex_unlock(&a->lock);
@@ -1451,11 +1451,31 @@ static void fork_release(void)
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* The child initialises the locks afresh instead of unlocking them: their
+ * owner, as far as the mutexes know, is a thread of the parent. */
+static void allocator_locks_init(SlabAllocator *a)
+{
+    pthread_mutex_init(&a->lock, NULL);
+    pthread_mutex_init(&a->epoch_lock, NULL);
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            pthread_mutex_init(&a->bins[e][c].lock, NULL);
+}
+
+static void fork_child(void)
+{
+    for (SlabAllocator *a = registry; a; a = a->reg_next)
+        allocator_locks_init(a);
+    pthread_mutex_init(&registry_lock, NULL);
+}
+
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
 
 static void install_fork_handlers(void)
 {
-    (void)pthread_atfork(fork_prepare, fork_release, fork_release);
+    /* Without the handlers (ENOMEM), a fork may leave a child's locks
+     * held, as it did before they existed; nothing else changes. */
+    (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
 SLAB_API size_t slab_allocator_size(void)
@@ -1489,14 +1509,10 @@ SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
         return NULL;
     }
     pthread_once(&fork_once, install_fork_handlers);
-    pthread_mutex_init(&a->lock, NULL);
-    pthread_mutex_init(&a->epoch_lock, NULL);
-    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
-        /* Every slot starts open in era 1, so any epoch id is usable. */
+    allocator_locks_init(a);
+    /* Every slot starts open in era 1, so any epoch id is usable. */
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
         atomic_init(&a->epochs[e].word, (1u << 1) | 1u);
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
-            pthread_mutex_init(&a->bins[e][c].lock, NULL);
-    }
     pthread_mutex_lock(&registry_lock);
     a->serial = ++registry_serial;
     a->reg_next = registry;
