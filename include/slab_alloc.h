@@ -84,7 +84,9 @@ void *slab_malloc(SlabAllocator *alloc, size_t size);    /* current epoch */
 /* Free what slab_malloc_epoch() returned.  NULL is a no-op.  Returns false
  * (errno EINVAL) for a pointer whose header does not hold the live handle
  * of exactly that object; double frees, concurrent ones included, are
- * detected as by free_obj(). */
+ * detected as by free_obj().  A pointer that is not in alloc's slabs (a
+ * small integer, malloc()'s memory, an unmapped page) is refused without
+ * reading its header. */
 bool slab_free(SlabAllocator *alloc, void *ptr);
 
 /* Epochs.  epoch_current() is the epoch new work should use; epoch_advance()

@@ -14,7 +14,8 @@ ALLOC_TESTS = \
 	tests/test_double_free_race \
 	tests/test_generation_wrap \
 	tests/test_core_nomalloc \
-	tests/test_fork
+	tests/test_fork \
+	tests/test_free_foreign
 
 check_PROGRAMS += $(ALLOC_TESTS)
 TESTS += $(ALLOC_TESTS)
@@ -30,6 +31,7 @@ tests_test_double_free_race_LDADD = $(TEST_LIBS)
 tests_test_generation_wrap_LDADD = $(TEST_LIBS)
 tests_test_core_nomalloc_LDADD = $(TEST_LIBS)
 tests_test_fork_LDADD = $(TEST_LIBS)
+tests_test_free_foreign_LDADD = $(TEST_LIBS)
 
 # A program built against the installed library, as a user would build it;
 # .ci/run compiles it with pkg-config after `make install`.

@@ -1229,6 +1229,16 @@ SLAB_API bool slab_free(SlabAllocator *alloc, void *ptr)
         return false;
     }
     char *p = (char *)ptr - SLAB_MALLOC_HEADER;
+    /* Read no header outside the allocator's carved slabs: a small
+     * integer, another allocator's or malloc()'s memory, or a pointer whose
+     * header page is unmapped is refused before it is touched.  The
+     * acquire pairs with the release store of nslots in slab_carve(): the
+     * slab's memory is mapped once nslots is set. */
+    uintptr_t off = (uintptr_t)p - (uintptr_t)alloc->arena;
+    if (UNLIKELY(off >= ARENA_BYTES ||
+                 atomic_load_explicit(&alloc->slabs[off >> SLAB_SHIFT].nslots,
+                                      memory_order_acquire) == 0))
+        return refuse_handle();
     SlabHandle h;
     memcpy(&h, p, sizeof(h));
     /* The header must name a live object, and exactly this one. */
