@@ -47,7 +47,15 @@ libslab_libslab_all_la_SOURCES += \
 	libslab/core/core_hooks.h \
 	libslab/core/core_hooks.c \
 	libslab/core/registry.h \
-	libslab/core/slab_alloc.c \
+	libslab/core/core.h \
+	libslab/core/fast.c \
+	libslab/core/slow.c \
+	libslab/core/slab.c \
+	libslab/core/heap.c \
+	libslab/core/epoch.c \
+	libslab/core/allocator.c \
+	libslab/core/registry.c \
+	libslab/core/debug.c \
 	libslab/core/slab_internal.h \
 	libslab/core/slab_test.h \
 	libslab/core/meta.h \

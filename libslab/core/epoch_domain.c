@@ -23,7 +23,7 @@ struct EpochDomain {
 };
 
 static __thread EpochDomain *stack[EPOCH_DOMAIN_MAX_DEPTH];
-static __thread unsigned depth;
+__thread unsigned epoch_domain_depth __attribute__((tls_model("initial-exec")));
 
 SLAB_API EpochDomain *epoch_domain_wrap(SlabAllocator *alloc, EpochId epoch, bool auto_close)
 {
@@ -74,11 +74,11 @@ SLAB_API int epoch_domain_enter(EpochDomain *d)
         errno = EINVAL;
         return -1;
     }
-    if (depth == EPOCH_DOMAIN_MAX_DEPTH) {
+    if (epoch_domain_depth == EPOCH_DOMAIN_MAX_DEPTH) {
         errno = ELOOP;
         return -1;
     }
-    stack[depth++] = d;
+    stack[epoch_domain_depth++] = d;
     atomic_fetch_add_explicit(&d->entered, 1, memory_order_relaxed);
     return 0;
 }
@@ -89,11 +89,11 @@ SLAB_API int epoch_domain_exit(EpochDomain *d)
         errno = EINVAL;
         return -1;
     }
-    if (depth == 0 || stack[depth - 1] != d) {
+    if (epoch_domain_depth == 0 || stack[epoch_domain_depth - 1] != d) {
         errno = EPERM;
         return -1;
     }
-    stack[--depth] = NULL;
+    stack[--epoch_domain_depth] = NULL;
     /* Release pairs with the acquire in epoch_domain_destroy(): this
      * thread's use of the domain happens before its destruction. */
     atomic_fetch_sub_explicit(&d->entered, 1, memory_order_release);
@@ -107,7 +107,7 @@ SLAB_API EpochId epoch_domain_epoch(const EpochDomain *d)
 
 SLAB_API EpochDomain *epoch_domain_current(SlabAllocator *alloc)
 {
-    for (unsigned i = depth; i-- > 0;)
+    for (unsigned i = epoch_domain_depth; i-- > 0;)
         if (stack[i]->alloc == alloc)
             return stack[i];
     return NULL;

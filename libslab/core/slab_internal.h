@@ -2,7 +2,7 @@
  * slab_internal.h - the allocator's data structures.
  *
  * Memory comes from the OS in chunks of CHUNK_SLABS slabs of SLAB_BYTES each.
- * Every slab serves one size class for life; its metadata (the Slab
+ * Every slab serves one size class for life; its metadata (the slab
  * descriptor and one generation word per slot) lives outside the slab, in the
  * chunk's descriptor block, so that a slab's memory can be returned to the OS
  * while its metadata stays valid for handle checks.
@@ -24,7 +24,7 @@
  *   POOLED    empty, waiting in the class pool (its memory returned to the
  *             OS unless the pool keeps it warm).
  *
- * OWNED -> DETACHED: the owner, with a CAS (slab_disown()).
+ * OWNED -> DETACHED: the owner, with a CAS (disown()).
  * DETACHED -> OWNED: the bin lock holder taking it off the partial list.
  * DETACHED -> POOLED: the bin lock holder that finds it empty claims its
  *             release with a CAS; whoever loses the claim does nothing.
@@ -47,7 +47,7 @@
  * There is no separate bitmap or free counter that could disagree with it:
  * the lists hold exactly the slots whose generation is even.
  *
- * List membership (Slab.list) and the partial lists are read and written only
+ * List membership (slab.list) and the partial lists are read and written only
  * with the bin lock held, except for the avail and full lists of an OWNED
  * slab, which are its owner's alone.
  */
@@ -78,7 +78,7 @@
 #define MAX_SLABS       (1u << 18)                  /* 16 GiB of slabs */
 #define ARENA_BYTES     ((size_t)MAX_SLABS * SLAB_BYTES)
 
-/* Heap identities: never reused, so a slab's owner compares equal to a
+/* heap identities: never reused, so a slab's owner compares equal to a
  * thread's cached heap only when that very heap owns it. */
 #define NO_HEAP_ID      UINT64_MAX
 
@@ -121,9 +121,9 @@ enum slab_list {
     LIST_FULL = 4           /* owner's list of slabs without */
 };
 
-struct Heap;
+struct heap;
 
-typedef struct Slab {
+typedef struct slab {
     /* Remote stack, used count at detach, mode: see the file comment. */
     _Atomic uint64_t state;
 
@@ -151,26 +151,26 @@ typedef struct Slab {
     /* Under the bin lock. */
     uint8_t list;               /* enum slab_list */
     uint8_t ballast;            /* debug: slots held by slab_debug_plant_zombie */
-    uint8_t parked;             /* empty, kept listed for reuse (Bin.parked) */
+    uint8_t parked;             /* empty, kept listed for reuse (bin.parked) */
     uint8_t warm;               /* pooled with its memory still resident */
     /* Written by slab_get() under the allocator lock; read by a thread
      * settling the slab before it takes the bin lock (hence atomic), and
      * checked again under it. */
     _Atomic uint8_t epoch;
     uint64_t era;
-    struct Slab *prev, *next;
-} __attribute__((aligned(128))) Slab;
+    struct slab *prev, *next;
+} __attribute__((aligned(128))) slab;
 
 /* A power of two, so that a handle's slab is found with a shift; and two
  * cache lines, so that neighbouring slabs' state words never share one. */
-_Static_assert(sizeof(Slab) == 128, "Slab descriptor size");
+_Static_assert(sizeof(slab) == 128, "slab descriptor size");
 
 /* A size class in one epoch slot: its partial list. */
-typedef struct Bin {
+typedef struct bin {
     pthread_mutex_t lock;
-    Slab *partial;
+    slab *partial;
     uint32_t parked;            /* empty slabs on partial, at most BIN_PARKED */
-} Bin;
+} bin;
 
 /* Empty slabs a bin keeps (with their memory) while its epoch is open, so
  * that alloc/free cycles do not return and re-fault memory every time. */
@@ -183,48 +183,48 @@ typedef struct Bin {
 /* The epoch ring: era << 1 | open.  The fast path compares the whole word
  * with the one its bin cached, so both a close and a re-open send it to the
  * slow path. */
-typedef struct EpochSlot {
+typedef struct epoch_slot {
     _Atomic uint32_t word;
-} EpochSlot;
+} epoch_slot;
 
 #define EPOCH_OPEN(w)   ((w) & 1u)
 #define EPOCH_ERA(w)    ((w) >> 1)
 
 /* Counters a heap keeps for its thread: single writer, relaxed. */
-typedef struct HeapCounters {
+typedef struct heap_counters {
     _Atomic uint64_t allocs_slow;
     _Atomic uint64_t remote_frees;
     _Atomic uint64_t cas_retries;
-} HeapCounters;
+} heap_counters;
 
 /* A thread's view of one size class in one epoch: what the fast path
  * reads. */
-typedef struct HeapBin {
-    Slab *cur;                  /* never NULL: the empty sentinel when none */
-    uint32_t epoch_word;        /* EpochSlot.word when cur was taken */
-} HeapBin;
+typedef struct heap_bin {
+    slab *cur;                  /* never NULL: the empty sentinel when none */
+    uint32_t epoch_word;        /* epoch_slot.word when cur was taken */
+} heap_bin;
 
-/* The other slabs a heap bin owns, as circular lists (Slab.prev/next). */
-typedef struct HeapLists {
-    Slab *avail;                /* have local free slots */
-    Slab *full;                 /* had none when last looked at */
-} HeapLists;
+/* The other slabs a heap bin owns, as circular lists (slab.prev/next). */
+typedef struct heap_lists {
+    slab *avail;                /* have local free slots */
+    slab *full;                 /* had none when last looked at */
+} heap_lists;
 
 /* Full slabs the owner checks for remote frees each time it needs a slab. */
 #define FULL_SCAN 8u
 
-typedef struct Heap {
+typedef struct heap {
     struct SlabAllocator *alloc;
     uint64_t id;
     uint64_t seen_changes;      /* SlabAllocator.epoch_changes last swept */
-    HeapBin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
-    HeapLists lists[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
-    HeapCounters counters[SLAB_NUM_CLASSES];
-    struct Heap *next;          /* allocator's list, under alloc->lock */
-} Heap;
+    heap_bin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
+    heap_lists lists[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
+    heap_counters counters[SLAB_NUM_CLASSES];
+    struct heap *next;          /* allocator's list, under alloc->lock */
+} heap;
 
 /* Counters kept by whoever holds a lock: atomic so that readers need none. */
-typedef struct ClassCounters {
+typedef struct class_counters {
     _Atomic uint64_t new_slabs;
     _Atomic uint64_t recycled_slabs;
     _Atomic uint64_t released_slabs;
@@ -235,7 +235,7 @@ typedef struct ClassCounters {
     _Atomic uint64_t allocs_slow;
     _Atomic uint64_t remote_frees;
     _Atomic uint64_t cas_retries;
-} ClassCounters;
+} class_counters;
 
 struct SlabAllocator {
     uint64_t serial;            /* unique per allocator in this process */
@@ -243,8 +243,8 @@ struct SlabAllocator {
     bool caller_storage;
 
     _Atomic uint32_t current;   /* the current epoch */
-    EpochSlot epochs[SLAB_EPOCH_COUNT];
-    Bin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
+    epoch_slot epochs[SLAB_EPOCH_COUNT];
+    bin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
 
     /* Serialises epoch_advance() and epoch_close(). */
     pthread_mutex_t epoch_lock;
@@ -252,17 +252,17 @@ struct SlabAllocator {
     /* The slab descriptors and the generation table: address space
      * reserved once for MAX_SLABS slabs, touched only as slabs are carved,
      * never moved, so that any handle can be checked without a lock. */
-    Slab *slabs;
+    slab *slabs;
     _Atomic uint32_t *gens;
     char *arena;                /* slab i is at arena + i * SLAB_BYTES */
     size_t gens_used;           /* generation words handed to slabs (lock) */
 
-    /* Slab carving, class pools, heaps: under lock. */
+    /* slab carving, class pools, heaps: under lock. */
     pthread_mutex_t lock;
     uint32_t nslabs;            /* slabs carved */
-    Slab *pool[SLAB_NUM_CLASSES];
-    Heap *heaps;
-    ClassCounters counters[SLAB_NUM_CLASSES];
+    slab *pool[SLAB_NUM_CLASSES];
+    heap *heaps;
+    class_counters counters[SLAB_NUM_CLASSES];
     _Atomic uint64_t epoch_advances;
     _Atomic uint64_t epoch_closes;
     /* Bumped by every close and advance: a heap that sees it move gives

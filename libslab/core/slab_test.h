@@ -15,13 +15,13 @@
 
 /* The points of the slow paths at which the pause hook is called. */
 enum slab_test_point {
-    /* free_remote(): the free is on the slab's remote stack; the slab is
+    /* slow_free_remote(): the free is on the slab's remote stack; the slab is
      * about to be settled (its reconcile not yet begun). */
     SLAB_TEST_REMOTE_PUSHED = 0,
     /* slab_release(): the thread has decided to release an empty slab
      * and is about to give it to its class pool. */
     SLAB_TEST_RELEASE = 1,
-    /* alloc_slow(): a slab came from slab_get() (fresh or recycled) and
+    /* slow_alloc(): a slab came from slab_get() (fresh or recycled) and
      * is about to become the calling heap's current slab. */
     SLAB_TEST_GOT_SLAB = 2
 };

@@ -1,0 +1,330 @@
+/*
+ * heap.c - heaps: each thread's slabs per size class and epoch (its
+ * current slab, and its lists of slabs with and without free slots), their
+ * giving back when an epoch closes, and the thread's exit.
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "core.h"
+#include "meta.h"
+#include "slab_addr.h"
+
+const char heap_no_allocator;
+
+__thread thread_cache heap_cache __attribute__((tls_model("initial-exec"))) = {
+    NO_ALLOCATOR, 0, NULL, 0
+};
+
+slab heap_empty_slab;
+
+/* Every heap the thread has, for its exit.  Owned by the thread. */
+typedef struct thread_heaps {
+    size_t n, cap;
+    thread_cache *v;
+} thread_heaps;
+
+static __thread thread_heaps tls_heaps;
+static pthread_key_t heap_key;
+static pthread_once_t heap_key_once = PTHREAD_ONCE_INIT;
+
+static void thread_exit(void *arg);
+
+static void make_heap_key(void)
+{
+    /* If this fails, heaps are simply not released at thread exit; their
+     * slabs stay owned and are reclaimed when the allocator is freed. */
+    (void)pthread_key_create(&heap_key, thread_exit);
+}
+
+static heap *new_heap(SlabAllocator *a)
+{
+    static _Atomic uint64_t next_id = 1;
+    heap *h = meta_alloc(sizeof(*h));
+    if (h == NULL)
+        return NULL;
+    h->alloc = a;
+    h->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            h->bins[e][c].cur = &heap_empty_slab;
+    pthread_mutex_lock(&a->lock);
+    h->next = a->heaps;
+    a->heaps = h;
+    pthread_mutex_unlock(&a->lock);
+    return h;
+}
+
+/* The calling thread's heap for a, created on first use; NULL when out of
+ * memory.  Slow path of every call. */
+NOINLINE heap *heap_get(SlabAllocator *a)
+{
+    thread_heaps *th = &tls_heaps;
+    for (size_t i = 0; i < th->n; i++) {
+        if (th->v[i].alloc == a && th->v[i].serial == a->serial) {
+            heap_cache = th->v[i];
+            return th->v[i].heap;
+        }
+    }
+    pthread_once(&heap_key_once, make_heap_key);
+    if (th->n == th->cap) {
+        /* Drop entries of allocators that are gone before growing. */
+        size_t k = 0;
+        pthread_mutex_lock(&registry_lock);
+        for (size_t i = 0; i < th->n; i++) {
+            bool live = false;
+            for (SlabAllocator *r = registry_list; r; r = r->reg_next)
+                live |= r == th->v[i].alloc && r->serial == th->v[i].serial;
+            if (live)
+                th->v[k++] = th->v[i];
+        }
+        pthread_mutex_unlock(&registry_lock);
+        th->n = k;
+        if (th->n == th->cap) {
+            size_t cap = th->cap ? th->cap * 2 : 4;
+            thread_cache *v = meta_alloc(cap * sizeof(*v));
+            if (v == NULL)
+                return NULL;
+            if (th->n)
+                memcpy(v, th->v, th->n * sizeof(*v));
+            meta_free(th->v, th->cap * sizeof(*v));
+            th->v = v;
+            th->cap = cap;
+        }
+    }
+    heap *h = new_heap(a);
+    if (h == NULL)
+        return NULL;
+    th->v[th->n++] = (thread_cache){ a, a->serial, h, h->id };
+    heap_cache = th->v[th->n - 1];
+    (void)pthread_setspecific(heap_key, th);
+    return h;
+}
+
+/* Circular lists of a heap's own slabs. */
+void heap_ring_push(slab **head, slab *s, uint8_t list)
+{
+    slab *h = *head;
+    if (h == NULL) {
+        s->next = s->prev = s;
+        *head = s;
+    } else {
+        s->next = h;
+        s->prev = h->prev;
+        h->prev->next = s;
+        h->prev = s;
+    }
+    s->list = list;
+}
+
+static void ring_remove(slab **head, slab *s)
+{
+    if (s->next == s) {
+        *head = NULL;
+    } else {
+        s->prev->next = s->next;
+        s->next->prev = s->prev;
+        if (*head == s)
+            *head = s->next;
+    }
+    s->next = s->prev = NULL;
+    s->list = LIST_NONE;
+}
+
+/* Give up a slab the calling thread owns (taken off the heap's lists). */
+static void disown(SlabAllocator *a, slab *s)
+{
+    atomic_store_explicit(&s->owner, NO_HEAP_ID, memory_order_relaxed);
+    /* Used, counting the remote stack's slots as still used: the state
+     * word's convention (empty when the stack holds them all). */
+    uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);
+    uint64_t want;
+    do {
+        want = ST_MAKE(ST_HEAD(old), ST_COUNT(old), s->used, MODE_DETACHED, ST_INC(old));
+        /* Release: the next owner, and any thread reconciling the slab,
+         * sees this thread's local list (pairs with their acquire loads
+         * and CASes of state). */
+    } while (!atomic_compare_exchange_weak_explicit(&s->state, &old, want,
+                                                    memory_order_release,
+                                                    memory_order_relaxed));
+    slab_reconcile(a, s, ST_INC(want));
+}
+
+/* Give up every slab a heap bin owns. */
+void heap_bin_release_all(SlabAllocator *a, heap *h, unsigned epoch, unsigned cls)
+{
+    heap_bin *hb = &h->bins[epoch][cls];
+    heap_lists *l = &h->lists[epoch][cls];
+    slab *s = hb->cur;
+    hb->cur = &heap_empty_slab;
+    if (s != &heap_empty_slab)
+        disown(a, s);
+    while ((s = l->avail) != NULL) {
+        ring_remove(&l->avail, s);
+        disown(a, s);
+    }
+    while ((s = l->full) != NULL) {
+        ring_remove(&l->full, s);
+        disown(a, s);
+    }
+}
+
+/* Whether an owned slab has every slot free, on either list. */
+static bool owned_empty(const slab *s)
+{
+    return s->used == ST_COUNT(atomic_load_explicit(&s->state, memory_order_relaxed));
+}
+
+/* Give up the slabs a heap bin owns that hold no object. */
+void heap_bin_release_empty(SlabAllocator *a, heap *h, unsigned epoch, unsigned cls)
+{
+    heap_bin *hb = &h->bins[epoch][cls];
+    heap_lists *l = &h->lists[epoch][cls];
+    slab *s = hb->cur;
+    if (s != &heap_empty_slab && owned_empty(s)) {
+        hb->cur = &heap_empty_slab;
+        disown(a, s);
+    }
+    slab **rings[2] = { &l->avail, &l->full };
+    for (unsigned r = 0; r < 2; r++) {
+        slab *first = *rings[r];
+        if (first == NULL)
+            continue;
+        /* Walk the ring once, from its head to its tail. */
+        slab *tail = first->prev;
+        for (slab *next = first;;) {
+            s = next;
+            next = s->next;
+            bool last = s == tail;
+            if (owned_empty(s)) {
+                ring_remove(rings[r], s);
+                disown(a, s);
+            }
+            if (last)
+                break;
+        }
+    }
+}
+
+/* An epoch closed or moved on somewhere: give back what this heap holds in
+ * epochs whose word is no longer the one its bins were filled under. */
+void heap_sweep(SlabAllocator *a, heap *h)
+{
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
+        uint32_t w = atomic_load_explicit(&a->epochs[e].word, memory_order_acquire);
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            if (heap_bin_holds_slabs(h, e, c) && h->bins[e][c].epoch_word != w)
+                heap_bin_release_all(a, h, e, c);
+    }
+}
+
+/* Move the frees other threads pushed onto an owned slab to its local
+ * list.  Returns whether the slab has a free slot now. */
+bool heap_collect_remote(slab *s)
+{
+    uint64_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+    do {
+        if (ST_COUNT(st) == 0)
+            return s->local_head != 0;
+        /* Acquire pairs with the pushers' release CAS: the chained slots'
+         * links are visible. */
+    } while (!atomic_compare_exchange_weak_explicit(&s->state, &st,
+                                                    ST_MAKE(0, 0, 0, MODE_OWNED, ST_INC(st)),
+                                                    memory_order_acquire,
+                                                    memory_order_relaxed));
+    slab_chain_splice(s, ST_HEAD(st), ST_COUNT(st));
+    s->used -= ST_COUNT(st);
+    return s->local_head != 0;
+}
+
+/* Another owned slab to allocate from: one with local frees, or a full one
+ * other threads have freed into since. */
+slab *heap_owned_take(heap_lists *l)
+{
+    slab *s;
+    while ((s = l->avail) != NULL) {
+        ring_remove(&l->avail, s);
+        if (s->local_head != 0 || heap_collect_remote(s))
+            return s;
+        heap_ring_push(&l->full, s, LIST_FULL);
+    }
+    for (unsigned i = 0; i < FULL_SCAN && (s = l->full) != NULL; i++) {
+        l->full = s->next;          /* look at the next one next time */
+        if (ST_COUNT(atomic_load_explicit(&s->state, memory_order_relaxed)) != 0 &&
+            heap_collect_remote(s)) {
+            ring_remove(&l->full, s);
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* A local free gave a slab of the heap's full list a free slot again. */
+NOINLINE void heap_owned_refilled(slab *s)
+{
+    if (s->list != LIST_FULL)
+        return;                     /* the current slab */
+    heap_lists *l = &heap_cache.heap->lists[atomic_load_explicit(&s->epoch, memory_order_relaxed)]
+                                         [s->cls];
+    ring_remove(&l->full, s);
+    heap_ring_push(&l->avail, s, LIST_AVAIL);
+}
+
+/* Fold a heap's counters into the allocator, detach its slabs, free it.
+ * Called with the allocator alive, by the heap's thread or at destruction. */
+void heap_release(heap *h)
+{
+    SlabAllocator *a = h->alloc;
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+            heap_bin_release_all(a, h, e, c);
+    /* Fold and unlink in one critical section: class_collect(), which
+     * walks the heaps under the same lock, counts the heap exactly once. */
+    pthread_mutex_lock(&a->lock);
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+        counter_add(&a->counters[c].allocs_slow, counter_get(&h->counters[c].allocs_slow));
+        counter_add(&a->counters[c].remote_frees, counter_get(&h->counters[c].remote_frees));
+        counter_add(&a->counters[c].cas_retries, counter_get(&h->counters[c].cas_retries));
+    }
+    for (heap **p = &a->heaps; *p; p = &(*p)->next) {
+        if (*p == h) {
+            *p = h->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&a->lock);
+    meta_free(h, sizeof(*h));
+}
+
+/* Thread exit: release the thread's heaps in allocators still alive.  The
+ * registry lock keeps each allocator alive while its heap is released. */
+static void thread_exit(void *arg)
+{
+    thread_heaps *th = arg;
+    pthread_mutex_lock(&registry_lock);
+    for (size_t i = 0; i < th->n; i++) {
+        for (SlabAllocator *r = registry_list; r; r = r->reg_next) {
+            if (r == th->v[i].alloc && r->serial == th->v[i].serial) {
+                heap_release(th->v[i].heap);
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&registry_lock);
+    meta_free(th->v, th->cap * sizeof(*th->v));
+    th->v = NULL;
+    th->n = th->cap = 0;
+    heap_cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0 };
+}
+
+void slab_addr_trim(SlabAllocator *a, EpochId epoch)
+{
+    heap *h = heap_cached(a);
+    if (h == NULL || epoch >= SLAB_EPOCH_COUNT)
+        return;
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+        if (heap_bin_holds_slabs(h, epoch, c))
+            heap_bin_release_empty(a, h, epoch, c);
+}
