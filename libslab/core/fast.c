@@ -197,17 +197,18 @@ SLAB_API bool slab_free(SlabAllocator *alloc, void *ptr)
         return true;
     if (UNLIKELY(alloc == NULL || ((uintptr_t)ptr & (SLAB_ALIGNMENT - 1)) != 0))
         return slow_refuse();
-    char *p = (char *)ptr - SLAB_MALLOC_HEADER;
     /* Read no header outside the allocator's carved slabs: a small
      * integer, another allocator's or malloc()'s memory, or a pointer whose
-     * header page is unmapped is refused before it is touched.  The
-     * acquire pairs with the release store of nslots in carve(): the
-     * slab's memory is mapped once nslots is set. */
-    uintptr_t off = (uintptr_t)p - (uintptr_t)alloc->arena;
+     * header page is unmapped is refused before it is touched (and before
+     * any pointer arithmetic on it).  The acquire pairs with the release
+     * store of nslots in carve(): the slab's memory is mapped once nslots
+     * is set. */
+    uintptr_t off = (uintptr_t)ptr - SLAB_MALLOC_HEADER - (uintptr_t)alloc->arena;
     if (UNLIKELY(off >= ARENA_BYTES ||
                  atomic_load_explicit(&alloc->slabs[off >> SLAB_SHIFT].nslots,
                                       memory_order_acquire) == 0))
         return slow_refuse();
+    char *p = alloc->arena + off;
     SlabHandle h;
     memcpy(&h, p, sizeof(h));
     /* The header must name a live object, and exactly this one. */
