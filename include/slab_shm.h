@@ -134,6 +134,10 @@ typedef enum slab_shm_state {
     SLAB_SHM_VERSION_MISMATCH,  /* libslab segment of another ABI major */
     SLAB_SHM_DENIED,            /* permission denied */
     SLAB_SHM_NOT_SLAB,          /* not a (valid) libslab segment */
+    SLAB_SHM_UNTRUSTED,         /* written by another user than the one it
+                                   claims, or than the process it names
+                                   runs as: a fake; never read as that
+                                   process's */
     SLAB_SHM_STATE_NUM
 } slab_shm_state;
 
@@ -230,16 +234,23 @@ typedef struct slab_shm_snapshot {
     uint64_t overflow_live_threads;
     slab_thread_stats overflow;
     /* Thread records that were in use, in slot order; at most
-     * id.record_count. */
+     * SLAB_SHM_SNAPSHOT_THREADS (see omitted). */
     uint32_t thread_count;
     uint32_t busy_threads;      /* of those, reported busy */
     slab_shm_thread *threads;
-    /* Everything, summed: threads + overflow + exited.  Exact unless
-     * busy_threads is nonzero. */
+    /* Everything, summed: threads + overflow + exited + omitted.  Exact
+     * unless busy_threads is nonzero. */
     slab_thread_stats total;
     uint32_t retries;           /* whole-snapshot retries this took */
     uint32_t reserved;
+    /* A snapshot lists at most SLAB_SHM_SNAPSHOT_THREADS records, whatever
+     * the segment holds (memory per refresh stays bounded); the live
+     * records beyond are summed here instead. */
+    uint64_t omitted_threads;
+    slab_thread_stats omitted;
 } slab_shm_snapshot;
+
+#define SLAB_SHM_SNAPSHOT_THREADS 1024u
 
 /*
  * Take a consistent snapshot.  *snap may be NULL (a new one is allocated)

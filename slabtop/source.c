@@ -169,6 +169,8 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
         out->resident_bytes = r->memory.resident_bytes;
     }
     out->exited = r->exited;
+    /* Threads beyond the snapshot's list are summed with the exited ones. */
+    slab_shm_stats_add(&out->exited, &r->omitted);
 
     for (uint32_t i = 0; i < r->thread_count; i++) {
         const slab_shm_thread *t = &r->threads[i];

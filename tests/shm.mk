@@ -59,3 +59,11 @@ update-shm-man: tests/test_shm_format$(EXEEXT)
 	  sed -n '/^\.\\" END COUNTER TABLES$$/,$$p' $(top_srcdir)/man/libslab-shm.5; \
 	} > man-libslab-shm.tmp && mv man-libslab-shm.tmp $(top_srcdir)/man/libslab-shm.5
 .PHONY: update-shm-man
+
+check_PROGRAMS += tests/test_shm_exec
+TESTS += tests/test_shm_exec
+tests_test_shm_exec_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_resize
+TESTS += tests/test_shm_resize
+tests_test_shm_resize_LDADD = $(TEST_LIBS)

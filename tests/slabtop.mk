@@ -29,6 +29,7 @@ TESTS += \
 	tests/slabtop_errors.sh \
 	tests/slabtop_list.sh \
 	tests/slabtop_nopublish.sh \
+	tests/shm_hostile.sh \
 	tests/slabtop_ui.sh
 EXTRA_DIST += \
 	tests/slabtop_lib.sh \
@@ -36,6 +37,7 @@ EXTRA_DIST += \
 	tests/slabtop_errors.sh \
 	tests/slabtop_list.sh \
 	tests/slabtop_nopublish.sh \
+	tests/shm_hostile.sh \
 	tests/slabtop_ui.sh \
 	tests/slabtop_json_check.py \
 	tests/slabtop_om_check.py

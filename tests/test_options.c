@@ -151,7 +151,7 @@ int main(int argc, char **argv)
         print_man(stdout);
         return 0;
     }
-    plan(41);
+    plan(44);
 
     /* The sampler reads its settings from the environment once, at first
      * use: set them before anything touches it. */
@@ -240,6 +240,12 @@ int main(int argc, char **argv)
        "bad SLAB_SHM_NAMEs (a/b, .., a space, 64 characters): one warning each");
     ok(with("SLAB_SHM_MODE", "0800") == 1 && slab_option_uint(SLAB_OPT_SHM_MODE) == 0600,
        "SLAB_SHM_MODE=0800: one warning");
+    ok(with("SLAB_SHM_MODE", "0666") == 1 && slab_option_uint(SLAB_OPT_SHM_MODE) == 0600,
+       "SLAB_SHM_MODE=0666 (others may write, and so shrink it): refused, one warning");
+    ok(with("SLAB_SHM_MODE", "0620") == 1 && slab_option_uint(SLAB_OPT_SHM_MODE) == 0600,
+       "SLAB_SHM_MODE=0620 (group write): refused");
+    ok(with("SLAB_SHM_MODE", "0640") == 0 && slab_option_uint(SLAB_OPT_SHM_MODE) == 0640,
+       "SLAB_SHM_MODE=0640 (group read): accepted");
     ok(with("SLAB_SHM_THREADS", "0") == 1 && slab_option_uint(SLAB_OPT_SHM_THREADS) == 256,
        "SLAB_SHM_THREADS=0: one warning");
 

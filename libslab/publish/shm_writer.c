@@ -226,7 +226,14 @@ static int replace_if_dead(const char *object)
     read_header(fd, &h);
 
     bool dead;
-    if (h.magic == SLAB_SHM_MAGIC && h.ready != 0) {
+    uint64_t my_start = 0;
+    if (h.magic == SLAB_SHM_MAGIC && h.ready != 0 && h.pid == (int32_t)getpid() &&
+        slab_shm_proc_stat(getpid(), &my_start, NULL) == 0 &&
+        h.start_time == my_start) {
+        /* This very process wrote it, in the image it ran before exec():
+         * that image is gone, and this one takes the name over. */
+        dead = true;
+    } else if (h.magic == SLAB_SHM_MAGIC && h.ready != 0) {
         h.boot_id[sizeof(h.boot_id) - 1] = '\0';
         slab_shm_owner o = slab_shm_owner_check(h.pid, h.start_time, h.boot_id);
         dead = o == SLAB_SHM_OWNER_DEAD || o == SLAB_SHM_OWNER_REUSED ||
@@ -349,9 +356,12 @@ static slab_shm_writer *create_writer(const char *name)
     }
     if (fd < 0)
         goto fail;
-    if (fchmod(fd, mode) != 0 ||
+    struct stat st;
+    if (fchmod(fd, mode) != 0 || fstat(fd, &st) != 0 ||
         ftruncate(fd, (off_t)w->layout.segment_size) != 0)
         goto fail_unlink;
+    w->dev = st.st_dev;         /* what we created: only it is ever unlinked */
+    w->ino = st.st_ino;
     w->base = mmap(NULL, w->layout.segment_size, PROT_READ | PROT_WRITE,
                    MAP_SHARED, fd, 0);
     if (w->base == MAP_FAILED) {
@@ -406,6 +416,22 @@ fail:
 
 /* ------------------------------------------------------------------ publish */
 
+/* Remove the name only if it still refers to the object this writer
+ * created: another process (in another pid namespace sharing /dev/shm,
+ * say) may have replaced it meanwhile, and its segment is not ours.  What
+ * remains is the moment between this check and the unlink. */
+static void unlink_own(const slab_shm_writer *w)
+{
+    char path[SLAB_SHM_NAME_MAX + 32];
+    struct stat st;
+
+    snprintf(path, sizeof(path), SLAB_SHM_DIR "%s", w->object);
+    if (lstat(path, &st) != 0 || st.st_dev != w->dev || st.st_ino != w->ino)
+        return;
+    if (shm_unlink(w->object) == 0)
+        slab_log(SLAB_LOG_INFO, "removed shared memory %s", w->object);
+}
+
 static void unpublish_locked(void)
 {
     slab_shm_writer *w = atomic_load_explicit(&current, memory_order_relaxed);
@@ -424,8 +450,7 @@ static void unpublish_locked(void)
     pthread_mutex_unlock(&w->proc_lock);
     atomic_fetch_or_explicit((_Atomic uint32_t *)&w->hdr->flags,
                              SLAB_SHM_FLAG_CLOSED, memory_order_release);
-    shm_unlink(w->object);
-    slab_log(SLAB_LOG_INFO, "removed shared memory %s", w->object);
+    unlink_own(w);
 }
 
 static void at_exit(void)

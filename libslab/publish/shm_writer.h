@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "shm_common.h"
 
 /* The process section and heartbeat are refreshed at most this often. */
@@ -23,6 +24,8 @@ typedef struct slab_shm_writer {
     char name[SLAB_SHM_NAME_MAX + 1];
     char object[SLAB_SHM_NAME_MAX + 8];     /* "/slab.NAME" */
     int32_t pid;                            /* creator; only it unlinks */
+    dev_t dev;                              /* the object it created, */
+    ino_t ino;                              /* the only one it unlinks */
     void *base;
     slab_shm_layout layout;
     slab_shm_seg_header *hdr;

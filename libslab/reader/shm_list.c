@@ -182,7 +182,12 @@ static int pid_one(const char *name, void *arg)
         slab_shm_detach(r);
         return 0;
     }
-    int alive = slab_shm_reader_state(r) == SLAB_SHM_ALIVE;
+    slab_shm_state st = slab_shm_reader_state(r);
+    int alive = st == SLAB_SHM_ALIVE;
+    if (st == SLAB_SHM_UNTRUSTED) {
+        slab_shm_detach(r);     /* a fake: never the process's segment */
+        return 0;
+    }
     if (!ps->best || (alive && !ps->best_alive)) {
         slab_shm_detach(ps->best);
         ps->best = r;
@@ -207,19 +212,29 @@ SLAB_API slab_shm_error slab_shm_attach_pid(int32_t pid, slab_shm_reader **out,
     if (pid <= 0)
         return slab_shm_fail(err, SLAB_SHM_ERR_INVALID, EINVAL,
                              "%d is not a process id", (int)pid);
+    /* "/slab.PID" is the process's own only if it is alive: trusted (its
+     * file owner runs the process) and of this process's start time, not
+     * a leftover of an earlier process with the same pid, nor a fake. */
     snprintf(name, sizeof(name), "%d", (int)pid);
+    memset(&ps, 0, sizeof(ps));
+    ps.pid = pid;
     e = slab_shm_attach(name, out, err);
-    if (e == SLAB_SHM_OK && (*out)->hdr.pid == pid)
-        return e;
-    if (e == SLAB_SHM_OK) {
+    if (e == SLAB_SHM_OK && (*out)->hdr.pid == pid) {
+        slab_shm_state st = slab_shm_reader_state(*out);
+        if (st == SLAB_SHM_ALIVE)
+            return e;
+        if (st != SLAB_SHM_UNTRUSTED)
+            ps.best = *out; /* a fallback if no live one is found */
+        else
+            slab_shm_detach(*out);
+        *out = NULL;
+    } else if (e == SLAB_SHM_OK) {
         slab_shm_detach(*out);
         *out = NULL;
-    } else if (e != SLAB_SHM_ERR_NOT_FOUND) {
+    } else if (e != SLAB_SHM_ERR_NOT_FOUND && e != SLAB_SHM_ERR_NOT_LIBSLAB) {
         return e;           /* the default name exists: its error says most */
     }
 
-    memset(&ps, 0, sizeof(ps));
-    ps.pid = pid;
     each_name(pid_one, &ps);
     if (ps.best) {
         *out = ps.best;

@@ -12,19 +12,23 @@
  *
  * Truncation: before each snapshot and state check the file is fstat'ed
  * again, and a file shorter than the validated segment size is reported
- * (SLAB_SHM_ERR_TRUNCATED) without touching the mapping.  What remains is a
- * race: if another process with write access shrinks the object between
- * that fstat and the copy, the copy faults with SIGBUS.  The writer never
- * resizes its segment, and only its owner (or root) can, so this needs a
- * hostile or broken process of the owner's uid; the library installs no
- * signal handler for it.
+ * (SLAB_SHM_ERR_TRUNCATED) without touching the mapping.  A process with
+ * write access (the owner's user, or root) can still shrink the object
+ * between that check and a copy, and a load past the new end raises
+ * SIGBUS.  So every read of the mapping runs under a guard (below): a
+ * SIGBUS inside a guarded read of this thread, at an address inside the
+ * mapping being read, jumps back out, and the call reports the segment as
+ * changed (SLAB_SHM_ERR_TRUNCATED) instead of the process dying.  Any
+ * other SIGBUS goes to whatever handled it before.
  */
 #include "config.h"
 #include "shm_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +44,92 @@
 #define YIELD_BUDGET_NS 2000000u        /* 2 ms */
 /* How long a full check of the owner's start time is trusted. */
 #define OWNER_CHECK_NS 100000000u       /* 100 ms */
+/* All the waiting for busy sections one snapshot may do: past it, each
+ * section gets one try, so that a segment full of records stuck mid-write
+ * costs a refresh milliseconds, not seconds. */
+#define SNAPSHOT_WAIT_NS 20000000u      /* 20 ms */
 /* Files larger than this are not mapped (no writer makes one). */
 #define MAP_LIMIT (UINT64_C(1) << 30)
+
+/* ------------------------------------------------------------------ guard */
+
+/* The SIGBUS handler is installed once, the first time a segment is read,
+ * and stays.  Initial-exec TLS: a handler must not trigger the lazy TLS
+ * allocation of a dlopen()ed library. */
+#define TLS_IE __attribute__((tls_model("initial-exec")))
+static __thread sigjmp_buf *guard_jmp TLS_IE;
+static __thread const unsigned char *guard_lo TLS_IE, *guard_hi TLS_IE;
+static struct sigaction old_bus;
+static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    const unsigned char *a = si->si_addr;
+
+    if (guard_jmp && a >= guard_lo && a < guard_hi)
+        siglongjmp(*guard_jmp, 1);
+    /* Not ours.  A fault: put the previous disposition back and return,
+     * so that the faulting load runs again under it.  Sent by someone:
+     * hand it over directly. */
+    if (si->si_code > 0) {
+        sigaction(SIGBUS, &old_bus, NULL);
+        return;
+    }
+    if (old_bus.sa_flags & SA_SIGINFO) {
+        if (old_bus.sa_sigaction)
+            old_bus.sa_sigaction(sig, si, uc);
+    } else if (old_bus.sa_handler == SIG_DFL) {
+        sigaction(SIGBUS, &old_bus, NULL);
+        raise(SIGBUS);      /* delivered when this handler returns */
+    } else if (old_bus.sa_handler != SIG_IGN) {
+        old_bus.sa_handler(sig);
+    }
+}
+
+static void install_sigbus(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &old_bus);
+}
+
+/* Run fn(arg) with the reads of r's mapping guarded; false if it faulted
+ * (fn was abandoned part-way).  Nested calls run under the outer guard. */
+static bool guarded(const slab_shm_reader *r, void (*fn)(void *), void *arg)
+{
+    sigjmp_buf jb;
+
+    if (guard_jmp) {
+        fn(arg);
+        return true;
+    }
+    pthread_once(&bus_once, install_sigbus);
+    guard_lo = r->map;
+    guard_hi = r->map + r->map_size;
+    /* savemask 1: the handler's blocked SIGBUS is unblocked again. */
+    if (sigsetjmp(jb, 1) != 0) {
+        guard_jmp = NULL;
+        return false;
+    }
+    guard_jmp = &jb;
+    /* The compiler must not move mapping reads out of the guarded region. */
+    atomic_signal_fence(memory_order_seq_cst);
+    fn(arg);
+    atomic_signal_fence(memory_order_seq_cst);
+    guard_jmp = NULL;
+    return true;
+}
+
+static slab_shm_error changed(const slab_shm_reader *r, slab_shm_errinfo *err)
+{
+    return slab_shm_fail(err, SLAB_SHM_ERR_TRUNCATED, 0,
+        "%s changed size while being read: its owner's user or root resized "
+        "it; attach again", r->object);
+}
 
 /* ------------------------------------------------------------------ attach */
 
@@ -64,6 +152,18 @@ static void copy_header(const unsigned char *map, size_t size,
     if (n > ready_off + 8)
         slab_seq_copy_out((char *)h + ready_off + 8, map + ready_off + 8,
                           n - ready_off - 8);
+}
+
+struct header_copy {
+    const unsigned char *map;
+    size_t size;
+    slab_shm_seg_header *h;
+};
+
+static void run_copy_header(void *arg)
+{
+    struct header_copy *c = arg;
+    copy_header(c->map, c->size, c->h);
 }
 
 slab_shm_error slab_shm_attach_fd(int fd, const char *name,
@@ -100,6 +200,13 @@ slab_shm_error slab_shm_attach_fd(int fd, const char *name,
                           what, strerror(errno));
         goto fail;
     }
+    if (!S_ISREG(r->st.st_mode)) {
+        e = slab_shm_fail(err, SLAB_SHM_ERR_NOT_LIBSLAB, 0,
+            "%s is not a regular file (%s), so not a libslab segment", what,
+            S_ISFIFO(r->st.st_mode) ? "a FIFO" :
+            S_ISDIR(r->st.st_mode) ? "a directory" : "a device or socket");
+        goto fail;
+    }
     if (r->st.st_size <= 0) {
         e = slab_shm_header_check(&r->hdr, 0, what, err);
         goto fail;
@@ -120,7 +227,11 @@ slab_shm_error slab_shm_attach_fd(int fd, const char *name,
         goto fail;
     }
     r->map = m;
-    copy_header(r->map, r->map_size, &r->hdr);
+    struct header_copy hc = { r->map, r->map_size, &r->hdr };
+    if (!guarded(r, run_copy_header, &hc)) {
+        e = changed(r, err);
+        goto fail;
+    }
     if (hdr_out)
         *hdr_out = r->hdr;
     e = slab_shm_header_check(&r->hdr, r->map_size, what, err);
@@ -129,7 +240,8 @@ slab_shm_error slab_shm_attach_fd(int fd, const char *name,
     if (!name || !name[0])
         snprintf(r->name, sizeof(r->name), "%s", r->hdr.name);
     r->folded = calloc(r->hdr.record_count + 1, sizeof(uint64_t));
-    if (!r->folded) {
+    r->omit = calloc(r->hdr.record_count + 1, sizeof(*r->omit));
+    if (!r->folded || !r->omit) {
         e = slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
                           "out of memory attaching to %s", what);
         goto fail;
@@ -166,9 +278,15 @@ slab_shm_error slab_shm_attach_ex(const char *name, slab_shm_reader **out,
             name, SLAB_SHM_NAME_MAX);
     slab_shm_object_path(object, sizeof(object), name);
     slab_shm_file_path(file, sizeof(file), name);
-    fd = shm_open(object, O_RDONLY | O_CLOEXEC, 0);
+    /* Not shm_open(): O_NONBLOCK so that a FIFO planted under the name
+     * cannot block us, O_NOFOLLOW so that a link is not followed. */
+    fd = open(file, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
         int saved = errno;
+        if (saved == ELOOP)
+            return slab_shm_fail(err, SLAB_SHM_ERR_NOT_LIBSLAB, saved,
+                "%s is a symbolic link, not a libslab segment; remove it if "
+                "it is not yours to keep", object);
         if (saved == ENOENT)
             return slab_shm_fail(err, SLAB_SHM_ERR_NOT_FOUND, saved,
                 "no segment %s: the process is not running, does not use "
@@ -208,6 +326,7 @@ SLAB_API void slab_shm_detach(slab_shm_reader *r)
     if (r->fd >= 0)
         close(r->fd);
     free(r->folded);
+    free(r->omit);
     free(r);
 }
 
@@ -273,7 +392,9 @@ SLAB_API slab_shm_error slab_shm_validate(slab_shm_reader *r,
                              "cannot stat %s: %s", r->object, strerror(errno));
     size_t size = (uint64_t)st.st_size < r->map_size ? (size_t)st.st_size
                                                      : r->map_size;
-    copy_header(r->map, size, &now);
+    struct header_copy c = { r->map, size, &now };
+    if (!guarded(r, run_copy_header, &c))
+        return changed(r, err);
     e = slab_shm_header_check(&now, size, r->object, err);
     if (e != SLAB_SHM_OK)
         return e;
@@ -298,13 +419,28 @@ void (*slab_shm_reader_hook)(slab_shm_reader *r);
  * fetch_or of the flag in unpublish_locked(), which follows its final write
  * of every section: a reader that sees the flag and then copies a section
  * gets the final numbers. */
-static bool closed_flag(const slab_shm_reader *r)
+struct flag_load {
+    const slab_shm_reader *r;
+    uint32_t flags;
+};
+
+static void load_flags(void *arg)
 {
-    uint32_t flags = atomic_load_explicit(
-        (const _Atomic uint32_t *)(const void *)(r->map +
+    struct flag_load *f = arg;
+    f->flags = atomic_load_explicit(
+        (const _Atomic uint32_t *)(const void *)(f->r->map +
                                                  offsetof(slab_shm_seg_header, flags)),
         memory_order_acquire);
-    return (flags & SLAB_SHM_FLAG_CLOSED) != 0;
+}
+
+/* A segment that faults under us counts as closed: nothing more will be
+ * read from it (the caller's size check then reports the change). */
+static bool closed_flag(const slab_shm_reader *r)
+{
+    struct flag_load f = { r, 0 };
+    if (!guarded(r, load_flags, &f))
+        return true;
+    return (f.flags & SLAB_SHM_FLAG_CLOSED) != 0;
 }
 
 SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
@@ -318,6 +454,12 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
         return SLAB_SHM_NOT_SLAB;
     if (closed_flag(r))
         return SLAB_SHM_EXITED;
+    /* A segment speaks for its process only if it was written by that
+     * process's user: the header's uid must be the file's owner (anyone
+     * can write any uid into a header, nobody else can own a file as
+     * us), and that user must own the process the header names. */
+    if (r->hdr.uid != (uint32_t)r->st.st_uid)
+        return SLAB_SHM_UNTRUSTED;
     /* kill(pid, 0) catches a dead owner at once; the full check (zombie,
      * pid reused: reads /proc/PID/stat, which is slow) runs at most every
      * OWNER_CHECK_NS. */
@@ -335,6 +477,10 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
     if (o == SLAB_SHM_OWNER_DEAD || o == SLAB_SHM_OWNER_REUSED ||
         o == SLAB_SHM_OWNER_OTHER_BOOT)
         return SLAB_SHM_STALE;
+    char proc[32];
+    snprintf(proc, sizeof(proc), "/proc/%d", (int)r->hdr.pid);
+    if (stat(proc, &st) == 0 && st.st_uid != r->st.st_uid)
+        return SLAB_SHM_UNTRUSTED;
     if (!r->by_fd) {
         /* Alive, but is the name still ours?  Removed means gone. */
         slab_shm_file_path(file, sizeof(file), r->name);
@@ -371,6 +517,8 @@ static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
     uint64_t deadline = 0;
 
     for (unsigned tries = 0; tries < SLAB_SEQ_READ_TRIES; tries++) {
+        if (tries > 0 && slab_shm_mono_ns() > r->wait_deadline_ns)
+            break;          /* this snapshot has waited enough */
         if (tries >= SLAB_SEQ_READ_TRIES / 2) {
             /* Let a preempted writer finish, but give up after
              * YIELD_BUDGET_NS: on a loaded machine each yield may cost a
@@ -424,7 +572,7 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     slab_shm_seg_overflow o;
     slab_shm_seg_exited e;
     slab_shm_seg_record rec;
-    uint32_t n = 0;
+    uint32_t n = 0, omitted = 0;
 
     *busy = false;
     s->writer_now_ns = 0;
@@ -453,22 +601,37 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
 
     /* Records first, then the exited section: see publish.c. */
     s->busy_threads = 0;
+    memset(&s->omitted, 0, sizeof(s->omitted));
     for (uint32_t i = 0; i < h->record_count; i++) {
         uint64_t off = h->records_offset + (uint64_t)i * h->record_size;
         slab_shm_thread *t = &s->threads[n];
         if (record_free(r, off))
             continue;
         if (!read_section(r, off, &rec, sizeof(rec), NULL, NULL, 0)) {
+            s->busy_threads++;
+            if (n >= SLAB_SHM_SNAPSHOT_THREADS)
+                continue;       /* counted, not listed */
             memset(t, 0, sizeof(*t));
             t->slot = i;
             t->busy = 1;
             t->state = SLAB_SHM_REC_LIVE;
-            s->busy_threads++;
             n++;
             continue;
         }
         if (rec.state != SLAB_SHM_REC_LIVE)
             continue;
+        if (n >= SLAB_SHM_SNAPSHOT_THREADS) {
+            /* Beyond the list: summed (checked against folded[] below). */
+            slab_thread_stats st;
+            slab_shm_stats_from_seg(&st, &rec.stats);
+            slab_shm_stats_fold(&s->omitted, &st);
+            r->omit[omitted].slot = i;
+            r->omit[omitted].gen = rec.gen;
+            omitted++;
+            if (rec.update_mono_ns > s->writer_now_ns)
+                s->writer_now_ns = rec.update_mono_ns;
+            continue;
+        }
         memset(t, 0, sizeof(*t));
         t->slot = i;
         t->state = rec.state;
@@ -505,6 +668,18 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     if (e.update_mono_ns > s->writer_now_ns)
         s->writer_now_ns = e.update_mono_ns;
 
+    /* An omitted record whose thread the totals now hold would count
+     * twice: take the snapshot again. */
+    for (uint32_t k = 0; k < omitted; k++) {
+        if (r->folded[r->omit[k].slot] >= r->omit[k].gen) {
+            *busy = true;
+            return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,
+                "threads of %s kept exiting during the snapshot; try again",
+                r->object);
+        }
+    }
+    s->omitted_threads = omitted;
+
     /* Drop the record copies whose thread the totals already hold. */
     uint32_t kept = 0;
     memset(&s->total, 0, sizeof(s->total));
@@ -521,7 +696,22 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     s->thread_count = kept;
     slab_shm_stats_fold(&s->total, &s->overflow);
     slab_shm_stats_fold(&s->total, &s->exited);
+    slab_shm_stats_fold(&s->total, &s->omitted);
     return SLAB_SHM_OK;
+}
+
+struct snap_call {
+    slab_shm_reader *r;
+    slab_shm_snapshot *s;
+    slab_shm_errinfo *err;
+    bool *busy;
+    slab_shm_error result;
+};
+
+static void run_snapshot(void *arg)
+{
+    struct snap_call *c = arg;
+    c->result = snapshot_once(c->r, c->s, c->err, c->busy);
 }
 
 SLAB_API slab_shm_error slab_shm_snapshot_take(slab_shm_reader *r,
@@ -546,7 +736,9 @@ SLAB_API slab_shm_error slab_shm_snapshot_take(slab_shm_reader *r,
             return slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
                                  "out of memory for a snapshot of %s", r->object);
         /* record_count was bounded by the file size at attach. */
-        s->threads = calloc(r->hdr.record_count + 1, sizeof(*s->threads));
+        uint32_t list = r->hdr.record_count < SLAB_SHM_SNAPSHOT_THREADS
+                            ? r->hdr.record_count : SLAB_SHM_SNAPSHOT_THREADS;
+        s->threads = calloc(list + 1, sizeof(*s->threads));
         if (!s->threads) {
             free(s);
             return slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
@@ -556,6 +748,7 @@ SLAB_API slab_shm_error slab_shm_snapshot_take(slab_shm_reader *r,
     }
     slab_shm_reader_identity(r, &s->id);
     s->retries = 0;
+    r->wait_deadline_ns = slab_shm_mono_ns() + SNAPSHOT_WAIT_NS;
     /* The closed flag is loaded before the copy (it is the acquire that
      * orders it after the owner's final write).  If the owner closed during
      * the copy, the state says EXITED but the copy may predate the final
@@ -566,7 +759,10 @@ SLAB_API slab_shm_error slab_shm_snapshot_take(slab_shm_reader *r,
             e = check_size(r, err);
             if (e != SLAB_SHM_OK)
                 return e;
-            e = snapshot_once(r, s, err, &busy);
+            struct snap_call c = { r, s, err, &busy, SLAB_SHM_OK };
+            if (!guarded(r, run_snapshot, &c))
+                return changed(r, err);
+            e = c.result;
             if (!busy)
                 break;
             s->retries++;

@@ -20,6 +20,11 @@ struct slab_shm_reader {
     struct stat st;             /* of the object at attach time */
     slab_shm_seg_header hdr;    /* validated copy; the only one used */
     uint64_t *folded;           /* [hdr.record_count], snapshot scratch */
+    struct {                    /* [hdr.record_count], snapshot scratch: */
+        uint32_t slot;          /* records summed into snapshot.omitted */
+        uint64_t gen;
+    } *omit;
+    uint64_t wait_deadline_ns;  /* end of this snapshot's waiting budget */
     int owner_cached;           /* last full owner check, and when */
     uint64_t owner_checked_ns;
 };

@@ -61,8 +61,10 @@ static const struct opt_def defs[SLAB_OPT_COUNT] = {
         "allocator."
     },
     [SLAB_OPT_SHM_MODE] = {
-        "SLAB_SHM_MODE", OPT_OCTAL, "0600", 0, 0777, NULL,
-        "Permissions of the segment, in octal."
+        "SLAB_SHM_MODE", OPT_OCTAL, "0600", 0, 0755, NULL,
+        "Permissions of the segment, in octal. Group and other write bits "
+        "are refused: readers need only read, and a user who may write "
+        "the segment may also shrink it and crash the program."
     },
     [SLAB_OPT_SHM_THREADS] = {
         "SLAB_SHM_THREADS", OPT_UINT, "256", 1, 65536, NULL,
@@ -284,8 +286,8 @@ static bool parse_one(const struct opt_def *d, const char *s, uint64_t *num)
     switch (d->type) {
     case OPT_UINT:
         return parse_uint(s, 10, num) && *num >= d->min && *num <= d->max;
-    case OPT_OCTAL:
-        return parse_uint(s, 8, num) && *num >= d->min && *num <= d->max;
+    case OPT_OCTAL:         /* permission bits: max is the bits allowed */
+        return parse_uint(s, 8, num) && *num >= d->min && (*num & ~d->max) == 0;
     case OPT_BOOL:
         return parse_bool(s, num);
     case OPT_PERCENT:
@@ -307,7 +309,7 @@ static const char *expected(const struct opt_def *d, char *buf, size_t len)
                  (unsigned long long)d->min, (unsigned long long)d->max);
         break;
     case OPT_OCTAL:
-        snprintf(buf, len, "an octal number up to %llo", (unsigned long long)d->max);
+        snprintf(buf, len, "octal permission bits within %04llo", (unsigned long long)d->max);
         break;
     case OPT_BOOL:
         snprintf(buf, len, "0 or 1");

@@ -384,6 +384,7 @@ SLAB_API const char *slab_shm_state_name(slab_shm_state state)
     case SLAB_SHM_VERSION_MISMATCH: return "version-mismatch";
     case SLAB_SHM_DENIED:           return "denied";
     case SLAB_SHM_NOT_SLAB:         return "not-libslab";
+    case SLAB_SHM_UNTRUSTED:        return "untrusted";
     case SLAB_SHM_STATE_NUM:        break;
     }
     return "unknown";
