@@ -10,7 +10,7 @@
 #   - SLAB_SHM_MODE with group or other write bits: refused.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 16
+plan 15
 
 T=10    # seconds before a run counts as hung
 run() { timeout -k 2 "$T" "$@"; }
@@ -31,10 +31,8 @@ grep "^$F " "$WORK/list.txt" | grep -q " not-libslab "
 ok $? "the FIFO is listed as not a segment"
 grep "^$L " "$WORK/list.txt" | grep -q " not-libslab "
 ok $? "the link is listed as not a segment (not followed)"
-run "$SLABTOP" --gc > "$WORK/gc.txt" 2>&1
-rc=$?
-! hung $rc && [ -p "/dev/shm/slab.$F" ] && [ -d "/dev/shm/slab.$D" ]
-ok $? "--gc returns (status $rc) and removes none of them"
+# (--gc is checked in test_shm_foreign, limited to its own names: a
+# machine-wide --gc here would remove other tests' stale segments.)
 run "$SLABTOP" --once "$F" > "$WORK/once.txt" 2>&1
 rc=$?
 ! hung $rc && [ $rc -ne 0 ] && grep -q "not a regular file" "$WORK/once.txt"

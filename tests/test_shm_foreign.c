@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "shm_reader.h"
 #include "slab_shm.h"
 #include "tap.h"
 
@@ -114,7 +115,7 @@ int main(void)
     struct stat st;
     int hold;
 
-    plan(7);
+    plan(9);
     snprintf(tagbuf, sizeof(tagbuf), "%s", tag ? tag : "x");
     setenv("SLAB_SHM_THREADS", "2", 1);
     slab_options_reload();
@@ -187,5 +188,23 @@ int main(void)
     close(f.fd);
     crash(pid, hold);
     unlink(path);
+
+    /* gc walking past a FIFO planted under a segment name: it must not
+     * block in open(), and must leave it alone.  alarm() turns a hang into
+     * a failure of this test. */
+    char prefix[96], fifo[160];
+    unsigned removed = 99;
+    make_name(prefix, sizeof(prefix), "");
+    snprintf(fifo, sizeof(fifo), SLAB_SHM_DIR "/" SLAB_SHM_PREFIX "%sfifo", prefix);
+    if (mkfifo(fifo, 0600) != 0)
+        bail_out("mkfifo");
+    alarm(20);
+    slab_shm_errinfo e;
+    is_int(slab_shm_gc_prefix(prefix, &removed, &e), SLAB_SHM_OK,
+           "gc over a FIFO named like a segment returns: %s", e.message);
+    alarm(0);
+    ok(removed == 0 && stat(fifo, &st) == 0 && S_ISFIFO(st.st_mode),
+       "and removes nothing (%u)", removed);
+    unlink(fifo);
     return tap_exit();
 }
