@@ -163,6 +163,9 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
         next = h->next;
         meta_free(h, sizeof(*h));
     }
+    /* Under AddressSanitizer, free slots are poisoned; the shadow outlives
+     * munmap(), and the next mapping placed here would inherit it. */
+    SLAB_UNPOISON(a->arena, (size_t)(a->nslabs + CHUNK_SLABS - 1) / CHUNK_SLABS * CHUNK_BYTES);
     munmap(a->arena, ARENA_BYTES);
     munmap(a->slabs, SLAB_TABLE_BYTES);
     munmap((void *)(a->gens - GEN_TABLE_SKEW / sizeof(uint32_t)), GEN_TABLE_BYTES);
