@@ -247,10 +247,12 @@ void slab_pub_thread_exit(slab_pub_thread *t, const slab_thread_stats *final)
 /* ------------------------------------------------------------------ plug-in */
 
 /* The first allocator of the process starts publishing under the default
- * name (if SLAB_SHM allows). */
+ * name (if SLAB_SHM allows), unless whoever embeds the library decides
+ * when (slab_shm_writer_defer()). */
 static void allocator_created(void)
 {
-    slab_shm_writer_autostart();
+    if (!slab_shm_writer_deferred())
+        slab_shm_writer_autostart();
 }
 
 static void sampler_flush(const slab_thread_stats *now)

@@ -51,6 +51,9 @@ static int start_tried;                 /* start_lock */
 static atomic_int start_tried_fast;     /* mirrors start_tried, for a lock-free check */
 static int atexit_done;                 /* start_lock */
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+/* Set before anything else runs by an embedder that starts publishing
+ * itself (slab_shm_writer_defer()); read when an allocator is created. */
+static atomic_int start_deferred;
 
 slab_shm_writer *slab_shm_writer_current(void)
 {
@@ -491,13 +494,50 @@ static void install_atfork(void)
     pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 }
 
+/* SLAB_SHM_NAME with each %p replaced by the pid (and %% by %), so that
+ * the processes of one command tree, which all inherit the variable, each
+ * publish under a name of their own.  False when the result is too long
+ * or holds another % sequence. */
+static bool expand_name(const char *pattern, char *buf, size_t len)
+{
+    char pid[24];
+    size_t k = 0;
+
+    snprintf(pid, sizeof(pid), "%d", (int)getpid());
+    for (const char *c = pattern; *c; c++) {
+        const char *add = c;
+        size_t n = 1;
+        if (*c == '%') {
+            c++;
+            if (*c == 'p') {
+                add = pid;
+                n = strlen(pid);
+            } else if (*c != '%') {
+                return false;
+            }
+        }
+        if (k + n >= len)
+            return false;
+        memcpy(buf + k, add, n);
+        k += n;
+    }
+    buf[k] = '\0';
+    return true;
+}
+
 /* The NAME to use when none is given: SLAB_SHM_NAME, else the pid. */
 static int default_name(char *buf, size_t len)
 {
     const char *env = slab_option_string(SLAB_OPT_SHM_NAME);
+    char expanded[SLAB_SHM_NAME_MAX + 8];
 
     if (env && env[0]) {
         const char *n = slab_shm_name_strip(env);
+        if (strchr(n, '%') != NULL) {
+            if (!expand_name(n, expanded, sizeof(expanded)))
+                expanded[0] = '\0';        /* reported as invalid below */
+            n = expanded;
+        }
         if (!slab_shm_name_valid(n)) {
             slab_log(SLAB_LOG_CONFIG, "SLAB_SHM_NAME=%s is not a valid "
                      "segment name (1-%u of A-Z a-z 0-9 . _ -); not publishing",
@@ -622,9 +662,20 @@ SLAB_API void slab_shm_unpublish(void)
     pthread_mutex_unlock(&start_lock);
 }
 
-/* SLAB_SHM_NAME asks for the segment before the first allocator. */
+void slab_shm_writer_defer(void)
+{
+    atomic_store_explicit(&start_deferred, 1, memory_order_relaxed);
+}
+
+bool slab_shm_writer_deferred(void)
+{
+    return atomic_load_explicit(&start_deferred, memory_order_relaxed) != 0;
+}
+
+/* SLAB_SHM_NAME asks for the segment before the first allocator, unless
+ * whoever embeds the library decides when to publish. */
 __attribute__((constructor)) static void shm_writer_init(void)
 {
-    if (slab_option_is_set(SLAB_OPT_SHM_NAME))
+    if (slab_option_is_set(SLAB_OPT_SHM_NAME) && !slab_shm_writer_deferred())
         slab_shm_writer_autostart();
 }

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "shm_common.h"
@@ -61,8 +62,17 @@ typedef struct slab_shm_writer {
  * writer's fields were set before it was made current. */
 slab_shm_writer *slab_shm_writer_current(void);
 
-/* Start publishing under the default name if not yet tried. */
+/* Start publishing under the default name if not yet tried.  The default
+ * name is SLAB_SHM_NAME with %p replaced by the pid, else the pid. */
 void slab_shm_writer_autostart(void);
+
+/* From now on slab_pub_start() and the SLAB_SHM_NAME constructor do not
+ * start publishing: the caller calls slab_shm_writer_autostart() itself
+ * when it sees fit (the drop-in malloc waits until a process has lived a
+ * little, so that short-lived ones pay nothing).  Call it before the
+ * first allocator is created. */
+void slab_shm_writer_defer(void);
+bool slab_shm_writer_deferred(void);
 
 /* Rewrite the process section (allocator counters, epochs, memory,
  * sampling, floor, label, heartbeat) if due, or always when force is set.

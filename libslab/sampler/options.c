@@ -57,7 +57,9 @@ static const struct opt_def defs[SLAB_OPT_COUNT] = {
         "SLAB_SHM_NAME", OPT_STRING, "the process id", 0, 0, NULL,
         "NAME of the shared-memory segment /slab.NAME: 1 to 63 letters, "
         "digits, dots, underscores or hyphens (a leading / or slab. is "
-        "dropped). Setting it also creates the segment before the first "
+        "dropped); each %p is replaced by the process id (%% by %), so "
+        "that the processes of a command tree publish under names of their "
+        "own. Setting it also creates the segment before the first "
         "allocator."
     },
     [SLAB_OPT_SHM_MODE] = {
@@ -263,7 +265,8 @@ static bool parse_choice(const char *s, const char *choices, uint64_t *out)
 
 /* A segment NAME as slab_shm.h defines it: after an optional '/' and an
  * optional "slab." prefix, 1..SHM_NAME_MAX of A-Z a-z 0-9 . _ -, and not
- * "." or "..". */
+ * "." or "..".  %p (the pid) and %% may appear too: the publisher expands
+ * them and checks the length of the result. */
 static bool valid_shm_name(const char *s)
 {
     size_t n;
@@ -275,6 +278,10 @@ static bool valid_shm_name(const char *s)
         char c = s[n];
         bool good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                     (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+        if (c == '%' && (s[n + 1] == 'p' || s[n + 1] == '%')) {
+            good = true;
+            n++;
+        }
         if (!good || n >= SHM_NAME_MAX)
             return false;
     }
@@ -321,7 +328,8 @@ static const char *expected(const struct opt_def *d, char *buf, size_t len)
         snprintf(buf, len, "one of %s", d->choices);
         break;
     case OPT_STRING:
-        snprintf(buf, len, "1 to %d of A-Z a-z 0-9 . _ -", SHM_NAME_MAX);
+        snprintf(buf, len, "1 to %d of A-Z a-z 0-9 . _ - (and %%p for the pid)",
+                 SHM_NAME_MAX);
         break;
     }
     return buf;

@@ -57,6 +57,16 @@ static ALWAYS_INLINE bool slab_sampler_tick(void)
     return UNLIKELY(--slab_sampler_countdown < 0);
 }
 
+/* Send the calling thread's next n - 1 allocations past the cold path
+ * (n >= 1).  Only for a thread that has not yet entered
+ * slab_sampler_begin(): an embedder uses it to hold sampling off at
+ * start-up (the first begin calibrates the clocks).  The allocations it
+ * skips are not counted. */
+static inline void slab_sampler_defer(int64_t n)
+{
+    slab_sampler_countdown = n - 1;
+}
+
 /* Called when the countdown ran out.  Re-arms it, publishes if due, and
  * returns true (with the start time in *t0) when this call is to be timed. */
 bool slab_sampler_begin(slab_sample_clock *t0);
