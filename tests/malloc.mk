@@ -1,0 +1,14 @@
+## tests/malloc.mk: the drop-in malloc.
+##
+## test_malloc_* call the drop-in's code linked in under prefixed names
+## (libslab-dropin-test.la), so they run in every build, sanitizers
+## included.  The preload tests (malloc_*.sh) load the real
+## libslab-malloc.so into programs and skip under sanitizers.
+
+DROPIN_TEST_LIBS = libslab/malloc/libslab-dropin-test.la $(TEST_LIBS)
+DROPIN_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/libslab/malloc
+
+check_PROGRAMS += tests/test_malloc_api
+TESTS += tests/test_malloc_api
+tests_test_malloc_api_LDADD = $(DROPIN_TEST_LIBS)
+tests_test_malloc_api_CPPFLAGS = $(DROPIN_TEST_CPPFLAGS)
