@@ -12,3 +12,13 @@ check_PROGRAMS += tests/test_malloc_api
 TESTS += tests/test_malloc_api
 tests_test_malloc_api_LDADD = $(DROPIN_TEST_LIBS)
 tests_test_malloc_api_CPPFLAGS = $(DROPIN_TEST_CPPFLAGS)
+
+check_PROGRAMS += tests/test_malloc_threads
+TESTS += tests/test_malloc_threads
+tests_test_malloc_threads_LDADD = $(DROPIN_TEST_LIBS)
+tests_test_malloc_threads_CPPFLAGS = $(DROPIN_TEST_CPPFLAGS)
+
+check_PROGRAMS += tests/test_malloc_fork
+TESTS += tests/test_malloc_fork
+tests_test_malloc_fork_LDADD = $(DROPIN_TEST_LIBS)
+tests_test_malloc_fork_CPPFLAGS = $(DROPIN_TEST_CPPFLAGS)

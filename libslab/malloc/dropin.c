@@ -552,3 +552,8 @@ void slab_dropin_trim(void)
     slab_addr_trim(ALLOC, EPOCH);
     tls_depth--;
 }
+
+struct SlabAllocator *slab_dropin_allocator(void)
+{
+    return atomic_load_explicit(&init_state, memory_order_acquire) == INIT_DONE ? ALLOC : NULL;
+}

@@ -39,5 +39,6 @@ size_t DROPIN_ENTRY(malloc_usable_size)(void *ptr);
  * slab-served block, and a trim of the calling thread's empty slabs now. */
 bool slab_dropin_owns(const void *p);
 void slab_dropin_trim(void);
+struct SlabAllocator *slab_dropin_allocator(void);  /* NULL before the first call */
 
 #endif /* SLAB_DROPIN_H */
