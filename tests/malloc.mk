@@ -22,3 +22,7 @@ check_PROGRAMS += tests/test_malloc_fork
 TESTS += tests/test_malloc_fork
 tests_test_malloc_fork_LDADD = $(DROPIN_TEST_LIBS)
 tests_test_malloc_fork_CPPFLAGS = $(DROPIN_TEST_CPPFLAGS)
+
+# Real programs under LD_PRELOAD (python3, sort, sqlite3, git, cc).
+TESTS += tests/malloc_programs.sh
+EXTRA_DIST += tests/malloc_programs.sh tests/malloc_workload.py

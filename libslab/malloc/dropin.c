@@ -98,7 +98,7 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 extern void __libc_free(void *ptr);
 
 #define START_GRACE_NS  (10u * 1000000u)        /* 10 ms */
-#define GRACE_CALLS     256
+#define GRACE_CALLS     32
 #define TRIM_FREES      4096
 #define TRIM_DECAY_NS   (20u * 1000000u)        /* 20 ms */
 #define MAX_SLAB_ALIGN  512u
