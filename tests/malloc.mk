@@ -26,3 +26,7 @@ tests_test_malloc_fork_CPPFLAGS = $(DROPIN_TEST_CPPFLAGS)
 # Real programs under LD_PRELOAD (python3, sort, sqlite3, git, cc).
 TESTS += tests/malloc_programs.sh
 EXTRA_DIST += tests/malloc_programs.sh tests/malloc_workload.py
+
+# slabrun from the build tree.
+TESTS += tests/slabrun.sh
+EXTRA_DIST += tests/slabrun.sh

@@ -42,7 +42,8 @@
  * for START_GRACE_NS: before that the sampler's countdown is only used to
  * look at the coarse clock every GRACE_CALLS calls.  Then the first thread
  * there starts publishing (segment /slab.<pid> or SLAB_SHM_NAME, %p
- * expanded) and every thread starts sampling.  exec of a short command
+ * expanded) and every thread starts sampling.  The process that
+ * SLAB_SHM_NAME_PID names (slabrun's program) has no grace time.  exec of a short command
  * (a build runs thousands) thus costs three mmap()s of address space.
  *
  * Recursion
@@ -89,6 +90,7 @@
 #include "slab_addr.h"
 #include "sampler.h"
 #include "shm_writer.h"
+#include "options.h"
 
 /* glibc's allocator (see the file comment). */
 extern void *__libc_malloc(size_t size);
@@ -172,6 +174,10 @@ static COLD bool init_slow(void)
     slab_shm_writer_defer();
     atomic_store_explicit(&start_after_ns, coarse_ns() + START_GRACE_NS,
                           memory_order_relaxed);
+    /* The process slabrun (or a user) named with SLAB_SHM_NAME_PID asked
+     * to be watched: no grace for it. */
+    if (slab_option_uint(SLAB_OPT_SHM_NAME_PID) == (uint64_t)getpid())
+        atomic_store_explicit(&start_after_ns, 0, memory_order_relaxed);
     SlabAllocator *a = slab_allocator_init(alloc_storage, sizeof(alloc_storage));
     if (a != NULL) {
         (void)pthread_atfork(NULL, NULL, fork_child);

@@ -525,7 +525,9 @@ static bool expand_name(const char *pattern, char *buf, size_t len)
     return true;
 }
 
-/* The NAME to use when none is given: SLAB_SHM_NAME, else the pid. */
+/* The NAME to use when none is given: SLAB_SHM_NAME (%p expanded; with
+ * -PID appended in a process other than SLAB_SHM_NAME_PID), else the
+ * pid. */
 static int default_name(char *buf, size_t len)
 {
     const char *env = slab_option_string(SLAB_OPT_SHM_NAME);
@@ -544,6 +546,18 @@ static int default_name(char *buf, size_t len)
                      env, SLAB_SHM_NAME_MAX);
             errno = EINVAL;
             return -1;
+        }
+        uint64_t owner = slab_option_uint(SLAB_OPT_SHM_NAME_PID);
+        if (owner != 0 && owner != (uint64_t)getpid()) {
+            /* A descendant of the process the name is for. */
+            int k = snprintf(buf, len, "%s-%d", n, (int)getpid());
+            if (k < 0 || (size_t)k >= len || !slab_shm_name_valid(buf)) {
+                slab_log(SLAB_LOG_WARNING, "SLAB_SHM_NAME=%s-%d is too long; "
+                         "not publishing", n, (int)getpid());
+                errno = EINVAL;
+                return -1;
+            }
+            return 0;
         }
         snprintf(buf, len, "%s", n);
         return 0;

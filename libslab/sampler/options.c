@@ -62,6 +62,13 @@ static const struct opt_def defs[SLAB_OPT_COUNT] = {
         "own. Setting it also creates the segment before the first "
         "allocator."
     },
+    [SLAB_OPT_SHM_NAME_PID] = {
+        "SLAB_SHM_NAME_PID", OPT_UINT, "0", 0, UINT32_C(1) << 22, NULL,
+        "The process id that SLAB_SHM_NAME names exactly; any other process "
+        "that inherited both variables (a descendant) publishes as NAME-PID "
+        "with its own process id instead. slabrun(1) sets it. 0: "
+        "SLAB_SHM_NAME applies to every process."
+    },
     [SLAB_OPT_SHM_MODE] = {
         "SLAB_SHM_MODE", OPT_OCTAL, "0600", 0, 0755, NULL,
         "Permissions of the segment, in octal. Group and other write bits "

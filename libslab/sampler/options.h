@@ -55,6 +55,7 @@ typedef enum slab_option_id {
     SLAB_OPT_SAMPLE_BUDGET,     /* percent: sampling share of thread time */
     SLAB_OPT_SHM,               /* bool: publish into shared memory */
     SLAB_OPT_SHM_NAME,          /* string: segment name, default /slab.<pid> */
+    SLAB_OPT_SHM_NAME_PID,      /* uint: the one process SLAB_SHM_NAME is for */
     SLAB_OPT_SHM_MODE,          /* octal: segment permissions, default 0600 */
     SLAB_OPT_SHM_THREADS,       /* uint: per-thread records, default 256 */
     SLAB_OPT_VERBOSE,           /* uint 0..3: log to stderr */
