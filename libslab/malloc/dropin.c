@@ -76,6 +76,7 @@
 #include "dropin.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdalign.h>
@@ -92,12 +93,29 @@
 #include "shm_writer.h"
 #include "options.h"
 
+#ifndef SLAB_DROPIN_TEST
 /* glibc's allocator (see the file comment). */
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *ptr, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 extern void __libc_free(void *ptr);
+#define sys_malloc __libc_malloc
+#define sys_calloc __libc_calloc
+#define sys_realloc __libc_realloc
+#define sys_memalign __libc_memalign
+#define sys_free __libc_free
+#else
+/* The test build (dropin.h) runs beside the process's own malloc, which
+ * under a sanitizer is the sanitizer's: the large path must be that one,
+ * so that the sanitizer sees every block come and go (it intercepts some
+ * __libc_* names and not others). */
+#define sys_malloc malloc
+#define sys_calloc calloc
+#define sys_realloc realloc
+#define sys_memalign memalign
+#define sys_free free
+#endif
 
 #define START_GRACE_NS  (10u * 1000000u)        /* 10 ms */
 #define GRACE_CALLS     32
@@ -130,7 +148,9 @@ static __thread unsigned tls_depth __attribute__((tls_model("initial-exec")));
 static __thread uint32_t tls_frees __attribute__((tls_model("initial-exec")));
 static __thread uint64_t tls_trim_ns __attribute__((tls_model("initial-exec")));
 
+#ifndef SLAB_DROPIN_TEST
 static size_t (*libc_usable_size)(void *);
+#endif
 
 static inline bool owns(const void *p)
 {
@@ -294,7 +314,7 @@ static NOINLINE void *large_malloc(size_t size)
         if (p != NULL)
             return p;
     }
-    return __libc_malloc(size);
+    return sys_malloc(size);
 }
 
 static ALWAYS_INLINE void *do_malloc(size_t size)
@@ -318,7 +338,7 @@ static void *do_calloc(size_t n, size_t size)
     if (total == 0 && (p = slab_alloc(1)) != NULL)
         return memset(p, 0, 1);
     /* glibc knows which of its blocks are fresh from the kernel. */
-    return __libc_calloc(n, size);
+    return sys_calloc(n, size);
 }
 
 /* The smallest class that holds size bytes with every slot aligned to
@@ -344,7 +364,7 @@ static void *do_memalign(size_t alignment, size_t size)
         if (p != NULL)
             return p;
     }
-    return __libc_memalign(alignment, size);
+    return sys_memalign(alignment, size);
 }
 
 static bool power_of_two(size_t x)
@@ -390,6 +410,9 @@ static ALWAYS_INLINE void slab_release(void *p)
  * once (dlsym may allocate: the depth sends that to glibc). */
 static COLD size_t foreign_usable_size(void *p)
 {
+#ifdef SLAB_DROPIN_TEST
+    return malloc_usable_size(p);
+#else
     size_t (*fn)(void *) = __atomic_load_n(&libc_usable_size, __ATOMIC_ACQUIRE);
     if (fn == NULL) {
         tls_depth++;
@@ -400,6 +423,7 @@ static COLD size_t foreign_usable_size(void *p)
         __atomic_store_n(&libc_usable_size, fn, __ATOMIC_RELEASE);
     }
     return fn(p);
+#endif
 }
 
 static void *do_realloc(void *p, size_t size)
@@ -412,7 +436,7 @@ static void *do_realloc(void *p, size_t size)
         return NULL;
     }
     if (!owns(p))
-        return __libc_realloc(p, size);
+        return sys_realloc(p, size);
     size_t old = slab_addr_size(ALLOC, p);
     if (UNLIKELY(old == 0)) {
         errno = EINVAL;             /* not a live block of ours */
@@ -443,7 +467,7 @@ SLAB_API void DROPIN_ENTRY(free)(void *p)
         slab_release(p);
         return;
     }
-    __libc_free(p);
+    sys_free(p);
 }
 
 SLAB_API void *DROPIN_ENTRY(calloc)(size_t n, size_t size)
