@@ -30,3 +30,15 @@ EXTRA_DIST += tests/malloc_programs.sh tests/malloc_workload.py
 # slabrun from the build tree.
 TESTS += tests/slabrun.sh
 EXTRA_DIST += tests/slabrun.sh
+
+# Memory given back after a program frees what it allocated.
+check_PROGRAMS += tests/malloc_rss
+tests_malloc_rss_LDADD = $(PTHREAD_LIBS)
+TESTS += tests/malloc_memory.sh
+EXTRA_DIST += tests/malloc_memory.sh
+
+# The awkward cases under the preload.
+check_PROGRAMS += tests/malloc_hard
+tests_malloc_hard_LDADD = $(PTHREAD_LIBS)
+TESTS += tests/malloc_hard.sh
+EXTRA_DIST += tests/malloc_hard.sh
