@@ -66,8 +66,8 @@ slab_shm_writer *slab_shm_writer_current(void);
  * name is SLAB_SHM_NAME with %p replaced by the pid, else the pid. */
 void slab_shm_writer_autostart(void);
 
-/* From now on slab_pub_start() and the SLAB_SHM_NAME constructor do not
- * start publishing: the caller calls slab_shm_writer_autostart() itself
+/* From now on neither a new allocator nor the SLAB_SHM_NAME constructor
+ * starts publishing: the caller calls slab_shm_writer_autostart() itself
  * when it sees fit (the drop-in malloc waits until a process has lived a
  * little, so that short-lived ones pay nothing).  Call it before the
  * first allocator is created. */
