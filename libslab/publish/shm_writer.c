@@ -241,6 +241,12 @@ static int replace_if_dead(const char *object)
         slab_shm_owner o = slab_shm_owner_check(h.pid, h.start_time, h.boot_id);
         dead = o == SLAB_SHM_OWNER_DEAD || o == SLAB_SHM_OWNER_REUSED ||
                o == SLAB_SHM_OWNER_OTHER_BOOT;
+        /* Our own pid, alive, but not our writer (the caller has none):
+         * the program this process was before an exec(), which left its
+         * segment behind (exec runs no atexit) and can never write to it
+         * again.  The new program takes the name over. */
+        if (o == SLAB_SHM_OWNER_ALIVE && h.pid == (int32_t)getpid())
+            dead = true;
     } else if (h.magic == SLAB_SHM_MAGIC || st.st_size == 0) {
         /* Unfinished: a creator at work, or one that crashed long ago. */
         uint64_t ctime_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000u +
@@ -566,6 +572,18 @@ static int default_name(char *buf, size_t len)
     return 0;
 }
 
+/* The symbolic name of an error ("EEXIST"), which reads no locale. */
+static const char *errno_name(int err)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+    const char *n = strerrorname_np(err);
+    if (n != NULL)
+        return n;
+#endif
+    (void)err;
+    return "error";
+}
+
 /* start_lock held. */
 static int publish_locked(const char *name)
 {
@@ -581,8 +599,11 @@ static int publish_locked(const char *name)
     w = create_writer(name);
     if (!w) {
         int err = errno;
+        /* Not strerror(): this may run inside a malloc() that the program
+         * called with its locale lock held (setlocale() allocates), and
+         * strerror() takes that lock again through gettext. */
         slab_log(SLAB_LOG_WARNING, "cannot publish in shared memory "
-                 "/" SLAB_SHM_PREFIX "%s: %s", name, strerror(err));
+                 "/" SLAB_SHM_PREFIX "%s: %s", name, errno_name(err));
         errno = err;
         return -1;
     }
