@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "esc.h"
 #include "model.h"
+#include "slab_shm.h"
 #include "slabtop.h"
 
 enum {
@@ -126,12 +128,15 @@ static int usage_error(FILE *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static int usage_error(FILE *err, const char *fmt, ...)
 {
+    char msg[512];
     va_list ap;
 
-    fputs("slabtop: ", err);
+    /* The message quotes arguments as given: escaped, never raw. */
     va_start(ap, fmt);
-    vfprintf(err, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    fputs("slabtop: ", err);
+    st_esc_fputs(err, msg);
     fputs("\nTry 'slabtop --help' for more information.\n", err);
     return -1;
 }
@@ -169,7 +174,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
     char shortopts[2 * NOPTS + 2];
     size_t ns = 0;
     bool once = false, list = false, gc = false, demo = false;
-    bool json = false, om = false;
+    bool json = false, om = false, delay = false, sort = false;
     int c;
 
     memset(opt, 0, sizeof(*opt));
@@ -206,6 +211,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
             if (parse_seconds(optarg, &opt->delay_s) != 0
                 || opt->delay_s < 0.01 || opt->delay_s > 86400)
                 return usage_error(err, "invalid delay '%s' (seconds, 0.01 to 86400)", optarg);
+            delay = true;
             break;
         case 'n':
             if (parse_long(optarg, 0, &opt->iterations) != 0)
@@ -219,6 +225,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
             if (st_sort_from_name(optarg) < 0)
                 return usage_error(err, "unknown sort key '%s' (tid name allocs samples ratio wall cpu repairs state)", optarg);
             opt->sort = optarg;
+            sort = true;
             break;
         case OPT_WAIT:
             opt->wait = true;
@@ -235,6 +242,13 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
             return usage_error(err, "option '%s' needs an argument", argv[optind - 1]);
         case '?':
         default:
+            /* A long option given an argument it does not take sets optopt
+             * to its value: name it as the user wrote it. */
+            if (strncmp(argv[optind - 1], "--", 2) == 0 && strchr(argv[optind - 1], '=')) {
+                const char *a = argv[optind - 1];
+                return usage_error(err, "option '%.*s' takes no argument",
+                                   (int)(strchr(a, '=') - a), a);
+            }
             if (optopt && optopt < 256)
                 return usage_error(err, "unknown option -%c", optopt);
             return usage_error(err, "unknown option '%s'", argv[optind - 1]);
@@ -265,8 +279,15 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
     if (once && opt->iterations_set && opt->iterations != 1)
         return usage_error(err, "%s", "--once means one refresh; drop -n or --once");
     if (opt->name && (opt->name[0] == '\0' || strchr(opt->name, '/')
-                      || strlen(opt->name) >= ST_NAME_MAX - 8))
+                      || strlen(opt->name) > SLAB_SHM_NAME_MAX))
         return usage_error(err, "invalid segment name '%s'", opt->name);
+
+    /* --list and --gc print a table (--list also JSON) once: options they
+     * would ignore are errors, not silently dropped. */
+    if (list && (om || once || opt->iterations_set || delay || opt->wait || sort))
+        return usage_error(err, "%s", "--list takes only --json");
+    if (gc && (json || om || once || opt->iterations_set || delay || opt->wait || sort))
+        return usage_error(err, "%s", "--gc takes no other option");
 
     if (list)
         opt->command = ST_CMD_LIST;

@@ -81,3 +81,18 @@ const char *st_fmt_bytes(char buf[ST_FMT_LEN], double b)
                  b, suffix[i]);
     return buf;
 }
+
+const char *st_fmt_ratio(char buf[ST_FMT_LEN], double r, slab_verdict v)
+{
+    if (v == SLAB_VERDICT_INSUFFICIENT || !(r > 0))
+        snprintf(buf, ST_FMT_LEN, "-");
+    else if (r < 10)
+        snprintf(buf, ST_FMT_LEN, "%.2f", r);
+    else if (r < 100)
+        snprintf(buf, ST_FMT_LEN, "%.1f", r);
+    else if (r < 99999.5)
+        snprintf(buf, ST_FMT_LEN, "%.0f", r);
+    else
+        st_fmt_count(buf, r);
+    return buf;
+}

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "slab_stats.h"
 
 #define ST_FMT_LEN 24
 
@@ -17,5 +18,9 @@ const char *st_fmt_count(char buf[ST_FMT_LEN], double v);
 const char *st_fmt_duration(char buf[ST_FMT_LEN], double seconds);
 /* Bytes: "512B", "64.0K", "12.5M", "1.20G". */
 const char *st_fmt_bytes(char buf[ST_FMT_LEN], double bytes);
+
+/* A wall/CPU ratio in at most 6 columns ("1.23", "45.6", "1890", "12.3k"),
+ * or "-" when the verdict says there were too few samples. */
+const char *st_fmt_ratio(char buf[ST_FMT_LEN], double ratio, slab_verdict v);
 
 #endif /* SLABTOP_FMT_H */

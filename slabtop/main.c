@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "demo.h"
+#include "esc.h"
 #include "model.h"
 #include "output.h"
 #include "slab_shm.h"
@@ -74,6 +75,30 @@ static int signal_exit(void)
     return 128 + stop_signal;
 }
 
+/* An error message: library messages quote names and paths, so they are
+ * escaped like every other text that reaches a terminal. */
+static void print_error(const char *msg)
+{
+    fputs("slabtop: ", stderr);
+    st_esc_fputs(stderr, msg);
+    fputc('\n', stderr);
+}
+
+/* Flush stdout and report a write error (a full disk, /dev/full, a closed
+ * descriptor): the exit status of a command whose output was lost is 1,
+ * with a message. */
+static int finish_stdout(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        int e = errno;
+        fprintf(stderr, "slabtop: cannot write the output: %s\n",
+                e ? strerror(e) : "write error");
+        return ST_EXIT_ERROR;
+    }
+    return rc;
+}
+
 /* ----------------------------------------------------------- list, gc */
 
 static int do_list(const st_options *o)
@@ -84,7 +109,7 @@ static int do_list(const st_options *o)
     slab_shm_error rc = slab_shm_list(&e, &n, &err);
 
     if (rc != SLAB_SHM_OK) {
-        fprintf(stderr, "slabtop: %s\n", err.message);
+        print_error(err.message);
         return ST_EXIT_ERROR;
     }
     if (o->output == ST_OUT_JSON) {
@@ -129,12 +154,19 @@ static int do_list(const st_options *o)
                 snprintf(age, sizeof(age), "%.0fh", a / 3600);
             else
                 snprintf(age, sizeof(age), "%.0fd", a / 86400);
-            printf("%-24s %8ld %-16s %-16s %-5s %6s\n", e[i].name, (long)e[i].pid,
-                   e[i].comm[0] ? e[i].comm : "-", slab_shm_state_name(e[i].state), abi, age);
+            char name[4 * 24 + 1], comm[4 * 16 + 1];
+
+            /* Names longer than the column are shown whole (scripts read
+             * them); only the command is cut, at a character boundary. */
+            if (st_esc(name, sizeof(name), e[i].name, -1, false, 0) < 24)
+                st_esc(name, sizeof(name), e[i].name, 24, true, 0);
+            st_esc(comm, sizeof(comm), e[i].comm[0] ? e[i].comm : "-", 16, true, 0);
+            printf("%s %8ld %s %-16s %-5s %6s\n", name, (long)e[i].pid, comm,
+                   slab_shm_state_name(e[i].state), abi, age);
         }
     }
     slab_shm_list_free(e);
-    return fflush(stdout) == 0 ? ST_EXIT_OK : ST_EXIT_ERROR;
+    return finish_stdout(ST_EXIT_OK);
 }
 
 static int do_gc(void)
@@ -143,11 +175,11 @@ static int do_gc(void)
     slab_shm_errinfo err;
 
     if (slab_shm_gc(&removed, &err) != SLAB_SHM_OK) {
-        fprintf(stderr, "slabtop: %s\n", err.message);
+        print_error(err.message);
         return ST_EXIT_ERROR;
     }
     printf("removed %u segment%s of dead owners\n", removed, removed == 1 ? "" : "s");
-    return ST_EXIT_OK;
+    return finish_stdout(ST_EXIT_OK);
 }
 
 /* -------------------------------------------------------------- attach */
@@ -199,7 +231,7 @@ static slab_shm_error attach(st_source *src, const st_options *o, const char *na
             snprintf(banner, sizeof(banner), "waiting for %s to appear (%.0fs)...", what, waited);
             st_ui_draw(ui, NULL, banner);
             key = st_ui_key(50);
-            if (key != ST_UI_NOKEY && !st_ui_act(ui, st_key_action(key), 0, &refresh)) {
+            if (key >= 0 && !st_ui_act(ui, st_key_action(key), 0, &refresh)) {
                 *quit = true;
                 return e;
             }
@@ -264,7 +296,7 @@ static int run_headless(const st_options *o, st_source *src, bool demo)
         }
         e = st_source_take(src, &snap, &err);
         if (e != SLAB_SHM_OK) {
-            fprintf(stderr, "slabtop: %s\n", err.message);
+            print_error(err.message);
             rc = st_exit_code(e);
             break;
         }
@@ -286,12 +318,14 @@ static int run_headless(const st_options *o, st_source *src, bool demo)
             st_output_text(stdout, &m.view, sort, false);
             break;
         }
-        if (ferror(stdout)) {
+        if (finish_stdout(ST_EXIT_OK) != ST_EXIT_OK) {
             rc = ST_EXIT_ERROR;
             break;
         }
         if (snap.state != ST_PROC_ALIVE && snap.state != ST_PROC_STARTING) {
-            fprintf(stderr, "slabtop: the owner of %s (pid %lld) has %s\n", snap.name,
+            fputs("slabtop: the owner of ", stderr);
+            st_esc_fputs(stderr, snap.name);
+            fprintf(stderr, " (pid %lld) has %s\n",
                     (long long)snap.pid, snap.state == ST_PROC_EXITED ? "exited" : "died");
             rc = ST_EXIT_EXITED;
             break;
@@ -364,8 +398,8 @@ static int run_screen(const st_options *o, st_source *src, st_ui *uip)
         if (wait_ms < 1)
             wait_ms = 1;
         key = st_ui_key(wait_ms);
-        if (key == ST_UI_NOKEY)
-            continue;
+        if (key == ST_UI_NOKEY || key == ST_UI_RESIZE)
+            continue;           /* a resize: the next draw fits the new size */
         if (!st_ui_act(&ui, st_key_action(key), m.view.nrows, &refresh))
             break;
         if (refresh)
@@ -397,10 +431,10 @@ int main(int argc, char **argv)
     switch (o.command) {
     case ST_CMD_HELP:
         st_cli_help(stdout, argv[0]);
-        return ST_EXIT_OK;
+        return finish_stdout(ST_EXIT_OK);
     case ST_CMD_VERSION:
         printf("slabtop (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-        return ST_EXIT_OK;
+        return finish_stdout(ST_EXIT_OK);
     case ST_CMD_LIST:
         return do_list(&o);
     case ST_CMD_GC:
@@ -438,7 +472,7 @@ int main(int argc, char **argv)
             return signal_exit();
         if (quit)
             return ST_EXIT_OK;
-        fprintf(stderr, "slabtop: %s\n", err.message[0] ? err.message : slab_shm_strerror(e));
+        print_error(err.message[0] ? err.message : slab_shm_strerror(e));
         return st_exit_code(e);
     }
 

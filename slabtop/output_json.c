@@ -7,36 +7,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "esc.h"
+
 const char *st_mode_name(uint32_t mode)
 {
     return mode == SLAB_SAMPLE_FIXED ? "fixed" : "random";
-}
-
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    uint32_t cp;
-
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xc2 && s[0] <= 0xdf)
-        n = 2, cp = s[0] & 0x1f;
-    else if (s[0] >= 0xe0 && s[0] <= 0xef)
-        n = 3, cp = s[0] & 0x0f;
-    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-        n = 4, cp = s[0] & 0x07;
-    else
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff))
-        || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
 }
 
 void st_json_string(FILE *out, const char *str)
@@ -46,6 +21,7 @@ void st_json_string(FILE *out, const char *str)
     fputc('"', out);
     while (*s) {
         size_t n;
+        uint32_t cp;
 
         switch (*s) {
         case '"':  fputs("\\\"", out); s++; continue;
@@ -57,15 +33,21 @@ void st_json_string(FILE *out, const char *str)
         case '\f': fputs("\\f", out); s++; continue;
         default: break;
         }
-        if (*s < 0x20 || *s == 0x7f) {
-            fprintf(out, "\\u%04x", *s);
+        n = st_utf8_decode(s, &cp);
+        if (n == 0) {
+            fputs("\\ufffd", out);       /* invalid byte */
             s++;
             continue;
         }
-        n = utf8_len(s);
-        if (n == 0) {
-            fputs("\\ufffd", out);
-            s++;
+        if (!st_cp_printable(cp)) {
+            /* Controls (C0, DEL, C1) and invisible characters keep their
+             * value but never reach a terminal raw. */
+            if (cp < 0x10000)
+                fprintf(out, "\\u%04x", (unsigned)cp);
+            else
+                fprintf(out, "\\u%04x\\u%04x", 0xd800 + ((cp - 0x10000) >> 10),
+                        0xdc00 + ((cp - 0x10000) & 0x3ff));
+            s += n;
             continue;
         }
         fwrite(s, 1, n, out);

@@ -15,15 +15,22 @@
 #include <math.h>
 #include <string.h>
 
-static void label_value(FILE *out, const char *s)
+#include "esc.h"
+
+/* A label value: the text outputs' escaped form (printable UTF-8 only,
+ * every other byte as \xHH; see esc.h) but with backslashes left to the
+ * exposition format's own escapes (of backslash and double quote), so a
+ * printable value reads back unchanged.  Always valid UTF-8. */
+static void label_value(FILE *out, const char *raw)
 {
-    for (; *s; s++) {
+    char buf[4 * 256 + 1];
+
+    st_esc(buf, sizeof(buf), raw, -1, false, ST_ESC_RAW_BACKSLASH);
+    for (const char *s = buf; *s; s++) {
         if (*s == '\\')
             fputs("\\\\", out);
         else if (*s == '"')
             fputs("\\\"", out);
-        else if (*s == '\n')
-            fputs("\\n", out);
         else
             fputc(*s, out);
     }

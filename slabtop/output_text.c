@@ -4,6 +4,7 @@
 #include "config.h"
 #include "output.h"
 
+#include "esc.h"
 #include "fmt.h"
 
 static void lat_row(FILE *out, const char *what, double mean, uint64_t p50,
@@ -25,11 +26,17 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
 
     st_view_sort(v, sort, reverse);
 
-    fprintf(out, "slabtop: %s  pid %lld  %s  %s  up %s", s->name, (long long)s->pid,
-            s->command, st_proc_state_name(s->state),
+    fputs("slabtop: ", out);
+    st_esc_fputs(out, s->name);
+    fprintf(out, "  pid %lld  ", (long long)s->pid);
+    st_esc_fputs(out, s->command);
+    fprintf(out, "  %s  up %s", st_proc_state_name(s->state),
             st_fmt_duration(a, (double)s->uptime_ns / 1e9));
-    if (s->label[0])
-        fprintf(out, "  [%s]", s->label);
+    if (s->label[0]) {
+        fputs("  [", out);
+        st_esc_fputs(out, s->label);
+        fputc(']', out);
+    }
     fputc('\n', out);
     if (s->sample_rate)
         fprintf(out, "sampling: %s 1/%llu, effective 1/%llu",
@@ -64,14 +71,13 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
             "SAMPLES", "RATIO", "P99WALL", "P99CPU", "REPAIRS", "STATE");
     for (size_t i = 0; i < v->nrows; i++) {
         const st_row *r = &v->rows[i];
-        char ratio[16];
+        char ratio[ST_FMT_LEN], name[4 * 16 + 1];
 
-        if (r->f.verdict == SLAB_VERDICT_INSUFFICIENT || r->f.ratio <= 0)
-            snprintf(ratio, sizeof(ratio), "-");
-        else
-            snprintf(ratio, sizeof(ratio), "%.2f", r->f.ratio);
-        fprintf(out, "%8llu %-16.16s %9s %9llu %6s %9s %9s %8llu %-8s\n",
-                (unsigned long long)r->tid, r->name, st_fmt_count(a, r->f.allocs_per_s),
+        st_fmt_ratio(ratio, r->f.ratio, r->f.verdict);
+        /* Escaped, cut at a character boundary, padded to 16 columns. */
+        st_esc(name, sizeof(name), r->name, 16, true, 0);
+        fprintf(out, "%8llu %s %9s %9llu %6s %9s %9s %8llu %-8s\n",
+                (unsigned long long)r->tid, name, st_fmt_count(a, r->f.allocs_per_s),
                 (unsigned long long)r->samples_total, ratio,
                 st_fmt_ns(b, (double)r->f.wall_p99), st_fmt_ns(c, (double)r->f.cpu_p99),
                 (unsigned long long)r->repairs_total, st_thread_state_name(r->state));

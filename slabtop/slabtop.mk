@@ -23,6 +23,8 @@ slabtop_slabtop_SOURCES = \
 	slabtop/model.c \
 	slabtop/fmt.h \
 	slabtop/fmt.c \
+	slabtop/esc.h \
+	slabtop/esc.c \
 	slabtop/keys.h \
 	slabtop/keys.c \
 	slabtop/ui.h \

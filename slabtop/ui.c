@@ -16,12 +16,18 @@
 #include "ui.h"
 
 #include <curses.h>
+#include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
+#include <termios.h>
+#include <unistd.h>
 
+#include "esc.h"
 #include "fmt.h"
 #include "output.h"
 
@@ -29,10 +35,25 @@ enum { PAIR_CLEAN = 1, PAIR_MODERATE, PAIR_HEAVY, PAIR_TITLE, PAIR_BANNER };
 
 static bool active;
 static bool have_colors;
+static bool ascii_only;         /* the locale cannot show UTF-8 */
+
+/* For a fatal signal: the terminal modes from before curses, and the bytes
+ * that leave the alternate screen, reset attributes and show the cursor,
+ * so that the handler only needs write() and tcsetattr(), which are
+ * async-signal-safe (endwin() is not). */
+static struct termios saved_tty;
+static bool have_saved_tty;
+static char restore_seq[256];
+static size_t restore_len;
 
 bool st_ui_active(void)
 {
     return active;
+}
+
+bool st_ui_ascii(void)
+{
+    return ascii_only;
 }
 
 void st_ui_end(void)
@@ -45,15 +66,85 @@ void st_ui_end(void)
     fflush(stdout);
 }
 
+static void on_fatal(int sig)
+{
+    if (active) {
+        ssize_t w = write(STDOUT_FILENO, restore_seq, restore_len);
+        (void)w;
+        if (have_saved_tty)
+            tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
+    }
+    /* SA_RESETHAND put the default action back: die of the same signal. */
+    raise(sig);
+}
+
+static void add_cap(const char *cap)
+{
+    char *v = tigetstr(cap);
+    size_t n;
+
+    if (v == NULL || v == (char *)-1)
+        return;
+    n = strlen(v);
+    if (restore_len + n < sizeof(restore_seq)) {
+        memcpy(restore_seq + restore_len, v, n);
+        restore_len += n;
+    }
+}
+
+static void install_fatal_handlers(void)
+{
+    static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+    struct sigaction sa;
+
+    restore_len = 0;
+    add_cap("sgr0");
+    add_cap("cnorm");
+    add_cap("rmcup");
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_fatal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
 int st_ui_begin(st_ui *ui, bool no_color)
 {
+    char term_esc[4 * 40 + 1];
+    const char *term = getenv("TERM");
+    int terr = 0;
+
     setlocale(LC_ALL, "");
+    ascii_only = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
+    st_esc(term_esc, sizeof(term_esc), term ? term : "unset", 40, false, false);
+    /* A terminal that cannot move the cursor (TERM=dumb, unknown) would show
+     * a blank screen: say so and point at the text output instead. */
+    if (setupterm(NULL, STDOUT_FILENO, &terr) != OK) {
+        fprintf(stderr, "slabtop: the terminal type TERM=%s is unknown; set TERM, "
+                "or use --once or -n N for text output\n", term_esc);
+        return -1;
+    }
+    {
+        char *cup = tigetstr("cup");
+        bool usable = cup != NULL && cup != (char *)-1;
+
+        del_curterm(cur_term);
+        if (!usable) {
+            fprintf(stderr, "slabtop: the terminal TERM=%s cannot position the cursor; "
+                    "use --once or -n N for text output\n", term_esc);
+            return -1;
+        }
+    }
+    if (tcgetattr(STDIN_FILENO, &saved_tty) == 0)
+        have_saved_tty = true;
     if (newterm(NULL, stdout, stdin) == NULL) {
         fprintf(stderr, "slabtop: cannot use the terminal (TERM=%s); try --once\n",
-                getenv("TERM") ? getenv("TERM") : "unset");
+                term_esc);
         return -1;
     }
     active = true;
+    install_fatal_handlers();
     cbreak();
     noecho();
     nonl();
@@ -80,7 +171,9 @@ int st_ui_key(int timeout_ms)
 
     timeout(timeout_ms);
     k = getch();
-    return k == ERR || k == KEY_RESIZE ? ST_UI_NOKEY : k;
+    if (k == KEY_RESIZE)
+        return ST_UI_RESIZE;
+    return k == ERR ? ST_UI_NOKEY : k;
 }
 
 /* ------------------------------------------------------------- drawing */
@@ -113,9 +206,37 @@ static void put(int y, int x, attr_t attr, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    /* Cut at the screen's edge by columns, never inside a character
+     * (the text is already escaped: only printable characters). */
+    {
+        int cols = 0;
+        size_t i = 0;
+
+        while (buf[i]) {
+            uint32_t cp;
+            size_t n = st_utf8_decode((const unsigned char *)buf + i, &cp);
+            int w = n ? st_cp_width(cp) : 1;
+
+            if (n == 0)
+                n = 1;
+            if (cols + w > COLS - x)
+                break;
+            cols += w;
+            i += n;
+        }
+        buf[i] = '\0';
+    }
     attron(attr);
-    mvaddnstr(y, x, buf, COLS - x);
+    mvaddstr(y, x, buf);
     attroff(attr);
+}
+
+/* An untrusted string escaped for the screen, cut (and with pad, padded) to
+ * cols columns. */
+static const char *safe(char *buf, size_t size, const char *s, int cols, bool pad)
+{
+    st_esc(buf, size, s, cols, pad, ascii_only);
+    return buf;
 }
 
 static void draw_help(const st_ui *ui)
@@ -148,21 +269,25 @@ static void draw_header(const st_ui *ui, const st_view *v, int *y)
 {
     const st_snapshot *s = v->snap;
     char a[ST_FMT_LEN], b[ST_FMT_LEN];
+    char name[4 * ST_NAME_MAX + 1], comm[4 * ST_NAME_MAX + 1], label[4 * ST_NAME_MAX + 1];
     attr_t st = s->state == ST_PROC_ALIVE ? color(ui, PAIR_CLEAN) : color(ui, PAIR_HEAVY);
-    int x;
+    int x, w;
 
     put(*y, 0, A_BOLD | color(ui, PAIR_TITLE), "slabtop");
     x = 9;
-    put(*y, x, A_BOLD, "%s", s->name);
-    x += (int)strlen(s->name) + 2;
-    put(*y, x, 0, "pid %lld  %s", (long long)s->pid, s->command);
-    x += snprintf(NULL, 0, "pid %lld  %s", (long long)s->pid, s->command) + 2;
+    w = st_esc(name, sizeof(name), s->name, -1, false, ascii_only);
+    put(*y, x, A_BOLD, "%s", name);
+    x += w + 2;
+    w = st_esc(comm, sizeof(comm), s->command, -1, false, ascii_only);
+    put(*y, x, 0, "pid %lld  %s", (long long)s->pid, comm);
+    x += snprintf(NULL, 0, "pid %lld  ", (long long)s->pid) + w + 2;
     put(*y, x, st | A_BOLD, "%s", st_proc_state_name(s->state));
     x += (int)strlen(st_proc_state_name(s->state)) + 2;
     put(*y, x, 0, "up %s", st_fmt_duration(a, (double)s->uptime_ns / 1e9));
     x += 3 + (int)strlen(a) + 2;
     if (s->label[0])
-        put(*y, x, A_BOLD | color(ui, PAIR_TITLE), "[%s]", s->label);
+        put(*y, x, A_BOLD | color(ui, PAIR_TITLE), "[%s]",
+            safe(label, sizeof(label), s->label, -1, false));
     (*y)++;
 
     if (s->sample_rate)
@@ -197,13 +322,21 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
         st_fmt_ns(d, (double)f->cpu_p999), st_fmt_ns(e, (double)f->cpu_max_ns));
     (*y)++;
 
-    if (f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0)
-        put(*y, 0, 0, "ratio    -   ");
-    else
-        put(*y, 0, 0, "ratio %5.2f  ", f->ratio);
-    put(*y, 13, verdict_attr(ui, f->verdict), "%-12s", slab_verdict_name(f->verdict));
-    put(*y, 26, 0, "cpu share %5.1f%%  run-queue wait %.2fs/s",
-        100 * f->cpu_share, f->runq_share);
+    {
+        char r[ST_FMT_LEN];
+        int x;
+
+        /* The verdict follows the ratio after a space, however wide the
+         * number is. */
+        x = snprintf(NULL, 0, "ratio %5s ", st_fmt_ratio(r, f->ratio, f->verdict));
+        put(*y, 0, 0, "ratio %5s ", r);
+        put(*y, x, verdict_attr(ui, f->verdict), "%s", slab_verdict_name(f->verdict));
+        x += (int)strlen(slab_verdict_name(f->verdict)) + 1;
+        if (x < 26)
+            x = 26;
+        put(*y, x, 0, "cpu share %5.1f%%  run-queue wait %.2fs/s",
+            100 * f->cpu_share, f->runq_share);
+    }
     (*y)++;
 
     if (!repairs)
@@ -273,16 +406,15 @@ static void draw_threads(st_ui *ui, st_view *v, int y, int rows)
     clamp_scroll(ui, (int)v->nrows, rows);
     for (int i = 0; i < rows && (size_t)(ui->scroll + i) < v->nrows; i++) {
         const st_row *r = &v->rows[ui->scroll + i];
-        char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], ratio[16];
+        char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], ratio[ST_FMT_LEN];
+        char name[4 * 32 + 1];
 
-        if (r->f.verdict == SLAB_VERDICT_INSUFFICIENT || r->f.ratio <= 0)
-            snprintf(ratio, sizeof(ratio), "-");
-        else
-            snprintf(ratio, sizeof(ratio), "%.2f", r->f.ratio);
+        st_fmt_ratio(ratio, r->f.ratio, r->f.verdict);
+        safe(name, sizeof(name), r->name, namew, true);
         if (r->state == ST_THREAD_OVERFLOW)
-            put(y + i, 0, 0, "%7s %-*.*s", "-", namew, namew, r->name);
+            put(y + i, 0, 0, "%7s %s", "-", name);
         else
-            put(y + i, 0, 0, "%7llu %-*.*s", (unsigned long long)r->tid, namew, namew, r->name);
+            put(y + i, 0, 0, "%7llu %s", (unsigned long long)r->tid, name);
         x = 8 + namew + 1;
         put(y + i, x, 0, "%8s %8llu ", st_fmt_count(a, r->f.allocs_per_s),
             (unsigned long long)r->samples_total);

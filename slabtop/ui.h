@@ -38,10 +38,13 @@ bool st_ui_active(void);
  * reverse video under the header, e.g. "owner exited"). */
 void st_ui_draw(st_ui *ui, st_view *v, const char *banner);
 
-/* The next key within timeout_ms, or ST_UI_NOKEY (none, or the window
- * was resized: the next draw adapts). */
+/* The next key within timeout_ms, ST_UI_NOKEY (none) or ST_UI_RESIZE. */
 #define ST_UI_NOKEY (-1)
+#define ST_UI_RESIZE (-2)       /* the terminal changed size: redraw now */
 int st_ui_key(int timeout_ms);
+
+/* Whether the screen shows only ASCII (the locale is not UTF-8). */
+bool st_ui_ascii(void);
 
 /* Apply a key's action to the UI state.  Sets *refresh when a snapshot
  * should be taken now and returns false when the user asked to quit. */

@@ -15,6 +15,8 @@ tests_test_slabtop_model_SOURCES = \
 	slabtop/keys.c \
 	slabtop/fmt.h \
 	slabtop/fmt.c \
+	slabtop/esc.h \
+	slabtop/esc.c \
 	slabtop/output.h \
 	slabtop/output_json.c
 
@@ -30,6 +32,7 @@ TESTS += \
 	tests/slabtop_list.sh \
 	tests/slabtop_nopublish.sh \
 	tests/shm_hostile.sh \
+	tests/slabtop_hostile.sh \
 	tests/slabtop_ui.sh
 EXTRA_DIST += \
 	tests/slabtop_lib.sh \
@@ -38,6 +41,11 @@ EXTRA_DIST += \
 	tests/slabtop_list.sh \
 	tests/slabtop_nopublish.sh \
 	tests/shm_hostile.sh \
+	tests/slabtop_hostile.sh \
 	tests/slabtop_ui.sh \
 	tests/slabtop_json_check.py \
 	tests/slabtop_om_check.py
+
+# slabtop_hostile.sh runs --gc, which removes every segment of a dead owner
+# on the host: run it after the tests that read stale segments of their own.
+tests/slabtop_hostile.log: tests/slabtop_headless.log tests/slabtop_list.log

@@ -2,7 +2,8 @@
  * slabtop_pub.c - a small libslab process for slabtop's tests to watch.
  *
  *     SLAB_SHM_NAME=NAME slabtop_pub [--threads N] [--seconds S]
- *                                    [--label TEXT] [--repairs] [--crash]
+ *                                    [--label TEXT] [--thread-name TEXT]
+ *                                    [--repairs] [--crash]
  *
  * Creates an allocator (which publishes the segment under SLAB_SHM_NAME),
  * names itself, sets the label, and runs N threads (default 2) that allocate
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,8 @@ static void on_term(int sig)
     atomic_store_explicit(&stop, true, memory_order_relaxed);
 }
 
+static const char *thread_name;  /* --thread-name: any bytes */
+
 static void *worker(void *arg)
 {
     static const uint32_t sizes[] = { 24, 64, 96, 128, 192, 256, 384, 512, 768 };
@@ -48,8 +52,11 @@ static void *worker(void *arg)
     char name[16];
 
     snprintf(name, sizeof(name), "pub-worker-%lu", n);
+    if (thread_name)            /* prctl cuts at 15 bytes, as the kernel does */
+        prctl(PR_SET_NAME, (unsigned long)thread_name, 0, 0, 0);
 #ifdef HAVE_PTHREAD_SETNAME_NP
-    pthread_setname_np(pthread_self(), name);
+    else
+        pthread_setname_np(pthread_self(), name);
 #endif
     for (unsigned long i = 0; !atomic_load_explicit(&stop, memory_order_relaxed); i++) {
         unsigned slot = (unsigned)(i * 2654435761u >> 7) % 64;
@@ -88,12 +95,14 @@ int main(int argc, char **argv)
             seconds = atof(argv[++i]);
         else if (strcmp(argv[i], "--label") == 0 && i + 1 < argc)
             label = argv[++i];
+        else if (strcmp(argv[i], "--thread-name") == 0 && i + 1 < argc)
+            thread_name = argv[++i];
         else if (strcmp(argv[i], "--repairs") == 0)
             repairs = true;
         else if (strcmp(argv[i], "--crash") == 0)
             crash = true;
         else {
-            fprintf(stderr, "usage: %s [--threads N] [--seconds S] [--label TEXT] [--repairs] [--crash]\n",
+            fprintf(stderr, "usage: %s [--threads N] [--seconds S] [--label TEXT] [--thread-name TEXT] [--repairs] [--crash]\n",
                     argv[0]);
             return 2;
         }

@@ -57,6 +57,8 @@ static slab_shm_state state_of_error(slab_shm_error e)
     }
 }
 
+#define BLANK_GRACE_NS (UINT64_C(2) * 1000000000u)
+
 static void describe(const char *name, slab_shm_entry *out)
 {
     char file[SLAB_SHM_NAME_MAX + 32];
@@ -67,7 +69,9 @@ static void describe(const char *name, slab_shm_entry *out)
     memset(out, 0, sizeof(*out));
     snprintf(out->name, sizeof(out->name), "%s", name);
     slab_shm_file_path(file, sizeof(file), name);
-    if (stat(file, &st) == 0) {
+    /* lstat: a symbolic link is described as itself (its own owner and
+     * age), never as the file it points to. */
+    if (lstat(file, &st) == 0) {
         out->uid = (uint32_t)st.st_uid;
         out->size = (uint64_t)st.st_size;
         out->created_real_ns = (uint64_t)st.st_ctim.tv_sec * 1000000000u +
@@ -93,6 +97,14 @@ static void describe(const char *name, slab_shm_entry *out)
     }
     uint64_t now = slab_shm_real_ns();
     out->age_ns = now > out->created_real_ns ? now - out->created_real_ns : 0;
+    /* A header still blank long after the file was made is not a segment
+     * being created (its creator writes it within microseconds of sizing
+     * the file): it is not a libslab segment, not busy for ever. */
+    if (out->error == SLAB_SHM_ERR_NOT_READY && h.magic == 0
+        && out->age_ns > BLANK_GRACE_NS) {
+        out->error = SLAB_SHM_ERR_NOT_LIBSLAB;
+        out->state = SLAB_SHM_NOT_SLAB;
+    }
 }
 
 static int list_one(const char *name, void *arg)

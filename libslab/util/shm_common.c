@@ -467,8 +467,10 @@ slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
             SLAB_SHM_CLASS_COUNT, SLAB_SHM_EPOCH_COUNT, SLAB_SHM_HIST_BUCKETS);
     if (h->stats_size < need_stats || h->stats_size % 8 || h->stats_size > seg)
         return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
-            "%s has stats_size %u, expected at least %llu", what,
-            h->stats_size, (unsigned long long)need_stats);
+            "%s has stats_size %u, expected a multiple of 8 from %llu to "
+            "the segment's %llu bytes; the segment is corrupt", what,
+            h->stats_size, (unsigned long long)need_stats,
+            (unsigned long long)seg);
     if (!span_ok(h->process_offset, h->process_size, seg) ||
         h->process_size < sizeof(slab_shm_seg_process))
         return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
