@@ -209,6 +209,33 @@ void st_figures_compute(st_figures *f, const slab_thread_stats *prev,
     f->verdict = slab_verdict_compute(&in, &f->ratio);
 }
 
+double st_figures_offcpu(const st_figures *f)
+{
+    double share;
+
+    if (f->samples == 0 || !(f->wall_mean_ns > 0))
+        return 0;
+    share = 1.0 - f->cpu_mean_ns / f->wall_mean_ns;
+    return share < 0 ? 0 : share > 1 ? 1 : share;
+}
+
+/* ------------------------------------------------------------- history */
+
+void st_history_push(st_history *h, const st_point *p)
+{
+    h->p[h->head] = *p;
+    h->head = (h->head + 1) % ST_HISTORY_MAX;
+    if (h->count < ST_HISTORY_MAX)
+        h->count++;
+}
+
+const st_point *st_history_at(const st_history *h, size_t i)
+{
+    if (i >= h->count)
+        return NULL;
+    return &h->p[(h->head + ST_HISTORY_MAX - h->count + i) % ST_HISTORY_MAX];
+}
+
 /* ------------------------------------------------------------- sorting */
 
 static const char *const sort_names[ST_SORT_COUNT] = {
@@ -287,6 +314,7 @@ void st_model_init(st_model *m)
 {
     memset(m, 0, sizeof(*m));
     st_snapshot_init(&m->prev);
+    m->view.history = &m->history;
 }
 
 void st_model_free(st_model *m)
@@ -301,6 +329,7 @@ void st_model_reset(st_model *m)
     m->have_prev = false;
     m->repair_seen = false;
     m->repair_mono_ns = 0;
+    m->history.head = m->history.count = 0;
 }
 
 static const st_thread *find_thread(const st_snapshot *s, uint64_t key)
@@ -356,6 +385,23 @@ int st_model_update(st_model *m, const st_snapshot *cur)
         st_snapshot_total(prev, &prev_total);
     st_figures_compute(&v->summary, prev ? &prev_total : NULL, &v->total,
                        elapsed, cur->floor_wall_ns, cur->floor_cpu_ns);
+
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        v->dist_wall[i] = st_delta(prev ? prev_total.wall_hist[i] : 0, v->total.wall_hist[i]);
+        v->dist_cpu[i] = st_delta(prev ? prev_total.cpu_hist[i] : 0, v->total.cpu_hist[i]);
+    }
+    {
+        st_point pt = {
+            .allocs_per_s = v->summary.allocs_per_s,
+            .samples_per_s = v->summary.samples_per_s,
+            .wall_p99 = v->summary.wall_p99,
+            .ratio = v->summary.verdict == SLAB_VERDICT_INSUFFICIENT ? 0 : v->summary.ratio,
+            .offcpu_share = st_figures_offcpu(&v->summary),
+            .verdict = v->summary.verdict,
+        };
+        st_history_push(&m->history, &pt);
+    }
+    v->history = &m->history;
 
     /* Repairs: when was one last seen, on the writer's clock. */
     v->repairs_total = v->total.seed.repair_count;

@@ -136,6 +136,31 @@ typedef enum st_sort {
 const char *st_sort_name(st_sort key);
 int st_sort_from_name(const char *name);    /* key, or -1 */
 
+/* One refresh in the history the sparklines draw. */
+typedef struct st_point {
+    double allocs_per_s, samples_per_s;
+    uint64_t wall_p99;          /* floor-corrected */
+    double ratio;               /* 0 = unknown */
+    double offcpu_share;        /* of the sampled allocations' wall time */
+    slab_verdict verdict;
+} st_point;
+
+#define ST_HISTORY_MAX 1024     /* refreshes kept: wider than any screen */
+
+/* The last refreshes, oldest first: st_history_at(h, 0) is the oldest. */
+typedef struct st_history {
+    st_point p[ST_HISTORY_MAX];
+    size_t head;                /* next slot written */
+    size_t count;
+} st_history;
+
+void st_history_push(st_history *h, const st_point *p);
+const st_point *st_history_at(const st_history *h, size_t i);
+
+/* Floor-corrected share of the sampled allocations' wall time spent off the
+ * CPU (1 - CPU/wall), 0..1. */
+double st_figures_offcpu(const st_figures *f);
+
 typedef struct st_view {
     const st_snapshot *snap;    /* the current snapshot (owned by the model) */
     slab_thread_stats total;    /* cumulative, whole process */
@@ -149,6 +174,11 @@ typedef struct st_view {
     size_t nrows;
     st_row *rows;
     st_class_row classes[SLAB_NUM_CLASSES];
+    /* The interval's latency histograms (raw, floor not subtracted), for
+     * the distribution panel. */
+    uint64_t dist_wall[SLAB_HIST_BUCKETS];
+    uint64_t dist_cpu[SLAB_HIST_BUCKETS];
+    const st_history *history;  /* one point per update, owned by the model */
 } st_view;
 
 typedef struct st_model {
@@ -156,6 +186,7 @@ typedef struct st_model {
     bool have_prev;
     bool repair_seen;
     uint64_t repair_mono_ns;    /* writer's time of the last repair seen */
+    st_history history;
     st_view view;
 } st_model;
 

@@ -29,6 +29,8 @@ slabtop_slabtop_SOURCES = \
 	slabtop/keys.c \
 	slabtop/ui.h \
 	slabtop/ui.c \
+	slabtop/ui_draw.h \
+	slabtop/charts.c \
 	slabtop/demo.h \
 	slabtop/demo.c \
 	slabtop/output.h \

@@ -10,7 +10,10 @@
  *   4-6 latency table: mean, p50, p99, p99.9, max for wall and CPU
  *   7  ratio and verdict, CPU share, run-queue wait
  *   8  repairs
- *   10 table header, then rows; last line: keys or a message
+ *   10 history sparklines (4 rows, or 2 with two side by side), then the
+ *      latency distribution panel (charts.c), as far as they fit with at
+ *      least 4 table rows below
+ *   then the table header and rows; last line: keys or a message
  */
 #include "config.h"
 #include "ui.h"
@@ -30,8 +33,8 @@
 #include "esc.h"
 #include "fmt.h"
 #include "output.h"
+#include "ui_draw.h"
 
-enum { PAIR_CLEAN = 1, PAIR_MODERATE, PAIR_HEAVY, PAIR_TITLE, PAIR_BANNER };
 
 static bool active;
 static bool have_colors;
@@ -117,7 +120,7 @@ int st_ui_begin(st_ui *ui, bool no_color)
 
     setlocale(LC_ALL, "");
     ascii_only = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
-    st_esc(term_esc, sizeof(term_esc), term ? term : "unset", 40, false, false);
+    st_esc(term_esc, sizeof(term_esc), term ? term : "unset", 40, false, 0);
     /* A terminal that cannot move the cursor (TERM=dumb, unknown) would show
      * a blank screen: say so and point at the text output instead. */
     if (setupterm(NULL, STDOUT_FILENO, &terr) != OK) {
@@ -178,25 +181,23 @@ int st_ui_key(int timeout_ms)
 
 /* ------------------------------------------------------------- drawing */
 
-static attr_t color(const st_ui *ui, int pair)
+attr_t st_ui_color(const st_ui *ui, int pair)
 {
     return ui->color ? COLOR_PAIR(pair) : 0;
 }
 
-static attr_t verdict_attr(const st_ui *ui, slab_verdict v)
+attr_t st_ui_verdict_attr(const st_ui *ui, slab_verdict v)
 {
     switch (v) {
-    case SLAB_VERDICT_CLEAN:    return color(ui, PAIR_CLEAN) | A_BOLD;
-    case SLAB_VERDICT_MODERATE: return color(ui, PAIR_MODERATE) | A_BOLD;
-    case SLAB_VERDICT_HEAVY:    return color(ui, PAIR_HEAVY) | A_BOLD;
+    case SLAB_VERDICT_CLEAN:    return st_ui_color(ui, PAIR_CLEAN) | A_BOLD;
+    case SLAB_VERDICT_MODERATE: return st_ui_color(ui, PAIR_MODERATE) | A_BOLD;
+    case SLAB_VERDICT_HEAVY:    return st_ui_color(ui, PAIR_HEAVY) | A_BOLD;
     default:                    return A_DIM;
     }
 }
 
 /* Print at (y, x), clipped to the screen width. */
-static void put(int y, int x, attr_t attr, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void put(int y, int x, attr_t attr, const char *fmt, ...)
+void st_ui_put(int y, int x, attr_t attr, const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -235,7 +236,7 @@ static void put(int y, int x, attr_t attr, const char *fmt, ...)
  * cols columns. */
 static const char *safe(char *buf, size_t size, const char *s, int cols, bool pad)
 {
-    st_esc(buf, size, s, cols, pad, ascii_only);
+    st_esc(buf, size, s, cols, pad, ascii_only ? ST_ESC_ASCII : 0);
     return buf;
 }
 
@@ -243,25 +244,25 @@ static void draw_help(const st_ui *ui)
 {
     int y = 0;
 
-    put(y++, 0, A_BOLD, "slabtop %s - keys", PACKAGE_VERSION);
+    st_ui_put(y++, 0, A_BOLD, "slabtop %s - keys", PACKAGE_VERSION);
     y++;
     for (size_t i = 0; i < st_keys_count; i++) {
         if (st_keys[i].label == NULL)
             continue;
-        put(y, 2, A_BOLD, "%-10s", st_keys[i].label);
-        put(y, 14, 0, "%s", st_keys[i].help);
+        st_ui_put(y, 2, A_BOLD, "%-10s", st_keys[i].label);
+        st_ui_put(y, 14, 0, "%s", st_keys[i].help);
         y++;
     }
     y++;
-    put(y++, 0, A_BOLD, "Verdict on the floor-corrected wall/CPU ratio (the seed's table):");
-    put(y, 2, verdict_attr(ui, SLAB_VERDICT_CLEAN), "clean");
-    put(y++, 14, 0, "< 1.5   the allocator's own work; trust the latencies");
-    put(y, 2, verdict_attr(ui, SLAB_VERDICT_MODERATE), "moderate");
-    put(y++, 14, 0, "1.5-2   some scheduler or hypervisor interference");
-    put(y, 2, verdict_attr(ui, SLAB_VERDICT_HEAVY), "heavy");
-    put(y++, 14, 0, "> 2     preempted: the host stole the CPU");
+    st_ui_put(y++, 0, A_BOLD, "Verdict on the floor-corrected wall/CPU ratio (the seed's table):");
+    st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_CLEAN), "clean");
+    st_ui_put(y++, 14, 0, "< 1.5   the allocator's own work; trust the latencies");
+    st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_MODERATE), "moderate");
+    st_ui_put(y++, 14, 0, "1.5-2   some scheduler or hypervisor interference");
+    st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_HEAVY), "heavy");
+    st_ui_put(y++, 14, 0, "> 2     preempted: the host stole the CPU");
     y++;
-    put(y++, 0, 0, "Sort: %s%s.  Press any key to return.", st_sort_name(ui->sort),
+    st_ui_put(y++, 0, 0, "Sort: %s%s.  Press any key to return.", st_sort_name(ui->sort),
         ui->reverse ? " (reversed)" : "");
 }
 
@@ -270,33 +271,33 @@ static void draw_header(const st_ui *ui, const st_view *v, int *y)
     const st_snapshot *s = v->snap;
     char a[ST_FMT_LEN], b[ST_FMT_LEN];
     char name[4 * ST_NAME_MAX + 1], comm[4 * ST_NAME_MAX + 1], label[4 * ST_NAME_MAX + 1];
-    attr_t st = s->state == ST_PROC_ALIVE ? color(ui, PAIR_CLEAN) : color(ui, PAIR_HEAVY);
+    attr_t st = s->state == ST_PROC_ALIVE ? st_ui_color(ui, PAIR_CLEAN) : st_ui_color(ui, PAIR_HEAVY);
     int x, w;
 
-    put(*y, 0, A_BOLD | color(ui, PAIR_TITLE), "slabtop");
+    st_ui_put(*y, 0, A_BOLD | st_ui_color(ui, PAIR_TITLE), "slabtop");
     x = 9;
-    w = st_esc(name, sizeof(name), s->name, -1, false, ascii_only);
-    put(*y, x, A_BOLD, "%s", name);
+    w = st_esc(name, sizeof(name), s->name, -1, false, ascii_only ? ST_ESC_ASCII : 0);
+    st_ui_put(*y, x, A_BOLD, "%s", name);
     x += w + 2;
-    w = st_esc(comm, sizeof(comm), s->command, -1, false, ascii_only);
-    put(*y, x, 0, "pid %lld  %s", (long long)s->pid, comm);
+    w = st_esc(comm, sizeof(comm), s->command, -1, false, ascii_only ? ST_ESC_ASCII : 0);
+    st_ui_put(*y, x, 0, "pid %lld  %s", (long long)s->pid, comm);
     x += snprintf(NULL, 0, "pid %lld  ", (long long)s->pid) + w + 2;
-    put(*y, x, st | A_BOLD, "%s", st_proc_state_name(s->state));
+    st_ui_put(*y, x, st | A_BOLD, "%s", st_proc_state_name(s->state));
     x += (int)strlen(st_proc_state_name(s->state)) + 2;
-    put(*y, x, 0, "up %s", st_fmt_duration(a, (double)s->uptime_ns / 1e9));
+    st_ui_put(*y, x, 0, "up %s", st_fmt_duration(a, (double)s->uptime_ns / 1e9));
     x += 3 + (int)strlen(a) + 2;
     if (s->label[0])
-        put(*y, x, A_BOLD | color(ui, PAIR_TITLE), "[%s]",
+        st_ui_put(*y, x, A_BOLD | st_ui_color(ui, PAIR_TITLE), "[%s]",
             safe(label, sizeof(label), s->label, -1, false));
     (*y)++;
 
     if (s->sample_rate)
-        put(*y, 0, 0, "sampling %s 1/%llu (effective 1/%llu)  floor wall %s cpu %s",
+        st_ui_put(*y, 0, 0, "sampling %s 1/%llu (effective 1/%llu)  floor wall %s cpu %s",
             st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate,
             (unsigned long long)v->effective_interval,
             st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns));
     else
-        put(*y, 0, 0, "sampling off  floor wall %s cpu %s",
+        st_ui_put(*y, 0, 0, "sampling off  floor wall %s cpu %s",
             st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns));
     (*y)++;
 }
@@ -307,17 +308,17 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
     const slab_thread_stats *t = &v->total;
     char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], d[ST_FMT_LEN], e[ST_FMT_LEN];
 
-    put(*y, 0, 0, "allocs/s %-8s samples/s %-7s preempted %5.1f%%  invol.switches/s %s",
+    st_ui_put(*y, 0, 0, "allocs/s %-8s samples/s %-7s preempted %5.1f%%  invol.switches/s %s",
         st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
         100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s));
     (*y)++;
-    put(*y, 0, A_BOLD, "%-6s %9s %9s %9s %9s %9s", "", "mean", "p50", "p99", "p99.9", "max");
+    st_ui_put(*y, 0, A_BOLD, "%-6s %9s %9s %9s %9s %9s", "", "mean", "p50", "p99", "p99.9", "max");
     (*y)++;
-    put(*y, 0, 0, "%-6s %9s %9s %9s %9s %9s", "wall", st_fmt_ns(a, f->wall_mean_ns),
+    st_ui_put(*y, 0, 0, "%-6s %9s %9s %9s %9s %9s", "wall", st_fmt_ns(a, f->wall_mean_ns),
         st_fmt_ns(b, (double)f->wall_p50), st_fmt_ns(c, (double)f->wall_p99),
         st_fmt_ns(d, (double)f->wall_p999), st_fmt_ns(e, (double)f->wall_max_ns));
     (*y)++;
-    put(*y, 0, 0, "%-6s %9s %9s %9s %9s %9s", "cpu", st_fmt_ns(a, f->cpu_mean_ns),
+    st_ui_put(*y, 0, 0, "%-6s %9s %9s %9s %9s %9s", "cpu", st_fmt_ns(a, f->cpu_mean_ns),
         st_fmt_ns(b, (double)f->cpu_p50), st_fmt_ns(c, (double)f->cpu_p99),
         st_fmt_ns(d, (double)f->cpu_p999), st_fmt_ns(e, (double)f->cpu_max_ns));
     (*y)++;
@@ -329,12 +330,12 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
         /* The verdict follows the ratio after a space, however wide the
          * number is. */
         x = snprintf(NULL, 0, "ratio %5s ", st_fmt_ratio(r, f->ratio, f->verdict));
-        put(*y, 0, 0, "ratio %5s ", r);
-        put(*y, x, verdict_attr(ui, f->verdict), "%s", slab_verdict_name(f->verdict));
+        st_ui_put(*y, 0, 0, "ratio %5s ", r);
+        st_ui_put(*y, x, st_ui_verdict_attr(ui, f->verdict), "%s", slab_verdict_name(f->verdict));
         x += (int)strlen(slab_verdict_name(f->verdict)) + 1;
         if (x < 26)
             x = 26;
-        put(*y, x, 0, "cpu share %5.1f%%  run-queue wait %.2fs/s",
+        st_ui_put(*y, x, 0, "cpu share %5.1f%%  run-queue wait %.2fs/s",
             100 * f->cpu_share, f->runq_share);
     }
     (*y)++;
@@ -344,10 +345,10 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
     {
         int x;
 
-        put(*y, 0, t->seed.repair_count ? color(ui, PAIR_MODERATE) | A_BOLD : 0,
+        st_ui_put(*y, 0, t->seed.repair_count ? st_ui_color(ui, PAIR_MODERATE) | A_BOLD : 0,
             "repairs %llu", (unsigned long long)t->seed.repair_count);
         x = snprintf(NULL, 0, "repairs %llu", (unsigned long long)t->seed.repair_count) + 2;
-        put(*y, x, 0, "%s/s  last %s  full_bitmap %llu  list_mismatch %llu  other %llu",
+        st_ui_put(*y, x, 0, "%s/s  last %s  full_bitmap %llu  list_mismatch %llu  other %llu",
             st_fmt_count(a, f->repairs_per_s),
             v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never",
             (unsigned long long)t->seed.repair_reason_full_bitmap,
@@ -396,7 +397,7 @@ static void draw_threads(st_ui *ui, st_view *v, int y, int rows)
         int w = c == ST_SORT_NAME ? namew : thread_cols[c].width;
         attr_t a = (c == (int)ui->sort ? A_BOLD | A_UNDERLINE : 0);
 
-        put(y, x, A_REVERSE | a, thread_cols[c].left ? "%-*s" : "%*s", w, thread_cols[c].title);
+        st_ui_put(y, x, A_REVERSE | a, thread_cols[c].left ? "%-*s" : "%*s", w, thread_cols[c].title);
         x += w + 1;
     }
     attroff(A_REVERSE);
@@ -412,16 +413,16 @@ static void draw_threads(st_ui *ui, st_view *v, int y, int rows)
         st_fmt_ratio(ratio, r->f.ratio, r->f.verdict);
         safe(name, sizeof(name), r->name, namew, true);
         if (r->state == ST_THREAD_OVERFLOW)
-            put(y + i, 0, 0, "%7s %s", "-", name);
+            st_ui_put(y + i, 0, 0, "%7s %s", "-", name);
         else
-            put(y + i, 0, 0, "%7llu %s", (unsigned long long)r->tid, name);
+            st_ui_put(y + i, 0, 0, "%7llu %s", (unsigned long long)r->tid, name);
         x = 8 + namew + 1;
-        put(y + i, x, 0, "%8s %8llu ", st_fmt_count(a, r->f.allocs_per_s),
+        st_ui_put(y + i, x, 0, "%8s %8llu ", st_fmt_count(a, r->f.allocs_per_s),
             (unsigned long long)r->samples_total);
         x += 18;
-        put(y + i, x, verdict_attr(ui, r->f.verdict), "%6s", ratio);
+        st_ui_put(y + i, x, st_ui_verdict_attr(ui, r->f.verdict), "%6s", ratio);
         x += 7;
-        put(y + i, x, 0, "%8s %8s %7llu %-8s", st_fmt_ns(b, (double)r->f.wall_p99),
+        st_ui_put(y + i, x, 0, "%8s %8s %7llu %-8s", st_fmt_ns(b, (double)r->f.wall_p99),
             st_fmt_ns(c, (double)r->f.cpu_p99), (unsigned long long)r->repairs_total,
             st_thread_state_name(r->state));
     }
@@ -432,7 +433,7 @@ static void draw_classes(st_ui *ui, const st_view *v, int y, int rows)
     move(y, 0);
     attron(A_REVERSE);
     hline(' ', COLS);
-    put(y, 0, A_REVERSE, "%5s %8s %8s %8s %8s %8s %7s %6s %8s", "CLASS", "SLOW/S", "NEWSLABS",
+    st_ui_put(y, 0, A_REVERSE, "%5s %8s %8s %8s %8s %8s %7s %6s %8s", "CLASS", "SLOW/S", "NEWSLABS",
         "RECYCLED", "RELEASED", "CASRETRY", "REPAIRS", "LIVE", "RESIDENT");
     attroff(A_REVERSE);
     y++;
@@ -444,7 +445,7 @@ static void draw_classes(st_ui *ui, const st_view *v, int y, int rows)
         const PerfCounters *p = &r->total;
         char a[ST_FMT_LEN], b[ST_FMT_LEN];
 
-        put(y + i, 0, 0, "%5u %8s %8llu %8llu %8llu %8llu %7llu %6llu %8s", r->size,
+        st_ui_put(y + i, 0, 0, "%5u %8s %8llu %8llu %8llu %8llu %7llu %6llu %8s", r->size,
             st_fmt_count(a, r->slow_per_s), (unsigned long long)p->new_slabs,
             (unsigned long long)p->recycled_slabs, (unsigned long long)p->released_slabs,
             (unsigned long long)p->cas_retries, (unsigned long long)p->repairs,
@@ -461,17 +462,17 @@ static void draw_status(const st_ui *ui, const st_view *v)
     move(y, 0);
     clrtoeol();
     if (ui->message[0]) {
-        put(y, 0, A_BOLD, "%s", ui->message);
+        st_ui_put(y, 0, A_BOLD, "%s", ui->message);
         return;
     }
     n = snprintf(keys, sizeof(keys), "q quit  h help  s/</> sort:%s%s  t %s  p pause  d delay:%gs  c colour",
                      st_sort_name(ui->sort), ui->reverse ? "-" : "",
                      ui->table == ST_TABLE_THREADS ? "classes" : "threads", ui->delay_s);
-    put(y, 0, A_DIM, "%s", keys);
+    st_ui_put(y, 0, A_DIM, "%s", keys);
     if (v && ui->table == ST_TABLE_THREADS && v->nrows > 0) {
         int m = snprintf(count, sizeof(count), "%zu thr", v->nrows);
         if (COLS >= n + m + 2)
-            put(y, COLS - m, A_DIM, "%s", count);
+            st_ui_put(y, COLS - m, A_DIM, "%s", count);
     }
 }
 
@@ -487,8 +488,8 @@ void st_ui_draw(st_ui *ui, st_view *v, const char *banner)
         return;
     }
     if (v == NULL || v->snap == NULL) {
-        put(0, 0, A_BOLD, "slabtop");
-        put(2, 0, 0, "%s", banner ? banner : "attaching...");
+        st_ui_put(0, 0, A_BOLD, "slabtop");
+        st_ui_put(2, 0, 0, "%s", banner ? banner : "attaching...");
         draw_status(ui, v);
         refresh();
         return;
@@ -496,17 +497,38 @@ void st_ui_draw(st_ui *ui, st_view *v, const char *banner)
     draw_header(ui, v, &y);
     if (banner || ui->paused) {
         move(y, 0);
-        attron(color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE));
+        attron(st_ui_color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE));
         hline(' ', COLS);
-        put(y, 1, color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE), "%s%s%s",
+        st_ui_put(y, 1, st_ui_color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE), "%s%s%s",
             banner ? banner : "", banner && ui->paused ? "  " : "",
             ui->paused ? "PAUSED (p resumes)" : "");
-        attroff(color(ui, PAIR_BANNER) | A_BOLD | A_REVERSE);
+        attroff(st_ui_color(ui, PAIR_BANNER) | A_BOLD | A_REVERSE);
     }
     y++;
     repairs = LINES >= 12;
     draw_summary(ui, v, &y, repairs);
     y++;
+    {
+        /* The pictures take what the table (header and 3 rows) leaves:
+         * sparklines first, then the distribution, growing to 4 rows of
+         * bars per clock; the table fills the rest. */
+        int rest = LINES - 1 - y - 4;
+        int sparks = rest >= 4 + ST_CHARTS_DIST_ROWS(1) ? 4
+                     : rest >= 2 + ST_CHARTS_DIST_ROWS(1) ? 2
+                     : rest >= 4 ? 4 : rest >= 2 && COLS >= 60 ? 2 : 0;
+        int bar_rows = (rest - sparks - 3) / 2;
+
+        if (bar_rows > 4)
+            bar_rows = 4;
+        if (sparks > 0) {
+            st_charts_history(ui, v, y, COLS, sparks);
+            y += sparks;
+        }
+        if (bar_rows >= 1) {
+            st_charts_distribution(ui, v, y, COLS, bar_rows);
+            y += ST_CHARTS_DIST_ROWS(bar_rows);
+        }
+    }
     if (LINES - 1 - y >= 2) {
         if (ui->table == ST_TABLE_THREADS)
             draw_threads(ui, v, y, LINES - 1 - y);
@@ -527,7 +549,7 @@ static void prompt_delay(st_ui *ui)
 
     move(LINES - 1, 0);
     clrtoeol();
-    put(LINES - 1, 0, A_BOLD, "Refresh delay in seconds [%g]: ", ui->delay_s);
+    st_ui_put(LINES - 1, 0, A_BOLD, "Refresh delay in seconds [%g]: ", ui->delay_s);
     echo();
     curs_set(1);
     timeout(-1);

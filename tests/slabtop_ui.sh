@@ -6,9 +6,9 @@
 # new owner under the same name; --demo starting and stopping its workload.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 35
+plan 39
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 35); do skip "tmux is not installed"; done
+    for i in $(seq 1 39); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -103,6 +103,43 @@ wait_for main "Refresh delay in seconds"
 tm send-keys -t main 0.5 Enter
 wait_for main "d delay:0.5s"
 ok $? "d asks for the delay and uses it"
+
+# --- pictures -------------------------------------------------------------
+# The sparklines and the distribution panel, with live data, in 80x24.
+# (p50 is marked once an interval has samples: the first refreshes after
+# attaching may have none yet.)
+wait_for main '\^p50' >/dev/null
+screen main > "$WORK/pics.txt"
+grep -q '^allocs/s  .*[^ ] *[0-9.]*[kMG]* *$' "$WORK/pics.txt" && grep -q '^samples/s ' "$WORK/pics.txt" \
+    && grep -q '^p99 wall ' "$WORK/pics.txt" && grep -q '^off-cpu  ' "$WORK/pics.txt"
+ok $? "history sparklines for allocs/s, samples/s, p99 wall and off-CPU share"
+grep -q '^dist .*|[0-9]*[mun]*s' "$WORK/pics.txt" && grep -q '^wall  .*[^ ]' "$WORK/pics.txt" \
+    && grep -q '^cpu   .*[^ ]' "$WORK/pics.txt" && grep -q '\^p50' "$WORK/pics.txt"
+ok $? "the distribution panel: a latency axis, wall and CPU bars, p50 marked"
+sed 's/^/#   | /' "$WORK/pics.txt"
+
+# Sizes: every row within the width, the key line last, no stray bytes.
+sizes_ok=0
+for size in 132x50 40x12; do
+    tm resize-window -t main -x "${size%x*}" -y "${size#*x}"
+    sleep 0.8
+    screen main > "$WORK/size.txt"
+    python3 - "$WORK/size.txt" "${size%x*}" "${size#*x}" <<'PY' || sizes_ok=1
+import sys
+rows = open(sys.argv[1], encoding="utf-8").read().split("\n")
+w, h = int(sys.argv[2]), int(sys.argv[3])
+rows = rows[:h]
+assert len(rows) == h, len(rows)
+assert all(len(r) <= w for r in rows), [len(r) for r in rows]
+assert rows[-1].startswith("q quit"), rows[-1]
+assert rows[0].startswith("slabtop "), rows[0]
+assert all(ch >= " " for r in rows for ch in r)
+PY
+done
+ok $sizes_ok "132x50 and 40x12 render within the screen, header first and keys last"
+screen main | grep -q '^dist ' && [ "$(screen main | wc -l)" -le 12 ]
+[ $? -ne 0 ]
+ok $? "40x12 drops the pictures rather than squeezing them"
 
 # --- resize ---------------------------------------------------------------
 tm resize-window -t main -x 120 -y 35
