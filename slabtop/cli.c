@@ -24,6 +24,7 @@ enum {
     OPT_WAIT,
     OPT_NO_COLOR,
     OPT_DEMO,
+    OPT_LISTEN,
 };
 
 typedef struct opt_desc {
@@ -59,6 +60,8 @@ static const opt_desc opt_table[] = {
       "no colours (also when NO_COLOR is set)" },
     { "demo", no_argument, OPT_DEMO, NULL,
       "start the bundled slabload workload and watch it" },
+    { "listen", required_argument, OPT_LISTEN, "[ADDR:]PORT",
+      "serve /metrics of every readable segment to Prometheus (ADDR default 127.0.0.1; Accept: application/openmetrics-text gets OpenMetrics)" },
     { "help", no_argument, 'h', NULL, "show this help and exit" },
     { "version", no_argument, 'V', NULL, "show the version and exit" },
 };
@@ -96,7 +99,7 @@ void st_cli_help(FILE *out, const char *argv0)
         prog = "slabtop";
     fprintf(out,
             "Usage: %s [OPTIONS] [NAME]\n"
-            "       %s --list | --gc | --demo\n"
+            "       %s --list | --gc | --demo | --listen [ADDR:]PORT\n"
             "Watch a libslab process live: allocation sampling, wall/CPU ratio and\n"
             "verdict, latency percentiles, zombie repairs, per thread and size class.\n"
             "NAME is the segment name the process was given with SLAB_SHM_NAME\n"
@@ -234,6 +237,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
             break;
         case OPT_NO_COLOR: opt->no_color = true; break;
         case OPT_DEMO: demo = true; break;
+        case OPT_LISTEN: opt->listen = optarg; break;
         case 'h': opt->command = ST_CMD_HELP; return 0;
         case 'V': opt->command = ST_CMD_VERSION; return 0;
         case ':':
@@ -289,7 +293,13 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
     if (gc && (json || om || once || opt->iterations_set || delay || opt->wait || sort))
         return usage_error(err, "%s", "--gc takes no other option");
 
-    if (list)
+    if (opt->listen && (list || gc || demo || opt->name || opt->pid || json || om || once
+                        || opt->iterations_set || delay || opt->wait || sort))
+        return usage_error(err, "%s", "--listen serves every segment: it takes no NAME, --pid or other mode or output option");
+
+    if (opt->listen)
+        opt->command = ST_CMD_LISTEN;
+    else if (list)
         opt->command = ST_CMD_LIST;
     else if (gc)
         opt->command = ST_CMD_GC;

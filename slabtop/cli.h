@@ -22,6 +22,7 @@ typedef enum st_command {
     ST_CMD_LIST,                /* --list */
     ST_CMD_GC,                  /* --gc */
     ST_CMD_DEMO,                /* --demo: start slabload, watch it */
+    ST_CMD_LISTEN,              /* --listen: the Prometheus exporter */
     ST_CMD_HELP,
     ST_CMD_VERSION
 } st_command;
@@ -38,6 +39,7 @@ typedef struct st_options {
     bool wait;                  /* --wait given */
     double wait_s;              /* how long; < 0 = for ever */
     bool no_color;
+    const char *listen;         /* --listen [ADDR:]PORT */
 } st_options;
 
 /* Parse argv into *opt.  stdout_tty says whether stdout is a terminal (the

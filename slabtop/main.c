@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "demo.h"
 #include "esc.h"
+#include "exporter.h"
 #include "model.h"
 #include "output.h"
 #include "slab_shm.h"
@@ -439,6 +440,9 @@ int main(int argc, char **argv)
         return do_list(&o);
     case ST_CMD_GC:
         return do_gc();
+    case ST_CMD_LISTEN:
+        install_signals();
+        return st_exporter_run(o.listen, &stop_signal);
     default:
         break;
     }

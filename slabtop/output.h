@@ -21,6 +21,9 @@ void st_output_openmetrics(FILE *out, const st_view *v);
 /* JSON string with quotes, escaped per RFC 8259 (control characters as
  * \u00XX, invalid UTF-8 bytes replaced by U+FFFD). */
 void st_json_string(FILE *out, const char *s);
+/* An OpenMetrics/Prometheus label value, without the quotes: escaped as
+ * the text outputs are (esc.h), then backslash and quote escaped. */
+void st_om_label_value(FILE *out, const char *raw);
 /* A JSON number, or null when v is not finite. */
 void st_json_number(FILE *out, double v);
 

@@ -21,7 +21,7 @@
  * every other byte as \xHH; see esc.h) but with backslashes left to the
  * exposition format's own escapes (of backslash and double quote), so a
  * printable value reads back unchanged.  Always valid UTF-8. */
-static void label_value(FILE *out, const char *raw)
+void st_om_label_value(FILE *out, const char *raw)
 {
     char buf[4 * 256 + 1];
 
@@ -63,16 +63,16 @@ static void sample(FILE *out, const st_snapshot *s, const char *name,
                    double v)
 {
     fprintf(out, "%s{process=\"", name);
-    label_value(out, s->name);
+    st_om_label_value(out, s->name);
     fprintf(out, "\",pid=\"%lld\"", (long long)s->pid);
     if (k1) {
         fprintf(out, ",%s=\"", k1);
-        label_value(out, v1);
+        st_om_label_value(out, v1);
         fputc('"', out);
     }
     if (k2) {
         fprintf(out, ",%s=\"", k2);
-        label_value(out, v2);
+        st_om_label_value(out, v2);
         fputc('"', out);
     }
     fputc('}', out);
@@ -156,11 +156,11 @@ void st_output_openmetrics(FILE *out, const st_view *v)
     family(out, "slab_segment_info", "gauge", "Constant 1, labelled with the owner's command, state and segment ABI.");
     snprintf(buf, sizeof(buf), "%u.%u", s->abi_major, s->abi_minor);
     fprintf(out, "slab_segment_info{process=\"");
-    label_value(out, s->name);
+    st_om_label_value(out, s->name);
     fprintf(out, "\",pid=\"%lld\",command=\"", (long long)s->pid);
-    label_value(out, s->command);
+    st_om_label_value(out, s->command);
     fprintf(out, "\",state=\"%s\",abi=\"%s\",label=\"", st_proc_state_name(s->state), buf);
-    label_value(out, s->label);
+    st_om_label_value(out, s->label);
     fprintf(out, "\"} 1\n");
     family(out, "slab_uptime_seconds", "gauge", "Time since the owner process started, on its own clock.");
     sample(out, s, "slab_uptime_seconds", NULL, NULL, NULL, NULL, (double)s->uptime_ns / 1e9);

@@ -7,9 +7,9 @@
 ## was given and whenever: it never needs to find libslab.so at run time.
 
 bin_PROGRAMS += slabtop/slabtop
-slabtop_slabtop_CFLAGS = $(AM_CFLAGS) $(CURSES_CFLAGS)
+slabtop_slabtop_CFLAGS = $(AM_CFLAGS) $(CURSES_CFLAGS) $(MHD_CFLAGS)
 slabtop_slabtop_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/slabtop
-slabtop_slabtop_LDADD = libslab/libslab-reader.la $(SLAB_LIBS) $(CURSES_LIBS) -lm
+slabtop_slabtop_LDADD = libslab/libslab-reader.la $(SLAB_LIBS) $(CURSES_LIBS) $(MHD_LIBS) -lm
 # Not AM_LDFLAGS: slabtop must not pull in the publisher.
 slabtop_slabtop_LDFLAGS = $(SLAB_LDFLAGS)
 slabtop_slabtop_SOURCES = \
@@ -36,7 +36,11 @@ slabtop_slabtop_SOURCES = \
 	slabtop/output.h \
 	slabtop/output_text.c \
 	slabtop/output_json.c \
-	slabtop/output_openmetrics.c
+	slabtop/output_openmetrics.c \
+	slabtop/output_prom.h \
+	slabtop/output_prom.c \
+	slabtop/exporter.h \
+	slabtop/exporter.c
 
 nodist_slabtop_slabtop_SOURCES = slabtop/paths.h
 BUILT_SOURCES += slabtop/paths.h

@@ -33,6 +33,7 @@ TESTS += \
 	tests/slabtop_nopublish.sh \
 	tests/shm_hostile.sh \
 	tests/slabtop_hostile.sh \
+	tests/slabtop_exporter.sh \
 	tests/slabtop_ui.sh
 EXTRA_DIST += \
 	tests/slabtop_lib.sh \
@@ -42,8 +43,11 @@ EXTRA_DIST += \
 	tests/slabtop_nopublish.sh \
 	tests/shm_hostile.sh \
 	tests/slabtop_hostile.sh \
+	tests/slabtop_exporter.sh \
 	tests/slabtop_ui.sh \
 	tests/slabtop_json_check.py \
+	contrib/prometheus/slabtop-rules.yml \
+	contrib/prometheus/slabtop-rules.test.yml \
 	tests/slabtop_om_check.py
 
 # slabtop_hostile.sh runs --gc, which removes every segment of a dead owner
