@@ -6,6 +6,18 @@
 
 #include <stdio.h>
 
+const char *const st_labels[ST_L_COUNT] = {
+    [ST_L_ALLOCS] = "allocs/s",
+    [ST_L_SAMPLES] = "samples/s",
+    [ST_L_PREEMPTED] = "preempted",
+    [ST_L_INVOL] = "invol-switches/s",
+    [ST_L_RATIO] = "ratio",
+    [ST_L_VERDICT] = "verdict",
+    [ST_L_CPU_SHARE] = "cpu-share",
+    [ST_L_RUNQ] = "runq-wait",
+    [ST_L_REPAIRS] = "repairs",
+};
+
 const char *st_fmt_ns(char buf[ST_FMT_LEN], double ns)
 {
     if (ns < 0)

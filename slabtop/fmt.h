@@ -23,4 +23,13 @@ const char *st_fmt_bytes(char buf[ST_FMT_LEN], double bytes);
  * or "-" when the verdict says there were too few samples. */
 const char *st_fmt_ratio(char buf[ST_FMT_LEN], double ratio, slab_verdict v);
 
+/* The labels of the summary's figures: one table for the screen and the
+ * text output (and slabtop(1)), so they read the same everywhere. */
+typedef enum st_label {
+    ST_L_ALLOCS = 0, ST_L_SAMPLES, ST_L_PREEMPTED, ST_L_INVOL, ST_L_RATIO,
+    ST_L_VERDICT, ST_L_CPU_SHARE, ST_L_RUNQ, ST_L_REPAIRS, ST_L_COUNT
+} st_label;
+
+extern const char *const st_labels[ST_L_COUNT];
+
 #endif /* SLABTOP_FMT_H */

@@ -357,6 +357,7 @@ const char *st_thread_state_name(st_thread_state s)
     case ST_THREAD_LIVE:     return "live";
     case ST_THREAD_BUSY:     return "busy";
     case ST_THREAD_OVERFLOW: return "overflow";
+    case ST_THREAD_FINAL:    return "final";
     }
     return "?";
 }
@@ -368,7 +369,10 @@ int st_model_update(st_model *m, const st_snapshot *cur)
     slab_thread_stats prev_total;
     uint64_t elapsed;
     st_row *rows = NULL;
+    bool keep_final;
 
+    keep_final = (cur->state == ST_PROC_EXITED || cur->state == ST_PROC_STALE)
+                 && cur->nthreads == 0 && v->nrows > 0;
     if (cur->nthreads > 0) {
         rows = calloc(cur->nthreads, sizeof(*rows));
         if (rows == NULL)
@@ -411,6 +415,17 @@ int st_model_update(st_model *m, const st_snapshot *cur)
     }
     v->repair_seen = m->repair_seen;
 
+    v->repair_age_ns = m->repair_seen && cur->mono_ns >= m->repair_mono_ns
+                       ? cur->mono_ns - m->repair_mono_ns : 0;
+
+    if (keep_final) {
+        /* The owner has gone and its records with it: keep the last rows
+         * and the effective interval, marked final. */
+        for (size_t i = 0; i < v->nrows; i++)
+            if (v->rows[i].state != ST_THREAD_OVERFLOW)
+                v->rows[i].state = ST_THREAD_FINAL;
+        goto classes;
+    }
     v->effective_interval = 0;
     v->live_threads = 0;
     for (size_t i = 0; i < cur->nthreads; i++) {
@@ -421,8 +436,6 @@ int st_model_update(st_model *m, const st_snapshot *cur)
         if (t->stats.interval > v->effective_interval)
             v->effective_interval = t->stats.interval;
     }
-    v->repair_age_ns = m->repair_seen && cur->mono_ns >= m->repair_mono_ns
-                       ? cur->mono_ns - m->repair_mono_ns : 0;
 
     for (size_t i = 0; i < cur->nthreads; i++) {
         const st_thread *t = &cur->threads[i];
@@ -444,6 +457,11 @@ int st_model_update(st_model *m, const st_snapshot *cur)
                            cur->floor_wall_ns, cur->floor_cpu_ns);
     }
 
+    free(v->rows);
+    v->rows = rows;
+    v->nrows = cur->nthreads;
+
+classes:
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
         const PerfCounters *n = &cur->classes[c].c;
         static const PerfCounters zero;
@@ -457,10 +475,6 @@ int st_model_update(st_model *m, const st_snapshot *cur)
         r->cas_retries_per_s = per_s(st_delta(o->cas_retries, n->cas_retries), elapsed);
         r->repairs_per_s = per_s(st_delta(o->repairs, n->repairs), elapsed);
     }
-
-    free(v->rows);
-    v->rows = rows;
-    v->nrows = cur->nthreads;
 
     if (st_snapshot_copy(&m->prev, cur) != 0) {
         m->have_prev = false;

@@ -35,7 +35,8 @@ const char *st_proc_state_name(st_proc_state s);
 typedef enum st_thread_state {
     ST_THREAD_LIVE = 0,
     ST_THREAD_BUSY,             /* record being written; values are older */
-    ST_THREAD_OVERFLOW          /* shared record of threads beyond the table */
+    ST_THREAD_OVERFLOW,         /* shared record of threads beyond the table */
+    ST_THREAD_FINAL             /* the owner has gone: its last values */
 } st_thread_state;
 
 const char *st_thread_state_name(st_thread_state s);

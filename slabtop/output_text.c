@@ -47,19 +47,24 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
     fprintf(out, "  floor: wall %s cpu %s\n", st_fmt_ns(a, (double)s->floor_wall_ns),
             st_fmt_ns(b, (double)s->floor_cpu_ns));
 
-    fprintf(out, "interval: %.2fs%s  allocs/s %s  samples/s %s  preempted %.1f%%  invol-cs/s %s\n",
-            f->elapsed_s, v->since_start ? " (since start)" : "", st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
-            100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s));
+    fprintf(out, "interval: %.2fs%s  %s %s  %s %s  %s %.1f%%  %s %s\n",
+            f->elapsed_s, v->since_start ? " (since start)" : "",
+            st_labels[ST_L_ALLOCS], st_fmt_count(a, f->allocs_per_s),
+            st_labels[ST_L_SAMPLES], st_fmt_count(b, f->samples_per_s),
+            st_labels[ST_L_PREEMPTED], 100 * f->preempted_share,
+            st_labels[ST_L_INVOL], st_fmt_count(c, f->nivcsw_per_s));
     fprintf(out, "latency (floor-corrected):\n");
     fprintf(out, "  %-5s %9s %9s %9s %9s %9s\n", "", "mean", "p50", "p99", "p99.9", "max");
     lat_row(out, "wall", f->wall_mean_ns, f->wall_p50, f->wall_p99, f->wall_p999, f->wall_max_ns);
     lat_row(out, "cpu", f->cpu_mean_ns, f->cpu_p50, f->cpu_p99, f->cpu_p999, f->cpu_max_ns);
     if (f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0)
-        fprintf(out, "ratio: -  verdict: %s", slab_verdict_name(f->verdict));
+        fprintf(out, "%s: -  %s: %s", st_labels[ST_L_RATIO], st_labels[ST_L_VERDICT],
+                slab_verdict_name(f->verdict));
     else
-        fprintf(out, "ratio: %.2f  verdict: %s", f->ratio, slab_verdict_name(f->verdict));
-    fprintf(out, "  cpu-share %.1f%%  runq-wait %.2fs/s\n", 100 * f->cpu_share,
-            f->runq_share);
+        fprintf(out, "%s: %.2f  %s: %s", st_labels[ST_L_RATIO], f->ratio,
+                st_labels[ST_L_VERDICT], slab_verdict_name(f->verdict));
+    fprintf(out, "  %s %.1f%%  %s %.2fs/s\n", st_labels[ST_L_CPU_SHARE], 100 * f->cpu_share,
+            st_labels[ST_L_RUNQ], f->runq_share);
     fprintf(out, "repairs: %llu total  %s/s  full_bitmap %llu  list_mismatch %llu  other %llu  last %s\n",
             (unsigned long long)t->seed.repair_count, st_fmt_count(a, f->repairs_per_s),
             (unsigned long long)t->seed.repair_reason_full_bitmap,

@@ -7,6 +7,7 @@
  *   1  sampling mode and rates, measurement floor
  *   2  banner (owner exited, paused), when there is one
  *   3  allocs/s, samples/s, preempted share, involuntary switches/s
+ *      (labels from st_labels, shared with the text output)
  *   4-6 latency table: mean, p50, p99, p99.9, max for wall and CPU
  *   7  ratio and verdict, CPU share, run-queue wait
  *   8  repairs
@@ -260,7 +261,7 @@ static void draw_help(const st_ui *ui)
     st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_MODERATE), "moderate");
     st_ui_put(y++, 14, 0, "1.5-2   some scheduler or hypervisor interference");
     st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_HEAVY), "heavy");
-    st_ui_put(y++, 14, 0, "> 2     preempted: the host stole the CPU");
+    st_ui_put(y++, 14, 0, ">= 2    preempted: the host stole the CPU");
     y++;
     st_ui_put(y++, 0, 0, "Sort: %s%s.  Press any key to return.", st_sort_name(ui->sort),
         ui->reverse ? " (reversed)" : "");
@@ -308,9 +309,11 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
     const slab_thread_stats *t = &v->total;
     char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], d[ST_FMT_LEN], e[ST_FMT_LEN];
 
-    st_ui_put(*y, 0, 0, "allocs/s %-8s samples/s %-7s preempted %5.1f%%  invol.switches/s %s",
-        st_fmt_count(a, f->allocs_per_s), st_fmt_count(b, f->samples_per_s),
-        100 * f->preempted_share, st_fmt_count(c, f->nivcsw_per_s));
+    st_ui_put(*y, 0, 0, "%s %-7s %s %-6s %s %5.1f%%  %s %s",
+        st_labels[ST_L_ALLOCS], st_fmt_count(a, f->allocs_per_s),
+        st_labels[ST_L_SAMPLES], st_fmt_count(b, f->samples_per_s),
+        st_labels[ST_L_PREEMPTED], 100 * f->preempted_share,
+        st_labels[ST_L_INVOL], st_fmt_count(c, f->nivcsw_per_s));
     (*y)++;
     st_ui_put(*y, 0, A_BOLD, "%-6s %9s %9s %9s %9s %9s", "", "mean", "p50", "p99", "p99.9", "max");
     (*y)++;
@@ -329,14 +332,15 @@ static void draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs
 
         /* The verdict follows the ratio after a space, however wide the
          * number is. */
-        x = snprintf(NULL, 0, "ratio %5s ", st_fmt_ratio(r, f->ratio, f->verdict));
-        st_ui_put(*y, 0, 0, "ratio %5s ", r);
+        x = snprintf(NULL, 0, "%s %5s ", st_labels[ST_L_RATIO],
+                     st_fmt_ratio(r, f->ratio, f->verdict));
+        st_ui_put(*y, 0, 0, "%s %5s ", st_labels[ST_L_RATIO], r);
         st_ui_put(*y, x, st_ui_verdict_attr(ui, f->verdict), "%s", slab_verdict_name(f->verdict));
         x += (int)strlen(slab_verdict_name(f->verdict)) + 1;
         if (x < 26)
             x = 26;
-        st_ui_put(*y, x, 0, "cpu share %5.1f%%  run-queue wait %.2fs/s",
-            100 * f->cpu_share, f->runq_share);
+        st_ui_put(*y, x, 0, "%s %5.1f%%  %s %.2fs/s", st_labels[ST_L_CPU_SHARE],
+            100 * f->cpu_share, st_labels[ST_L_RUNQ], f->runq_share);
     }
     (*y)++;
 

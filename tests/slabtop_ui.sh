@@ -77,7 +77,7 @@ is "$(cursor main)" 0 "with the cursor hidden"
 tm send-keys -t main h
 wait_for main "show or hide the help screen"
 ok $? "h shows the help screen, from the key table"
-screen main | grep -q "heavy  *> 2"
+screen main | grep -q "heavy  *>= 2"
 ok $? "the help explains the verdicts"
 tm send-keys -t main x
 wait_for main "TID NAME"
@@ -220,11 +220,14 @@ start_pub "$R" --threads 1 --seconds 300
 R1=$PUB_PID
 run owner "'$SLABTOP' -d 0.3 '$R'"
 wait_for owner "^slabtop  $R  pid $R1 .* alive" >/dev/null
+wait_for owner " live *$" >/dev/null
 kill -TERM "$R1"            # a normal exit: the owner removes its segment
 wait_for owner "owner pid $R1 exited; final numbers shown"
 ok $? "when the owner exits a banner says so"
-screen owner | grep -q "^slabtop  $R  pid $R1 .* exited" && screen owner | grep -q '^wall '
-ok $? "and the final numbers stay on the screen"
+screen owner > "$WORK/final.txt"
+grep -q "^slabtop  $R  pid $R1 .* exited" "$WORK/final.txt" && grep -q '^wall ' "$WORK/final.txt" \
+    && grep -q ' final *$' "$WORK/final.txt" && ! grep -q 'effective 1/0' "$WORK/final.txt"
+ok $? "and the final numbers stay on the screen: thread rows marked final, effective interval kept"
 start_pub "$R" --threads 1 --seconds 300
 R2=$PUB_PID
 wait_for owner "^slabtop  $R  pid $R2 .* alive"
