@@ -103,7 +103,9 @@ void st_cli_help(FILE *out, const char *argv0)
             "Watch a libslab process live: allocation sampling, wall/CPU ratio and\n"
             "verdict, latency percentiles, zombie repairs, per thread and size class.\n"
             "NAME is the segment name the process was given with SLAB_SHM_NAME\n"
-            "(by default its pid).\n\nOptions:\n", prog, prog);
+            "(by default its pid).  Without NAME or --pid: the only live process,\n"
+            "or on a terminal an overview of every process (Enter watches one).\n"
+            "\nOptions:\n", prog, prog);
     for (size_t i = 0; i < NOPTS; i++) {
         const opt_desc *o = &opt_table[i];
         char left[48];
@@ -306,7 +308,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
     else if (demo)
         opt->command = ST_CMD_DEMO;
     else if (!opt->name && !opt->pid)
-        return usage_error(err, "%s", "which process? give a NAME, --pid PID, --list or --demo");
+        opt->command = ST_CMD_AUTO;
     else
         opt->command = ST_CMD_WATCH;
 

@@ -19,6 +19,7 @@ typedef enum st_output {
 
 typedef enum st_command {
     ST_CMD_WATCH = 0,           /* watch one segment */
+    ST_CMD_AUTO,                /* no NAME: the only live one, or the overview */
     ST_CMD_LIST,                /* --list */
     ST_CMD_GC,                  /* --gc */
     ST_CMD_DEMO,                /* --demo: start slabload, watch it */

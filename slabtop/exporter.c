@@ -2,7 +2,7 @@
  * exporter.c - slabtop --listen: scrapes answered with libmicrohttpd.
  *
  * The HTTP daemon runs one internal polling thread, so requests are
- * answered one at a time and the scrape state (the previous snapshot of
+ * answered one at a time and the scan (which keeps the previous snapshot of
  * each segment, for the per-scrape-interval gauges) needs no lock.  The
  * main thread only waits for a signal, then stops the daemon.
  */
@@ -23,12 +23,9 @@
 #include <microhttpd.h>
 #endif
 
-#include "esc.h"
-#include "model.h"
 #include "output_prom.h"
-#include "slab_shm.h"
+#include "scan.h"
 #include "slabtop.h"
-#include "source.h"
 
 typedef struct listen_addr {
     struct sockaddr_storage ss;
@@ -103,101 +100,25 @@ int st_exporter_run(const char *spec, volatile sig_atomic_t *stop)
 
 /* ------------------------------------------------------------ scrapes */
 
-/* What the previous scrape saw of one owner. */
-typedef struct seen {
-    char name[ST_NAME_MAX];
-    int64_t pid;
-    uint64_t mono_ns;
-    slab_thread_stats total;
-} seen;
-
 typedef struct exporter {
-    seen *prev;
-    size_t nprev;
-    unsigned long scrapes;
+    st_scan scan;               /* only the HTTP thread touches it */
 } exporter;
-
-static const seen *find_seen(const exporter *x, const st_snapshot *s)
-{
-    for (size_t i = 0; i < x->nprev; i++)
-        if (x->prev[i].pid == s->pid && strcmp(x->prev[i].name, s->name) == 0)
-            return &x->prev[i];
-    return NULL;
-}
 
 /* Read every segment and write the exposition into a malloc'ed buffer. */
 static char *scrape(exporter *x, bool om, size_t *len)
 {
-    slab_shm_entry *e = NULL;
-    size_t n = 0, k = 0;
-    slab_shm_errinfo err;
-    st_snapshot *snaps = NULL;
-    st_prom_seg *segs = NULL;
-    seen *now = NULL;
     char *buf = NULL;
     FILE *out;
 
-    if (slab_shm_list(&e, &n, &err) != SLAB_SHM_OK)
-        n = 0;
-    if (n > 0) {
-        snaps = calloc(n, sizeof(*snaps));
-        segs = calloc(n, sizeof(*segs));
-        now = calloc(n, sizeof(*now));
-        if (!snaps || !segs || !now)
-            n = 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        st_source src;
-        const seen *p;
-
-        if (e[i].error != SLAB_SHM_OK)
-            continue;           /* unreadable, foreign, busy: not exported */
-        if (st_source_open(&src, e[i].name, 0, &err) != SLAB_SHM_OK)
-            continue;
-        st_snapshot_init(&snaps[k]);
-        if (st_source_take(&src, &snaps[k], &err) != SLAB_SHM_OK) {
-            st_snapshot_free(&snaps[k]);
-            st_source_close(&src);
-            continue;
-        }
-        st_source_close(&src);
-        segs[k].snap = &snaps[k];
-        st_snapshot_total(&snaps[k], &segs[k].total);
-        for (size_t t = 0; t < snaps[k].nthreads; t++)
-            if (snaps[k].threads[t].state != ST_THREAD_OVERFLOW)
-                segs[k].live_threads++;
-        p = find_seen(x, &snaps[k]);
-        if (p && snaps[k].mono_ns > p->mono_ns) {
-            segs[k].have_interval = true;
-            st_figures_compute(&segs[k].interval, &p->total, &segs[k].total,
-                               snaps[k].mono_ns - p->mono_ns,
-                               snaps[k].floor_wall_ns, snaps[k].floor_cpu_ns);
-        }
-        snprintf(now[k].name, sizeof(now[k].name), "%s", snaps[k].name);
-        now[k].pid = snaps[k].pid;
-        now[k].mono_ns = snaps[k].mono_ns;
-        now[k].total = segs[k].total;
-        k++;
-    }
-    slab_shm_list_free(e);
-
+    st_scan_take(&x->scan);     /* an unreadable directory: no segments */
     out = open_memstream(&buf, len);
-    if (out) {
-        st_output_prom(out, segs, k, om);
-        if (fclose(out) != 0) {
-            free(buf);
-            buf = NULL;
-        }
+    if (out == NULL)
+        return NULL;
+    st_output_prom(out, x->scan.e, x->scan.n, om);
+    if (fclose(out) != 0) {
+        free(buf);
+        return NULL;
     }
-    for (size_t i = 0; i < k; i++)
-        st_snapshot_free(&snaps[i]);
-    free(snaps);
-    free(segs);
-    /* Owners that have gone are forgotten with this swap. */
-    free(x->prev);
-    x->prev = now;
-    x->nprev = k;
-    x->scrapes++;
     return buf;
 }
 
@@ -283,13 +204,14 @@ static void nap_ms(long ms)
 
 int st_exporter_run(const char *spec, volatile sig_atomic_t *stop)
 {
-    exporter x = { NULL, 0, 0 };
+    exporter x;
     listen_addr a;
     char msg[160], host[INET6_ADDRSTRLEN] = "?";
     struct MHD_Daemon *d;
     const union MHD_DaemonInfo *info;
     unsigned port = 0;
 
+    st_scan_init(&x.scan);
     if (parse(spec, &a, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "slabtop: %s\n", msg);
         return ST_EXIT_USAGE;
@@ -318,7 +240,7 @@ int st_exporter_run(const char *spec, volatile sig_atomic_t *stop)
     while (!*stop)
         nap_ms(100);
     MHD_stop_daemon(d);
-    free(x.prev);
+    st_scan_free(&x.scan);
     return ST_EXIT_OK;
 }
 

@@ -26,6 +26,8 @@ const st_key st_keys[] = {
     { { KEY_NPAGE, 0 },              NULL,         NULL,                                      ST_ACT_PAGE_DOWN },
     { { KEY_HOME, 'g', 0 },          "Home End",   "go to the first or last row (also g and G)",             ST_ACT_HOME },
     { { KEY_END, 'G', 0 },           NULL,         NULL,                                      ST_ACT_END },
+    { { '\r', '\n', KEY_ENTER, 0 },   "Enter",      "overview: watch the selected process",   ST_ACT_ENTER },
+    { { 27, KEY_BACKSPACE, 127, '\b' }, "Esc Backspace", "back to the overview of every process (when it was the start)", ST_ACT_BACK },
 };
 
 const size_t st_keys_count = sizeof(st_keys) / sizeof(st_keys[0]);

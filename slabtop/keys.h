@@ -30,6 +30,8 @@ typedef enum st_action {
     ST_ACT_PAGE_DOWN,
     ST_ACT_HOME,
     ST_ACT_END,
+    ST_ACT_ENTER,               /* overview: watch the selected process */
+    ST_ACT_BACK,                /* back to the overview */
 } st_action;
 
 #define ST_KEY_CODES 4

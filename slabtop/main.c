@@ -18,6 +18,7 @@
 #include "exporter.h"
 #include "model.h"
 #include "output.h"
+#include "scan.h"
 #include "slab_shm.h"
 #include "slabtop.h"
 #include "source.h"
@@ -339,9 +340,11 @@ static int run_headless(const st_options *o, st_source *src, bool demo)
 
 /* -------------------------------------------------------------- screen */
 
-static int run_screen(const st_options *o, st_source *src, st_ui *uip)
+/* Watch one segment until q, a signal, or (can_go_back) Esc: then *back
+ * is set and the caller shows the overview again. */
+static int run_screen(const st_options *o, st_source *src, st_ui *ui, bool can_go_back,
+                      bool *back)
 {
-    st_ui ui = *uip;
     st_model m;
     st_snapshot snap;
     slab_shm_errinfo err;
@@ -350,7 +353,10 @@ static int run_screen(const st_options *o, st_source *src, st_ui *uip)
     double next = 0;
     int rc = ST_EXIT_OK;
 
-    ui.help = false;
+    (void)o;
+    *back = false;
+    ui->help = false;
+    ui->scroll = 0;
     st_model_init(&m);
     st_snapshot_init(&snap);
 
@@ -363,7 +369,7 @@ static int run_screen(const st_options *o, st_source *src, st_ui *uip)
             rc = signal_exit();
             break;
         }
-        if (t >= next && (!ui.paused || !have_view)) {
+        if (t >= next && (!ui->paused || !have_view)) {
             slab_shm_error e = st_source_take(src, &snap, &err);
 
             if (e != SLAB_SHM_OK) {
@@ -380,19 +386,19 @@ static int run_screen(const st_options *o, st_source *src, st_ui *uip)
                              src->name[0] ? "; waiting for a new owner" : "");
                     if (st_source_reattach(src)) {
                         st_model_reset(&m);
-                        snprintf(ui.message, sizeof(ui.message),
+                        snprintf(ui->message, sizeof(ui->message),
                                  "re-attached to %s: a new owner appeared", src->name);
                         next = 0;
                         continue;
                     }
                 }
             }
-            next = t + ui.delay_s;
+            next = t + ui->delay_s;
         }
-        st_ui_draw(&ui, have_view ? &m.view : NULL, banner[0] ? banner : NULL);
+        st_ui_draw(ui, have_view ? &m.view : NULL, banner[0] ? banner : NULL);
 
         wait_ms = (int)((next - now_s()) * 1000);
-        if (ui.paused && have_view)
+        if (ui->paused && have_view)
             wait_ms = 200;
         if (wait_ms > 200)
             wait_ms = 200;          /* notice signals promptly */
@@ -401,14 +407,134 @@ static int run_screen(const st_options *o, st_source *src, st_ui *uip)
         key = st_ui_key(wait_ms);
         if (key == ST_UI_NOKEY || key == ST_UI_RESIZE)
             continue;           /* a resize: the next draw fits the new size */
-        if (!st_ui_act(&ui, st_key_action(key), m.view.nrows, &refresh))
+        if (st_key_action(key) == ST_ACT_BACK && !ui->help) {
+            if (!can_go_back)
+                continue;
+            *back = true;
+            break;
+        }
+        if (!st_ui_act(ui, st_key_action(key), m.view.nrows, &refresh))
             break;
         if (refresh)
             next = 0;
     }
-    st_ui_end();
     st_snapshot_free(&snap);
     st_model_free(&m);
+    return rc;
+}
+
+/* ------------------------------------------------------------ overview */
+
+/* Every readable segment, one row each; Enter watches the selected one,
+ * Esc in there comes back.  Runs until q or a signal. */
+static int run_overview(const st_options *o, st_ui *ui)
+{
+    st_scan sc;
+    double next = 0;
+    int rc = ST_EXIT_OK;
+    char banner[160] = "";
+
+    st_scan_init(&sc);
+    for (;;) {
+        double t = now_s();
+        int key, wait_ms;
+        st_action a;
+
+        if (stop_signal) {
+            rc = signal_exit();
+            break;
+        }
+        if (t >= next && !ui->paused) {
+            if (st_scan_take(&sc) != 0)
+                snprintf(banner, sizeof(banner), "cannot list the segments in /dev/shm");
+            else
+                banner[0] = '\0';
+            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            next = t + ui->delay_s;
+        }
+        st_ui_draw_overview(ui, &sc, banner[0] ? banner : NULL);
+        wait_ms = (int)((next - now_s()) * 1000);
+        if (wait_ms > 200 || ui->paused)
+            wait_ms = 200;
+        if (wait_ms < 1)
+            wait_ms = 1;
+        key = st_ui_key(wait_ms);
+        if (key == ST_UI_NOKEY || key == ST_UI_RESIZE)
+            continue;
+        a = st_key_action(key);
+        ui->message[0] = '\0';
+        if (ui->help) {
+            if (a == ST_ACT_QUIT)
+                break;
+            ui->help = false;
+            continue;
+        }
+        switch (a) {
+        case ST_ACT_QUIT:
+            st_scan_free(&sc);
+            return rc;
+        case ST_ACT_ENTER: {
+            st_source src;
+            slab_shm_errinfo err;
+            bool back = false;
+            char name[SLAB_SHM_NAME_MAX + 1];
+
+            if (sc.n == 0)
+                break;
+            snprintf(name, sizeof(name), "%s", sc.e[ui->ov_sel].snap.name);
+            if (st_source_open(&src, name, 0, &err) != SLAB_SHM_OK) {
+                st_esc(ui->message, sizeof(ui->message), err.message, -1, false, 0);
+                next = 0;
+                break;
+            }
+            rc = run_screen(o, &src, ui, true, &back);
+            st_source_close(&src);
+            if (!back) {
+                st_scan_free(&sc);
+                return rc;
+            }
+            ui->scroll = 0;
+            next = 0;       /* a fresh scan on the way back */
+            break;
+        }
+        case ST_ACT_UP:        ui->ov_sel--; break;
+        case ST_ACT_DOWN:      ui->ov_sel++; break;
+        case ST_ACT_PAGE_UP:   ui->ov_sel -= ui->page; break;
+        case ST_ACT_PAGE_DOWN: ui->ov_sel += ui->page; break;
+        case ST_ACT_HOME:      ui->ov_sel = 0; break;
+        case ST_ACT_END:       ui->ov_sel = (int)sc.n - 1; break;
+        case ST_ACT_SORT_NEXT:
+        case ST_ACT_SORT_RIGHT:
+            ui->ov_sort = (st_scan_sort)((ui->ov_sort + 1) % ST_SCAN_SORT_COUNT);
+            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            break;
+        case ST_ACT_SORT_LEFT:
+            ui->ov_sort = (st_scan_sort)((ui->ov_sort + ST_SCAN_SORT_COUNT - 1) % ST_SCAN_SORT_COUNT);
+            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            break;
+        case ST_ACT_SORT_REVERSE:
+            ui->ov_reverse = !ui->ov_reverse;
+            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            break;
+        case ST_ACT_TABLE:
+        case ST_ACT_BACK:
+            break;
+        default: {
+            bool refresh = false;
+
+            /* help, pause, delay, colour, refresh: as on the other screen */
+            st_ui_act(ui, a, 0, &refresh);
+            if (refresh)
+                next = 0;
+            break;
+        }
+        }
+        if (ui->ov_sel >= (int)sc.n)
+            ui->ov_sel = (int)sc.n - 1;
+        if (ui->ov_sel < 0)
+            ui->ov_sel = 0;
+    }
+    st_scan_free(&sc);
     return rc;
 }
 
@@ -466,6 +592,36 @@ int main(int argc, char **argv)
         }
     }
 
+    if (o.command == ST_CMD_AUTO) {
+        /* No NAME: the only live process, or (on a screen) the overview. */
+        static char only[SLAB_SHM_NAME_MAX + 1];
+        st_scan sc;
+        size_t live, idx = 0;
+
+        st_scan_init(&sc);
+        st_scan_take(&sc);
+        live = st_scan_live(&sc, &idx);
+        if (live == 1)
+            snprintf(only, sizeof(only), "%s", sc.e[idx].snap.name);
+        st_scan_free(&sc);
+        if (live == 1) {
+            name = only;
+        } else if (o.output == ST_OUT_SCREEN) {
+            rc = run_overview(&o, &ui);
+            st_ui_end();
+            return rc;
+        } else if (live == 0) {
+            fprintf(stderr, "slabtop: no live libslab process on this host; start one, "
+                    "or see slabtop --list\n");
+            return ST_EXIT_NOT_FOUND;
+        } else {
+            fprintf(stderr, "slabtop: %zu live libslab processes: which one? give a NAME "
+                    "or --pid PID (slabtop --list shows them)\n"
+                    "Try 'slabtop --help' for more information.\n", live);
+            return ST_EXIT_USAGE;
+        }
+    }
+
     memset(&err, 0, sizeof(err));
     e = attach(&src, &o, name, o.command == ST_CMD_DEMO,
                o.output == ST_OUT_SCREEN ? &ui : NULL, &quit, &err);
@@ -480,9 +636,19 @@ int main(int argc, char **argv)
         return st_exit_code(e);
     }
 
-    if (o.output == ST_OUT_SCREEN)
-        rc = run_screen(&o, &src, &ui);
-    else
+    if (o.output == ST_OUT_SCREEN) {
+        bool back = false;
+
+        /* The only live process, found without a NAME: Esc goes on to the
+         * overview of every process. */
+        rc = run_screen(&o, &src, &ui, o.command == ST_CMD_AUTO, &back);
+        st_source_close(&src);
+        if (back)
+            rc = run_overview(&o, &ui);
+        st_ui_end();
+        st_demo_stop();
+        return rc;
+    } else
         rc = run_headless(&o, &src, o.command == ST_CMD_DEMO);
     st_source_close(&src);
     st_demo_stop();

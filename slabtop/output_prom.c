@@ -42,13 +42,13 @@ static void number(FILE *out, double v)
 }
 
 /* name{name="..",pid="..",command=".."[,k="v"]} value */
-static void sample(const writer *w, const st_prom_seg *s, const char *name,
+static void sample(const writer *w, const st_scan_entry *s, const char *name,
                    const char *suffix, const char *k, const char *v, double value)
 {
     fprintf(w->out, "%s%s{name=\"", name, suffix);
-    st_om_label_value(w->out, s->snap->name);
-    fprintf(w->out, "\",pid=\"%lld\",command=\"", (long long)s->snap->pid);
-    st_om_label_value(w->out, s->snap->command);
+    st_om_label_value(w->out, s->snap.name);
+    fprintf(w->out, "\",pid=\"%lld\",command=\"", (long long)s->snap.pid);
+    st_om_label_value(w->out, s->snap.command);
     fputc('"', w->out);
     if (k) {
         fprintf(w->out, ",%s=\"", k);
@@ -100,7 +100,7 @@ static const struct {
 #define LE_FIRST 4
 #define LE_LAST 34
 
-static void histogram(const writer *w, const st_prom_seg *segs, size_t n, bool wall)
+static void histogram(const writer *w, const st_scan_entry *segs, size_t n, bool wall)
 {
     const char *name = wall ? "slab_sample_wall_latency_seconds" : "slab_sample_cpu_latency_seconds";
 
@@ -108,7 +108,7 @@ static void histogram(const writer *w, const st_prom_seg *segs, size_t n, bool w
          ? "Wall-clock latency of the sampled allocations (raw: the measurement floor slab_measurement_floor_seconds is included)."
          : "Thread CPU latency of the sampled allocations (raw: the measurement floor slab_measurement_floor_seconds is included).");
     for (size_t i = 0; i < n; i++) {
-        const st_prom_seg *s = &segs[i];
+        const st_scan_entry *s = &segs[i];
         const uint64_t *h = wall ? s->total.wall_hist : s->total.cpu_hist;
         uint64_t cum = 0;
         unsigned b = 0;
@@ -131,7 +131,7 @@ static void histogram(const writer *w, const st_prom_seg *segs, size_t n, bool w
     }
 }
 
-void st_output_prom(FILE *out, const st_prom_seg *segs, size_t n, bool openmetrics)
+void st_output_prom(FILE *out, const st_scan_entry *segs, size_t n, bool openmetrics)
 {
     static const char *const verdicts[] = { "insufficient", "clean", "moderate", "heavy" };
     static const char *const reasons[] = { "full_bitmap", "list_mismatch", "other" };
@@ -143,29 +143,29 @@ void st_output_prom(FILE *out, const st_prom_seg *segs, size_t n, bool openmetri
 
     meta(&w, "slab_up", "gauge", "1 while the owner process is alive, 0 once it has exited or died.");
     for (size_t i = 0; i < n; i++)
-        sample(&w, &segs[i], "slab_up", "", NULL, NULL, segs[i].snap->state == ST_PROC_ALIVE);
+        sample(&w, &segs[i], "slab_up", "", NULL, NULL, segs[i].snap.state == ST_PROC_ALIVE);
     meta(&w, "slab_uptime_seconds", "gauge", "Time since the owner process started, on its own clock.");
     for (size_t i = 0; i < n; i++)
         sample(&w, &segs[i], "slab_uptime_seconds", "", NULL, NULL,
-               (double)segs[i].snap->uptime_ns / 1e9);
+               (double)segs[i].snap.uptime_ns / 1e9);
     meta(&w, "slab_threads", "gauge", "Thread records in use (the overflow record not counted).");
     for (size_t i = 0; i < n; i++)
         sample(&w, &segs[i], "slab_threads", "", NULL, NULL, (double)segs[i].live_threads);
     meta(&w, "slab_sampling_interval", "gauge", "Configured mean number of allocations between samples (0: sampling off).");
     for (size_t i = 0; i < n; i++)
         sample(&w, &segs[i], "slab_sampling_interval", "", NULL, NULL,
-               (double)segs[i].snap->sample_rate);
+               (double)segs[i].snap.sample_rate);
     meta(&w, "slab_measurement_floor_seconds", "gauge", "Cost of an empty timed region on each clock; subtract it per sample to correct the histograms.");
     for (size_t i = 0; i < n; i++) {
         sample(&w, &segs[i], "slab_measurement_floor_seconds", "", "clock", "wall",
-               (double)segs[i].snap->floor_wall_ns / 1e9);
+               (double)segs[i].snap.floor_wall_ns / 1e9);
         sample(&w, &segs[i], "slab_measurement_floor_seconds", "", "clock", "cpu",
-               (double)segs[i].snap->floor_cpu_ns / 1e9);
+               (double)segs[i].snap.floor_cpu_ns / 1e9);
     }
     meta(&w, "slab_resident_bytes", "gauge", "Slab memory not returned to the operating system.");
     for (size_t i = 0; i < n; i++)
         sample(&w, &segs[i], "slab_resident_bytes", "", NULL, NULL,
-               (double)segs[i].snap->resident_bytes);
+               (double)segs[i].snap.resident_bytes);
 
     for (size_t c = 0; c < sizeof(counters) / sizeof(counters[0]); c++) {
         meta(&w, counters[c].name, "counter", counters[c].help);

@@ -17,19 +17,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "model.h"
-
-typedef struct st_prom_seg {
-    const st_snapshot *snap;
-    slab_thread_stats total;    /* whole process, exited threads included */
-    size_t live_threads;
-    bool have_interval;         /* a previous scrape of the same owner */
-    st_figures interval;        /* since that scrape */
-} st_prom_seg;
+#include "scan.h"
 
 #define ST_PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 #define ST_OM_CONTENT_TYPE "application/openmetrics-text; version=1.0.0; charset=utf-8"
 
-void st_output_prom(FILE *out, const st_prom_seg *segs, size_t n, bool openmetrics);
+/* Write one scrape of the scanned segments. */
+void st_output_prom(FILE *out, const st_scan_entry *segs, size_t n, bool openmetrics);
 
 #endif /* SLABTOP_OUTPUT_PROM_H */

@@ -37,6 +37,8 @@ slabtop_slabtop_SOURCES = \
 	slabtop/output_text.c \
 	slabtop/output_json.c \
 	slabtop/output_openmetrics.c \
+	slabtop/scan.h \
+	slabtop/scan.c \
 	slabtop/output_prom.h \
 	slabtop/output_prom.c \
 	slabtop/exporter.h \

@@ -34,6 +34,7 @@
 #include "esc.h"
 #include "fmt.h"
 #include "output.h"
+#include "scan.h"
 #include "ui_draw.h"
 
 
@@ -149,6 +150,7 @@ int st_ui_begin(st_ui *ui, bool no_color)
     }
     active = true;
     install_fatal_handlers();
+    set_escdelay(25);           /* Esc goes back at once, not after 1 s */
     cbreak();
     noecho();
     nonl();
@@ -247,11 +249,16 @@ static void draw_help(const st_ui *ui)
 
     st_ui_put(y++, 0, A_BOLD, "slabtop %s - keys", PACKAGE_VERSION);
     y++;
+    int lw = 0;
+
+    for (size_t i = 0; i < st_keys_count; i++)
+        if (st_keys[i].label && (int)strlen(st_keys[i].label) > lw)
+            lw = (int)strlen(st_keys[i].label);
     for (size_t i = 0; i < st_keys_count; i++) {
         if (st_keys[i].label == NULL)
             continue;
-        st_ui_put(y, 2, A_BOLD, "%-10s", st_keys[i].label);
-        st_ui_put(y, 14, 0, "%s", st_keys[i].help);
+        st_ui_put(y, 2, A_BOLD, "%s", st_keys[i].label);
+        st_ui_put(y, 4 + lw, 0, "%s", st_keys[i].help);
         y++;
     }
     y++;
@@ -540,6 +547,127 @@ void st_ui_draw(st_ui *ui, st_view *v, const char *banner)
             draw_classes(ui, v, y, LINES - 1 - y);
     }
     draw_status(ui, v);
+    refresh();
+}
+
+/* ------------------------------------------------------------ overview */
+
+/* Column headers of the overview, in st_scan_sort order; CAUSE follows.
+ * 80 columns hold them all; a wider screen widens NAME and COMMAND. */
+static const struct { const char *title; int width; bool left; } ov_cols[ST_SCAN_SORT_COUNT] = {
+    [ST_SCAN_NAME] = { "NAME", 12, true },
+    [ST_SCAN_PID] = { "PID", 7, false },
+    [ST_SCAN_COMMAND] = { "COMMAND", 9, true },
+    [ST_SCAN_STATE] = { "STATE", 7, true },
+    [ST_SCAN_ALLOCS] = { "ALLOC/S", 7, false },
+    [ST_SCAN_SAMPLES] = { "SAMPLE/S", 8, false },
+    [ST_SCAN_RATIO] = { "RATIO", 5, false },
+    [ST_SCAN_VERDICT] = { "VERDICT", 12, true },
+};
+
+static int ov_width(int c)
+{
+    int extra = COLS > 80 ? COLS - 80 : 0;
+
+    if (c == ST_SCAN_NAME)
+        return ov_cols[c].width + (extra > 28 ? 28 : extra);
+    if (c == ST_SCAN_COMMAND)
+        return ov_cols[c].width + (extra > 28 ? (extra - 28 > 7 ? 7 : extra - 28) : 0);
+    return ov_cols[c].width;
+}
+
+void st_ui_draw_overview(st_ui *ui, const st_scan *sc, const char *banner)
+{
+    int y = 0, x = 0, rows;
+
+    erase();
+    if (ui->help) {
+        draw_help(ui);
+        refresh();
+        return;
+    }
+    st_ui_put(y, 0, A_BOLD | st_ui_color(ui, PAIR_TITLE), "slabtop");
+    st_ui_put(y, 9, 0, "every libslab process of this host: %zu readable segment%s, %zu alive",
+              sc->n, sc->n == 1 ? "" : "s", st_scan_live(sc, NULL));
+    y++;
+    if (banner || ui->paused) {
+        move(y, 0);
+        attron(st_ui_color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE));
+        hline(' ', COLS);
+        st_ui_put(y, 1, st_ui_color(ui, PAIR_BANNER) | A_BOLD | (ui->color ? 0 : A_REVERSE),
+                  "%s%s%s", banner ? banner : "", banner && ui->paused ? "  " : "",
+                  ui->paused ? "PAUSED (p resumes)" : "");
+        attroff(st_ui_color(ui, PAIR_BANNER) | A_BOLD | A_REVERSE);
+    }
+    y += 2;
+    move(y, 0);
+    attron(A_REVERSE);
+    hline(' ', COLS);
+    for (int c = 0; c < ST_SCAN_SORT_COUNT; c++) {
+        attr_t a = c == (int)ui->ov_sort ? A_BOLD | A_UNDERLINE : 0;
+
+        st_ui_put(y, x, A_REVERSE | a, ov_cols[c].left ? "%-*s" : "%*s", ov_width(c),
+                  ov_cols[c].title);
+        x += ov_width(c) + 1;
+    }
+    st_ui_put(y, x, A_REVERSE, "%s", "CAUSE");
+    attroff(A_REVERSE);
+    y++;
+    rows = LINES - 1 - y;
+    if (rows < 1)
+        rows = 1;
+    ui->page = rows;
+    if (ui->ov_sel >= (int)sc->n)
+        ui->ov_sel = (int)sc->n - 1;
+    if (ui->ov_sel < 0)
+        ui->ov_sel = 0;
+    if (ui->scroll > ui->ov_sel)
+        ui->scroll = ui->ov_sel;
+    if (ui->ov_sel >= ui->scroll + rows)
+        ui->scroll = ui->ov_sel - rows + 1;
+    if (sc->n == 0)
+        st_ui_put(y + 1, 2, A_DIM, "no readable libslab segment; start a program that uses "
+                  "libslab, or run slabtop --demo");
+    for (int i = 0; i < rows && (size_t)(ui->scroll + i) < sc->n; i++) {
+        const st_scan_entry *e = &sc->e[ui->scroll + i];
+        bool sel = ui->scroll + i == ui->ov_sel;
+        attr_t base = sel ? A_REVERSE : 0;
+        char name[4 * 40 + 1], comm[4 * 16 + 1], a[ST_FMT_LEN], b[ST_FMT_LEN], r[ST_FMT_LEN];
+        int nw = ov_width(ST_SCAN_NAME), cw = ov_width(ST_SCAN_COMMAND);
+        st_figures f;
+
+        st_scan_figures(e, &f);
+        if (sel) {
+            move(y + i, 0);
+            attron(A_REVERSE);
+            hline(' ', COLS);
+            attroff(A_REVERSE);
+        }
+        safe(name, sizeof(name), e->snap.name, nw, true);
+        safe(comm, sizeof(comm), e->snap.command, cw, true);
+        st_ui_put(y + i, 0, base, "%s %7lld %s", name, (long long)e->snap.pid, comm);
+        x = nw + 1 + 7 + 1 + cw + 1;
+        st_ui_put(y + i, x, base | (e->snap.state == ST_PROC_ALIVE ? 0 : st_ui_color(ui, PAIR_HEAVY)),
+                  "%-7s", st_proc_state_name(e->snap.state));
+        x += 8;
+        st_ui_put(y + i, x, base, "%7s %8s %5s", st_fmt_count(a, f.allocs_per_s),
+                  st_fmt_count(b, f.samples_per_s), st_fmt_ratio(r, f.ratio, f.verdict));
+        x += 7 + 1 + 8 + 1 + 5 + 1;
+        st_ui_put(y + i, x, base | st_ui_verdict_attr(ui, f.verdict), "%-12s",
+                  slab_verdict_name(f.verdict));
+        x += 13;
+        /* The cause of the tail needs tail attribution in the segment:
+         * shown once the reader provides it. */
+        st_ui_put(y + i, x, base | A_DIM, "%s", "-");
+    }
+    move(LINES - 1, 0);
+    clrtoeol();
+    if (ui->message[0])
+        st_ui_put(LINES - 1, 0, A_BOLD, "%s", ui->message);
+    else
+        st_ui_put(LINES - 1, 0, A_DIM, "q quit  h help  Enter watch  Up/Down select  "
+                  "s/</> sort:%s%s  p pause  c colour", st_scan_sort_name(ui->ov_sort),
+                  ui->ov_reverse ? "-" : "");
     refresh();
 }
 

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include "keys.h"
 #include "model.h"
+#include "scan.h"
 
 typedef enum st_table { ST_TABLE_THREADS = 0, ST_TABLE_CLASSES, ST_TABLE_COUNT } st_table;
 
@@ -26,6 +27,10 @@ typedef struct st_ui {
     int page;                   /* table rows that fit, from the last draw */
     double delay_s;
     char message[160];          /* one-line notice at the bottom */
+    /* The overview of every process. */
+    st_scan_sort ov_sort;
+    bool ov_reverse;
+    int ov_sel;                 /* selected row */
 } st_ui;
 
 /* Start curses.  no_color: --no-color or NO_COLOR.  Returns 0 or -1 (no
@@ -37,6 +42,10 @@ bool st_ui_active(void);
 /* Draw the view (NULL: nothing attached yet; banner: a line shown in
  * reverse video under the header, e.g. "owner exited"). */
 void st_ui_draw(st_ui *ui, st_view *v, const char *banner);
+
+/* Draw the overview: one row per readable segment, sorted as sc is, the
+ * selected one highlighted. */
+void st_ui_draw_overview(st_ui *ui, const st_scan *sc, const char *banner);
 
 /* The next key within timeout_ms, ST_UI_NOKEY (none) or ST_UI_RESIZE. */
 #define ST_UI_NOKEY (-1)

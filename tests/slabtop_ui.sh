@@ -6,9 +6,9 @@
 # new owner under the same name; --demo starting and stopping its workload.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 39
+plan 45
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 39); do skip "tmux is not installed"; done
+    for i in $(seq 1 45); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -54,6 +54,7 @@ app_pid() { pgrep -P "$(tm display-message -p -t "$1" '#{pane_pid}')" | head -n 
 
 seg live; N=$SEG
 start_pub "$N" --threads 2 --seconds 300 --label "ui-phase" --repairs
+N_PID=$PUB_PID
 
 # --- start and read the screen -------------------------------------------
 run main "'$SLABTOP' '$N'"
@@ -213,6 +214,44 @@ ok $? "End and Home scroll the thread table ($top1 $top2 $top3)"
 tm send-keys -t many q
 kill -TERM "$PUB_PID"
 wait_gone "$PUB_PID"
+
+# --- no NAME: the overview of every process ---------------------------------
+seg ov2; O2=$SEG
+start_pub "$O2" --threads 1 --seconds 120
+O2_PID=$PUB_PID
+run ov "'$SLABTOP' -d 0.5"
+# Names are cut to the column (12 at 80 columns); sorted by name, ours may
+# be rows further down than the screen shows: go to the end first.
+NC=$(printf '%s' "$N" | cut -c1-12); O2C=$(printf '%s' "$O2" | cut -c1-12)
+wait_for ov "^slabtop  every libslab process" >/dev/null
+tm send-keys -t ov End
+wait_for ov "^$NC *$N_PID slabtop_p *alive" >/dev/null
+wait_for ov "^$O2C *$O2_PID slabtop_p *alive  *[0-9.]*[kMG]* " && screen ov | grep -q "^$NC *$N_PID slabtop_p *alive"
+ok $? "without a NAME, the overview lists both live processes with their rates"
+screen ov | grep -q '^NAME  *PID COMMAND  *STATE  *ALLOC/S SAMPLE/S RATIO VERDICT  *CAUSE'
+ok $? "the overview's columns: name, pid, command, state, alloc/s, samples/s, ratio, verdict, cause"
+# Move the selection (reverse video) to our second process, then Enter.
+found=1
+for _ in $(seq 1 300); do
+    e=$(printf '\033')
+    if tm capture-pane -e -p -t ov | grep -Eq "$e\[[0-9;]*7m($e\[[0-9;]*m)*$O2C *$O2_PID "; then found=0; break; fi
+    tm send-keys -t ov Up
+    sleep 0.05
+done
+[ $found -eq 0 ] && tm send-keys -t ov Enter
+wait_for ov "^slabtop  $O2  pid $O2_PID  slabtop_pub  alive"
+ok $? "Enter watches the selected process"
+tm send-keys -t ov Escape
+wait_for ov "^slabtop  every libslab process"
+ok $? "Esc goes back to the overview"
+tm send-keys -t ov q
+is "$(rc_of ov)" 0 "q quits from the overview"
+"$SLABTOP" --once > /dev/null 2> "$WORK/noname.err"
+rc=$?
+[ $rc -eq 2 ] && grep -q "which one" "$WORK/noname.err"
+ok $? "headless without a NAME and several live processes: exit 2, asking which (rc $rc)"
+kill -TERM "$O2_PID"
+wait_gone "$O2_PID"
 
 # --- the owner exits; a new owner under the same name ----------------------
 seg again; R=$SEG

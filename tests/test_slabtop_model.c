@@ -270,11 +270,13 @@ static void test_cli(void)
         fclose(null);
     }
     static const char *const bad[] = {
-        "slabtop", "slabtop -d 0 app", "slabtop -d abc app", "slabtop -d nan app",
+        "slabtop -d 0 app", "slabtop -d abc app", "slabtop -d nan app",
         "slabtop -n -1 app", "slabtop -p 0", "slabtop -p x", "slabtop -s bogus app",
         "slabtop --json --openmetrics app", "slabtop --list app", "slabtop --list --gc",
         "slabtop a b", "slabtop --bogus", "slabtop -x app", "slabtop app -d",
         "slabtop --wait=-1 app", "slabtop -p 1 app", "slabtop --once -n 3 app", "slabtop a/b",
+        "slabtop --listen 9464 app", "slabtop --listen 9464 --json", "slabtop --list --once",
+        "slabtop --gc --json",
     };
     int nbad = 0;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
