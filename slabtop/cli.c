@@ -25,6 +25,7 @@ enum {
     OPT_NO_COLOR,
     OPT_DEMO,
     OPT_LISTEN,
+    OPT_REPLAY,
 };
 
 typedef struct opt_desc {
@@ -49,7 +50,9 @@ static const opt_desc opt_table[] = {
     { "once", no_argument, 'o', NULL,
       "print one refresh as plain text and exit (default when stdout is not a terminal)" },
     { "json", no_argument, OPT_JSON, NULL,
-      "print one JSON object per refresh, one per line" },
+      "print one JSON object per refresh, one per line: also a recording for --replay" },
+    { "replay", required_argument, OPT_REPLAY, "FILE",
+      "show a --json recording instead of a live process (on the screen: p pause, Left/Right step, + - speed; headless: every refresh, --once the last)" },
     { "openmetrics", no_argument, OPT_OPENMETRICS, NULL,
       "print OpenMetrics text (for node_exporter's textfile collector)" },
     { "sort", required_argument, 's', "KEY",
@@ -99,7 +102,7 @@ void st_cli_help(FILE *out, const char *argv0)
         prog = "slabtop";
     fprintf(out,
             "Usage: %s [OPTIONS] [NAME]\n"
-            "       %s --list | --gc | --demo | --listen [ADDR:]PORT\n"
+            "       %s --list | --gc | --demo | --listen [ADDR:]PORT | --replay FILE\n"
             "Watch a libslab process live: allocation sampling, wall/CPU ratio and\n"
             "verdict, latency percentiles, zombie repairs, per thread and size class.\n"
             "NAME is the segment name the process was given with SLAB_SHM_NAME\n"
@@ -240,6 +243,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
         case OPT_NO_COLOR: opt->no_color = true; break;
         case OPT_DEMO: demo = true; break;
         case OPT_LISTEN: opt->listen = optarg; break;
+        case OPT_REPLAY: opt->replay = optarg; break;
         case 'h': opt->command = ST_CMD_HELP; return 0;
         case 'V': opt->command = ST_CMD_VERSION; return 0;
         case ':':
@@ -299,8 +303,13 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
                         || opt->iterations_set || delay || opt->wait || sort))
         return usage_error(err, "%s", "--listen serves every segment: it takes no NAME, --pid or other mode or output option");
 
+    if (opt->replay && (list || gc || demo || opt->listen || opt->name || opt->pid || opt->wait))
+        return usage_error(err, "%s", "--replay shows a recording: it takes no NAME, --pid, --wait or other mode");
+
     if (opt->listen)
         opt->command = ST_CMD_LISTEN;
+    else if (opt->replay)
+        opt->command = ST_CMD_REPLAY;
     else if (list)
         opt->command = ST_CMD_LIST;
     else if (gc)
@@ -322,8 +331,9 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
         opt->output = ST_OUT_SCREEN;
 
     if (opt->output != ST_OUT_SCREEN && !opt->iterations_set)
-        opt->iterations = 1;
+        opt->iterations = opt->replay ? 0 : 1;  /* a replay: every refresh */
     if (once)
         opt->iterations = 1;
+    opt->once = once;
     return 0;
 }

@@ -24,6 +24,7 @@ typedef enum st_command {
     ST_CMD_GC,                  /* --gc */
     ST_CMD_DEMO,                /* --demo: start slabload, watch it */
     ST_CMD_LISTEN,              /* --listen: the Prometheus exporter */
+    ST_CMD_REPLAY,              /* --replay FILE: a --json recording */
     ST_CMD_HELP,
     ST_CMD_VERSION
 } st_command;
@@ -36,11 +37,13 @@ typedef struct st_options {
     double delay_s;             /* refresh interval */
     long iterations;            /* refreshes before exiting; 0 = no limit */
     bool iterations_set;
+    bool once;                  /* --once (on a replay: its last refresh) */
     const char *sort;           /* sort key name, validated */
     bool wait;                  /* --wait given */
     double wait_s;              /* how long; < 0 = for ever */
     bool no_color;
     const char *listen;         /* --listen [ADDR:]PORT */
+    const char *replay;         /* --replay FILE */
 } st_options;
 
 /* Parse argv into *opt.  stdout_tty says whether stdout is a terminal (the

@@ -28,6 +28,10 @@ const st_key st_keys[] = {
     { { KEY_END, 'G', 0 },           NULL,         NULL,                                      ST_ACT_END },
     { { '\r', '\n', KEY_ENTER, 0 },   "Enter",      "overview: watch the selected process",   ST_ACT_ENTER },
     { { 27, KEY_BACKSPACE, 127, '\b' }, "Esc Backspace", "back to the overview of every process (when it was the start)", ST_ACT_BACK },
+    { { KEY_RIGHT, 'n', 0 },         "Right Left", "replay: step one refresh forward or back and pause (also n and b)", ST_ACT_STEP_FWD },
+    { { KEY_LEFT, 'b', 0 },          NULL,         NULL,                                      ST_ACT_STEP_BACK },
+    { { '+', '=', 0 },               "+ -",        "replay: play twice as fast or half as fast", ST_ACT_FASTER },
+    { { '-', 0 },                    NULL,         NULL,                                      ST_ACT_SLOWER },
 };
 
 const size_t st_keys_count = sizeof(st_keys) / sizeof(st_keys[0]);

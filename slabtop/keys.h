@@ -32,6 +32,10 @@ typedef enum st_action {
     ST_ACT_END,
     ST_ACT_ENTER,               /* overview: watch the selected process */
     ST_ACT_BACK,                /* back to the overview */
+    ST_ACT_STEP_FWD,            /* replay: one refresh forward */
+    ST_ACT_STEP_BACK,           /* replay: one refresh back */
+    ST_ACT_FASTER,              /* replay: twice as fast */
+    ST_ACT_SLOWER,              /* replay: half as fast */
 } st_action;
 
 #define ST_KEY_CODES 4

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "esc.h"
+#include "record.h"
 
 const char *st_mode_name(uint32_t mode)
 {
@@ -241,6 +242,9 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
         num(out, "slow_per_s", r->slow_per_s, false);
         fputc('}', out);
     }
-    fputs("]}\n", out);
+    /* The snapshot itself, so that the line can be replayed (record.h). */
+    fputs("],", out);
+    st_record_write(out, s);
+    fputs("}\n", out);
     fflush(out);
 }

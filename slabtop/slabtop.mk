@@ -37,6 +37,10 @@ slabtop_slabtop_SOURCES = \
 	slabtop/output_text.c \
 	slabtop/output_json.c \
 	slabtop/output_openmetrics.c \
+	slabtop/json.h \
+	slabtop/json.c \
+	slabtop/record.h \
+	slabtop/record.c \
 	slabtop/scan.h \
 	slabtop/scan.c \
 	slabtop/output_prom.h \

@@ -15,6 +15,10 @@ tests_test_slabtop_model_SOURCES = \
 	slabtop/keys.c \
 	slabtop/fmt.h \
 	slabtop/fmt.c \
+	slabtop/json.h \
+	slabtop/json.c \
+	slabtop/record.h \
+	slabtop/record.c \
 	slabtop/esc.h \
 	slabtop/esc.c \
 	slabtop/output.h \
@@ -34,6 +38,7 @@ TESTS += \
 	tests/shm_hostile.sh \
 	tests/slabtop_hostile.sh \
 	tests/slabtop_exporter.sh \
+	tests/slabtop_replay.sh \
 	tests/slabtop_ui.sh
 EXTRA_DIST += \
 	tests/slabtop_lib.sh \
@@ -44,6 +49,7 @@ EXTRA_DIST += \
 	tests/shm_hostile.sh \
 	tests/slabtop_hostile.sh \
 	tests/slabtop_exporter.sh \
+	tests/slabtop_replay.sh \
 	tests/slabtop_ui.sh \
 	tests/slabtop_json_check.py \
 	contrib/prometheus/slabtop-rules.yml \

@@ -1,0 +1,303 @@
+/*
+ * record.c - write the raw snapshot into --json lines, read it back.
+ */
+#include "config.h"
+#include "record.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "output.h"
+
+/* The scalar fields of slab_thread_stats, one list for writing and reading:
+ * JSON key, then the member. */
+#define STATS_FIELDS(X) \
+    X("samples", seed.alloc_samples) \
+    X("wall_ns_sum", seed.alloc_wall_ns_sum) \
+    X("cpu_ns_sum", seed.alloc_cpu_ns_sum) \
+    X("wall_ns_max", seed.alloc_wall_ns_max) \
+    X("cpu_ns_max", seed.alloc_cpu_ns_max) \
+    X("repairs", seed.repair_count) \
+    X("repair_wall_ns_sum", seed.repair_wall_ns_sum) \
+    X("repair_cpu_ns_sum", seed.repair_cpu_ns_sum) \
+    X("repair_wall_ns_max", seed.repair_wall_ns_max) \
+    X("repair_cpu_ns_max", seed.repair_cpu_ns_max) \
+    X("repair_full_bitmap", seed.repair_reason_full_bitmap) \
+    X("repair_list_mismatch", seed.repair_reason_list_mismatch) \
+    X("repair_other", seed.repair_reason_other) \
+    X("allocs", allocs) \
+    X("preempted", preempted) \
+    X("interval", interval) \
+    X("sample_cost_ns", sample_cost_ns) \
+    X("thread_cpu_ns", thread_cpu_ns) \
+    X("runq_wait_ns", runq_wait_ns) \
+    X("nvcsw", nvcsw) \
+    X("nivcsw", nivcsw) \
+    X("mono_ns", mono_ns)
+
+/* PerfCounters, in the same way. */
+#define CLASS_FIELDS(X) \
+    X("allocs_slow", allocs_slow) \
+    X("new_slabs", new_slabs) \
+    X("recycled_slabs", recycled_slabs) \
+    X("released_slabs", released_slabs) \
+    X("madvised_bytes", madvised_bytes) \
+    X("cas_retries", cas_retries) \
+    X("remote_frees", remote_frees) \
+    X("repairs", repairs) \
+    X("repair_full_bitmap", repair_full_bitmap) \
+    X("repair_list_mismatch", repair_list_mismatch) \
+    X("repair_other", repair_other) \
+    X("live_slabs", live_slabs) \
+    X("resident_bytes", resident_bytes)
+
+static const char *const state_names[] = { "alive", "exited", "stale", "starting" };
+static const char *const thread_states[] = { "live", "busy", "overflow", "final" };
+
+/* ------------------------------------------------------------- writing */
+
+/* A histogram as [[bucket,count],...] of its non-empty buckets. */
+static void hist(FILE *out, const uint64_t *h)
+{
+    bool first = true;
+
+    fputc('[', out);
+    for (unsigned b = 0; b < SLAB_HIST_BUCKETS; b++) {
+        if (h[b] == 0)
+            continue;
+        fprintf(out, "%s[%u,%llu]", first ? "" : ",", b, (unsigned long long)h[b]);
+        first = false;
+    }
+    fputc(']', out);
+}
+
+static void stats(FILE *out, const slab_thread_stats *t)
+{
+#define W(key, member) fprintf(out, "\"" key "\":%llu,", (unsigned long long)t->member);
+    fputc('{', out);
+    STATS_FIELDS(W)
+    fputs("\"wall_hist\":", out);
+    hist(out, t->wall_hist);
+    fputs(",\"cpu_hist\":", out);
+    hist(out, t->cpu_hist);
+    fputc('}', out);
+#undef W
+}
+
+void st_record_write(FILE *out, const st_snapshot *s)
+{
+    fprintf(out, "\"raw\":{\"v\":%d,\"mono_ns\":%llu,\"uptime_ns\":%llu,\"state\":\"%s\","
+            "\"sample_mode\":%u,\"sample_rate\":%llu,\"budget_ppm\":%u,\"floor_wall_ns\":%llu,"
+            "\"floor_cpu_ns\":%llu,\"mapped_bytes\":%llu,\"resident_bytes\":%llu,\"exited\":",
+            ST_RECORD_VERSION, (unsigned long long)s->mono_ns,
+            (unsigned long long)s->uptime_ns, state_names[s->state], s->sample_mode,
+            (unsigned long long)s->sample_rate, s->sample_budget_ppm,
+            (unsigned long long)s->floor_wall_ns, (unsigned long long)s->floor_cpu_ns,
+            (unsigned long long)s->mapped_bytes, (unsigned long long)s->resident_bytes);
+    stats(out, &s->exited);
+    fputs(",\"threads\":[", out);
+    for (size_t i = 0; i < s->nthreads; i++) {
+        const st_thread *t = &s->threads[i];
+
+        fprintf(out, "%s{\"key\":%llu,\"tid\":%llu,\"name\":", i ? "," : "",
+                (unsigned long long)t->key, (unsigned long long)t->tid);
+        st_json_string(out, t->name);
+        fprintf(out, ",\"state\":\"%s\",\"stats\":", thread_states[t->state]);
+        stats(out, &t->stats);
+        fputc('}', out);
+    }
+    fputs("],\"classes\":[", out);
+    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+#define W(key, member) fprintf(out, ",\"" key "\":%llu", (unsigned long long)p->member);
+        const PerfCounters *p = &s->classes[c].c;
+
+        fprintf(out, "%s{\"size\":%u", c ? "," : "", s->classes[c].size);
+        CLASS_FIELDS(W)
+        fputc('}', out);
+#undef W
+    }
+    fputs("]}", out);
+}
+
+/* ------------------------------------------------------------- reading */
+
+static int index_of(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(names[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void read_hist(const st_jval *arr, uint64_t *h)
+{
+    memset(h, 0, sizeof(uint64_t) * SLAB_HIST_BUCKETS);
+    if (arr == NULL || arr->type != ST_J_ARR)
+        return;
+    for (const st_jval *e = arr->child; e; e = e->next) {
+        const st_jval *b = e->type == ST_J_ARR ? e->child : NULL;
+        const st_jval *c = b ? b->next : NULL;
+
+        if (b && c && b->is_u64 && b->u64 < SLAB_HIST_BUCKETS)
+            h[b->u64] = st_json_u64(c);
+    }
+}
+
+static void read_stats(const st_jval *o, slab_thread_stats *t)
+{
+    memset(t, 0, sizeof(*t));
+#define R(key, member) t->member = st_json_u64(st_json_get(o, key));
+    STATS_FIELDS(R)
+#undef R
+    read_hist(st_json_get(o, "wall_hist"), t->wall_hist);
+    read_hist(st_json_get(o, "cpu_hist"), t->cpu_hist);
+}
+
+/* One line into *s; returns 0, or -1 with why in err. */
+static int read_line(const char *text, size_t len, st_snapshot *s, char *err, size_t es)
+{
+    st_jval *root = st_json_parse(text, len, err, es);
+    const st_jval *proc, *raw, *threads, *classes;
+    size_t n = 0;
+    int st;
+
+    if (root == NULL)
+        return -1;
+    proc = st_json_get(root, "process");
+    raw = st_json_get(root, "raw");
+    if (proc == NULL || raw == NULL || st_json_u64(st_json_get(raw, "v")) != ST_RECORD_VERSION) {
+        snprintf(err, es, raw ? "a raw snapshot of another version" : "no raw snapshot");
+        st_json_free(root);
+        return -1;
+    }
+    st_snapshot_init(s);
+    snprintf(s->name, sizeof(s->name), "%s", st_json_str(st_json_get(proc, "name")));
+    snprintf(s->command, sizeof(s->command), "%s", st_json_str(st_json_get(proc, "command")));
+    snprintf(s->label, sizeof(s->label), "%s", st_json_str(st_json_get(proc, "label")));
+    s->pid = (int64_t)st_json_u64(st_json_get(proc, "pid"));
+    sscanf(st_json_str(st_json_get(proc, "abi")), "%u.%u", &s->abi_major, &s->abi_minor);
+    st = index_of(state_names, 4, st_json_str(st_json_get(raw, "state")));
+    s->state = st < 0 ? ST_PROC_ALIVE : (st_proc_state)st;
+    s->mono_ns = st_json_u64(st_json_get(raw, "mono_ns"));
+    s->uptime_ns = st_json_u64(st_json_get(raw, "uptime_ns"));
+    s->sample_mode = (uint32_t)st_json_u64(st_json_get(raw, "sample_mode"));
+    s->sample_rate = st_json_u64(st_json_get(raw, "sample_rate"));
+    s->sample_budget_ppm = (uint32_t)st_json_u64(st_json_get(raw, "budget_ppm"));
+    s->floor_wall_ns = st_json_u64(st_json_get(raw, "floor_wall_ns"));
+    s->floor_cpu_ns = st_json_u64(st_json_get(raw, "floor_cpu_ns"));
+    s->mapped_bytes = st_json_u64(st_json_get(raw, "mapped_bytes"));
+    s->resident_bytes = st_json_u64(st_json_get(raw, "resident_bytes"));
+    read_stats(st_json_get(raw, "exited"), &s->exited);
+
+    threads = st_json_get(raw, "threads");
+    for (const st_jval *t = threads ? threads->child : NULL; t; t = t->next)
+        n++;
+    if (n > 0 && (s->threads = calloc(n, sizeof(*s->threads))) == NULL) {
+        snprintf(err, es, "out of memory");
+        st_json_free(root);
+        return -1;
+    }
+    s->nthreads = 0;
+    for (const st_jval *t = threads ? threads->child : NULL; t; t = t->next) {
+        st_thread *o = &s->threads[s->nthreads++];
+
+        o->key = st_json_u64(st_json_get(t, "key"));
+        o->tid = st_json_u64(st_json_get(t, "tid"));
+        snprintf(o->name, sizeof(o->name), "%s", st_json_str(st_json_get(t, "name")));
+        st = index_of(thread_states, 4, st_json_str(st_json_get(t, "state")));
+        o->state = st < 0 ? ST_THREAD_LIVE : (st_thread_state)st;
+        read_stats(st_json_get(t, "stats"), &o->stats);
+    }
+    classes = st_json_get(raw, "classes");
+    {
+        unsigned c = 0;
+
+        for (const st_jval *k = classes ? classes->child : NULL; k && c < SLAB_NUM_CLASSES;
+             k = k->next, c++) {
+            PerfCounters *p = &s->classes[c].c;
+
+            s->classes[c].size = (uint32_t)st_json_u64(st_json_get(k, "size"));
+#define R(key, member) p->member = st_json_u64(st_json_get(k, key));
+            CLASS_FIELDS(R)
+#undef R
+        }
+    }
+    st_json_free(root);
+    return 0;
+}
+
+int st_recording_load(const char *path, st_recording *r, char *err, size_t err_size)
+{
+    FILE *f = fopen(path, "re");
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, alloc = 0;
+    ssize_t len;
+
+    memset(r, 0, sizeof(*r));
+    if (f == NULL) {
+        snprintf(err, err_size, "cannot open the recording %s: %s", path, strerror(errno));
+        return -1;
+    }
+    while ((len = getline(&line, &cap, f)) > 0) {
+        char why[96];
+        st_snapshot s;
+        bool complete = line[len - 1] == '\n';
+
+        lineno++;
+        if (!complete) {
+            /* Cut mid-line (the recorder was killed, the disk filled). */
+            r->cut = true;
+            break;
+        }
+        if (len == 1)
+            continue;
+        if (read_line(line, (size_t)len - 1, &s, why, sizeof(why)) != 0) {
+            if (r->skipped++ == 0) {
+                r->first_bad_line = lineno;
+                snprintf(r->first_bad, sizeof(r->first_bad), "%s", why);
+            }
+            continue;
+        }
+        if (r->n == alloc) {
+            size_t na = alloc ? alloc * 2 : 64;
+            st_snapshot *ns = realloc(r->snaps, na * sizeof(*ns));
+
+            if (ns == NULL) {
+                st_snapshot_free(&s);
+                snprintf(err, err_size, "out of memory reading %s", path);
+                free(line);
+                fclose(f);
+                st_recording_free(r);
+                return -1;
+            }
+            r->snaps = ns;
+            alloc = na;
+        }
+        r->snaps[r->n++] = s;
+    }
+    free(line);
+    if (ferror(f)) {
+        snprintf(err, err_size, "cannot read the recording %s: %s", path, strerror(errno));
+        fclose(f);
+        st_recording_free(r);
+        return -1;
+    }
+    fclose(f);
+    if (r->n == 0) {
+        snprintf(err, err_size, "%s holds no slabtop recording (lines of slabtop --json%s)",
+                 path, r->skipped ? "; the first was not one" : "");
+        st_recording_free(r);
+        return -1;
+    }
+    return 0;
+}
+
+void st_recording_free(st_recording *r)
+{
+    for (size_t i = 0; i < r->n; i++)
+        st_snapshot_free(&r->snaps[i]);
+    free(r->snaps);
+    memset(r, 0, sizeof(*r));
+}
