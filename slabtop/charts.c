@@ -100,52 +100,60 @@ static void bars(int y, int x, int rows, const double *colv, int cols, double to
     }
 }
 
-/* p50, p99 and p99.9 as "^p50" at their columns (flipped to "p50^" at the
- * right edge); marks in one column share a label ("^p99,p99.9"), and p50
- * is written last, so it wins an overlap. */
+/* p50, p99 and p99.9 marked with a caret at their columns, named after it
+ * ("^p99") or, where that does not fit, before it ("p99^"); quantiles in
+ * one column share a label ("^p99,p99.9"); a name that fits on neither
+ * side of its caret is left out, the caret stays.  Names are placed left
+ * to right, p50 first. */
 static void marks(int y, int x, const axis *a, const uint64_t *hist, attr_t attr)
 {
-    static const double q[3] = { 0.999, 0.99, 0.50 };
-    static const char *const qname[3] = { "p99.9", "p99", "p50" };
-    char line[512];
+    static const double q[3] = { 0.50, 0.99, 0.999 };
+    static const char *const qname[3] = { "p50", "p99", "p99.9" };
+    char line[513];
+    bool used[513];
     int col[3];
-    int n = a->cols < (int)sizeof(line) - 1 ? a->cols : (int)sizeof(line) - 1;
+    int n = a->cols < 512 ? a->cols : 512;
 
     memset(line, ' ', (size_t)n);
     line[n] = '\0';
+    memset(used, 0, sizeof(used));
     for (int i = 0; i < 3; i++) {
         uint64_t v = slab_hist_quantile(hist, q[i]);
         col[i] = v ? axis_col(a, (double)v) : -1;
     }
+    /* Every caret first, so that no name covers one. */
+    for (int i = 0; i < 3; i++)
+        if (col[i] >= 0) {
+            line[col[i]] = '^';
+            used[col[i]] = true;
+        }
     for (int i = 0; i < 3; i++) {
-        char label[32];
-        int c = col[i], len, k;
-        bool first = true;
+        char name[32] = "";
+        int c = col[i], len = 0, start = -1;
 
         if (c < 0 || (i > 0 && col[i - 1] == c))
-            continue;           /* drawn with the next quantile's label */
-        len = 0;
-        /* Every quantile at this column, lowest first. */
-        for (k = 2; k >= i; k--) {
-            if (col[k] != c)
-                continue;
-            len += snprintf(label + len, sizeof(label) - (size_t)len, "%s%s",
-                            first ? "" : ",", qname[k]);
-            first = false;
-        }
+            continue;           /* shares the previous label */
+        for (int k = i; k < 3 && col[k] == c; k++)
+            len += snprintf(name + len, sizeof(name) - (size_t)len, "%s%s",
+                            k > i ? "," : "", qname[k]);
+        /* After the caret, leaving one blank before the next caret. */
         if (c + 1 + len <= n) {
-            memmove(label + 1, label, (size_t)len + 1);
-            label[0] = '^';
-        } else {
-            label[len] = '^';
-            label[len + 1] = '\0';
-            c = c - len;
+            start = c + 1;
+            for (int k = c + 1; k < c + 1 + len + 1 && k < n; k++)
+                if (used[k])
+                    start = -1;
         }
-        len++;
-        if (c < 0)
-            c = 0;
-        for (k = 0; k < len && c + k < n; k++)
-            line[c + k] = label[k];
+        if (start < 0 && c - len >= 0) {
+            start = c - len;
+            for (int k = c - len - 1; k < c; k++)
+                if (k >= 0 && used[k])
+                    start = -1;
+        }
+        if (start < 0)
+            continue;
+        memcpy(line + start, name, (size_t)len);
+        for (int k = start; k < start + len; k++)
+            used[k] = true;
     }
     st_ui_put(y, x, attr, "%s", line);
 }
