@@ -209,14 +209,24 @@ void st_output_openmetrics(FILE *out, const st_view *v)
     SLAB_SHM_CLASS_FIELDS(X)
 #undef X
 
-    family(out, "slab_wall_cpu_ratio", "gauge", "Floor-corrected wall/CPU ratio of the samples of the last refresh interval (NaN without enough samples).");
+    /* A single refresh (--once, a cron job) covers the whole life of the
+     * process: the HELP says which interval the figures are of. */
+    const char *span = v->since_start
+        ? "since the process started (a first refresh; for any window use slabtop --listen and PromQL)"
+        : "of the last refresh interval";
+    char help[256];
+
+    snprintf(help, sizeof(help), "Floor-corrected wall/CPU ratio of the samples %s (NaN without enough samples).", span);
+    family(out, "slab_wall_cpu_ratio", "gauge", help);
     sample(out, s, "slab_wall_cpu_ratio", NULL, NULL, NULL, NULL,
            f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0 ? NAN : f->ratio);
-    family(out, "slab_verdict", "gauge", "1 for the verdict of the last refresh interval, 0 for the others.");
+    snprintf(help, sizeof(help), "1 for the verdict on the samples %s, 0 for the others.", span);
+    family(out, "slab_verdict", "gauge", help);
     for (unsigned i = 0; i < 4; i++)
         sample(out, s, "slab_verdict", "verdict", verdicts[i], NULL, NULL,
                (unsigned)f->verdict == i ? 1 : 0);
-    family(out, "slab_sample_latency_seconds", "gauge", "Floor-corrected quantiles of the sampled allocations of the last refresh interval.");
+    snprintf(help, sizeof(help), "Floor-corrected quantiles of the sampled allocations %s.", span);
+    family(out, "slab_sample_latency_seconds", "gauge", help);
     {
         static const char *const q[] = { "50", "99", "99.9" };
         const uint64_t wall[] = { f->wall_p50, f->wall_p99, f->wall_p999 };

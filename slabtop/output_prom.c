@@ -11,9 +11,11 @@
 #include "output_prom.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "output.h"
+#include "slab_shm_format.h"
 
 typedef struct writer {
     FILE *out;
@@ -131,6 +133,26 @@ static void histogram(const writer *w, const st_scan_entry *segs, size_t n, bool
     }
 }
 
+static void class_family(const writer *w, const st_scan_entry *segs, size_t n,
+                         const char *field, bool gauge, const char *help, size_t offset)
+{
+    char name[96], desc[160], size[16];
+
+    snprintf(name, sizeof(name), "slab_class_%s",
+             strcmp(field, "allocs_slow") == 0 ? "slow_path_allocations" : field);
+    snprintf(desc, sizeof(desc), "%c%s, by size class.",
+             help[0] >= 'a' && help[0] <= 'z' ? help[0] - 'a' + 'A' : help[0], help + 1);
+    meta(w, name, gauge ? "gauge" : "counter", desc);
+    for (size_t i = 0; i < n; i++)
+        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+            uint64_t v;
+
+            memcpy(&v, (const char *)&segs[i].snap.classes[c].c + offset, sizeof(v));
+            snprintf(size, sizeof(size), "%u", segs[i].snap.classes[c].size);
+            sample(w, &segs[i], name, gauge ? "" : "_total", "size", size, (double)v);
+        }
+}
+
 void st_output_prom(FILE *out, const st_scan_entry *segs, size_t n, bool openmetrics)
 {
     static const char *const verdicts[] = { "insufficient", "clean", "moderate", "heavy" };
@@ -181,6 +203,13 @@ void st_output_prom(FILE *out, const st_scan_entry *segs, size_t n, bool openmet
         for (unsigned r = 0; r < 3; r++)
             sample(&w, &segs[i], "slab_repairs", "_total", "reason", reasons[r], (double)by[r]);
     }
+
+    /* One family per counter of the format's size-class table; the first
+     * keeps the name --openmetrics gives it. */
+#define X(f, kind, help) \
+    class_family(&w, segs, n, #f, strcmp(#kind, "GAUGE") == 0, help, offsetof(PerfCounters, f));
+    SLAB_SHM_CLASS_FIELDS(X)
+#undef X
 
     histogram(&w, segs, n, true);
     histogram(&w, segs, n, false);

@@ -10,48 +10,12 @@
 
 #include "json.h"
 #include "output.h"
+#include "slab_shm_format.h"
 
-/* The scalar fields of slab_thread_stats, one list for writing and reading:
- * JSON key, then the member. */
-#define STATS_FIELDS(X) \
-    X("samples", seed.alloc_samples) \
-    X("wall_ns_sum", seed.alloc_wall_ns_sum) \
-    X("cpu_ns_sum", seed.alloc_cpu_ns_sum) \
-    X("wall_ns_max", seed.alloc_wall_ns_max) \
-    X("cpu_ns_max", seed.alloc_cpu_ns_max) \
-    X("repairs", seed.repair_count) \
-    X("repair_wall_ns_sum", seed.repair_wall_ns_sum) \
-    X("repair_cpu_ns_sum", seed.repair_cpu_ns_sum) \
-    X("repair_wall_ns_max", seed.repair_wall_ns_max) \
-    X("repair_cpu_ns_max", seed.repair_cpu_ns_max) \
-    X("repair_full_bitmap", seed.repair_reason_full_bitmap) \
-    X("repair_list_mismatch", seed.repair_reason_list_mismatch) \
-    X("repair_other", seed.repair_reason_other) \
-    X("allocs", allocs) \
-    X("preempted", preempted) \
-    X("interval", interval) \
-    X("sample_cost_ns", sample_cost_ns) \
-    X("thread_cpu_ns", thread_cpu_ns) \
-    X("runq_wait_ns", runq_wait_ns) \
-    X("nvcsw", nvcsw) \
-    X("nivcsw", nivcsw) \
-    X("mono_ns", mono_ns)
-
-/* PerfCounters, in the same way. */
-#define CLASS_FIELDS(X) \
-    X("allocs_slow", allocs_slow) \
-    X("new_slabs", new_slabs) \
-    X("recycled_slabs", recycled_slabs) \
-    X("released_slabs", released_slabs) \
-    X("madvised_bytes", madvised_bytes) \
-    X("cas_retries", cas_retries) \
-    X("remote_frees", remote_frees) \
-    X("repairs", repairs) \
-    X("repair_full_bitmap", repair_full_bitmap) \
-    X("repair_list_mismatch", repair_list_mismatch) \
-    X("repair_other", repair_other) \
-    X("live_slabs", live_slabs) \
-    X("resident_bytes", resident_bytes)
+/* The fields come from the segment format's counter tables
+ * (slab_shm_format.h), so a counter added there is recorded and replayed
+ * without a change here: the seed's statistics live in .seed, the rest of
+ * a thread's beside them, the class counters in PerfCounters. */
 
 static const char *const state_names[] = { "alive", "exited", "stale", "starting" };
 static const char *const thread_states[] = { "live", "busy", "overflow", "final" };
@@ -75,15 +39,18 @@ static void hist(FILE *out, const uint64_t *h)
 
 static void stats(FILE *out, const slab_thread_stats *t)
 {
-#define W(key, member) fprintf(out, "\"" key "\":%llu,", (unsigned long long)t->member);
+#define W_SEED(f, kind, help) fprintf(out, "\"" #f "\":%llu,", (unsigned long long)t->seed.f);
+#define W_THREAD(f, kind, help) fprintf(out, "\"" #f "\":%llu,", (unsigned long long)t->f);
     fputc('{', out);
-    STATS_FIELDS(W)
+    SLAB_SHM_SEED_FIELDS(W_SEED)
+    SLAB_SHM_THREAD_FIELDS(W_THREAD)
+#undef W_SEED
+#undef W_THREAD
     fputs("\"wall_hist\":", out);
     hist(out, t->wall_hist);
     fputs(",\"cpu_hist\":", out);
     hist(out, t->cpu_hist);
     fputc('}', out);
-#undef W
 }
 
 void st_record_write(FILE *out, const st_snapshot *s)
@@ -110,11 +77,11 @@ void st_record_write(FILE *out, const st_snapshot *s)
     }
     fputs("],\"classes\":[", out);
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
-#define W(key, member) fprintf(out, ",\"" key "\":%llu", (unsigned long long)p->member);
+#define W(f, kind, help) fprintf(out, ",\"" #f "\":%llu", (unsigned long long)p->f);
         const PerfCounters *p = &s->classes[c].c;
 
         fprintf(out, "%s{\"size\":%u", c ? "," : "", s->classes[c].size);
-        CLASS_FIELDS(W)
+        SLAB_SHM_CLASS_FIELDS(W)
         fputc('}', out);
 #undef W
     }
@@ -148,9 +115,12 @@ static void read_hist(const st_jval *arr, uint64_t *h)
 static void read_stats(const st_jval *o, slab_thread_stats *t)
 {
     memset(t, 0, sizeof(*t));
-#define R(key, member) t->member = st_json_u64(st_json_get(o, key));
-    STATS_FIELDS(R)
-#undef R
+#define R_SEED(f, kind, help) t->seed.f = st_json_u64(st_json_get(o, #f));
+#define R_THREAD(f, kind, help) t->f = st_json_u64(st_json_get(o, #f));
+    SLAB_SHM_SEED_FIELDS(R_SEED)
+    SLAB_SHM_THREAD_FIELDS(R_THREAD)
+#undef R_SEED
+#undef R_THREAD
     read_hist(st_json_get(o, "wall_hist"), t->wall_hist);
     read_hist(st_json_get(o, "cpu_hist"), t->cpu_hist);
 }
@@ -219,8 +189,8 @@ static int read_line(const char *text, size_t len, st_snapshot *s, char *err, si
             PerfCounters *p = &s->classes[c].c;
 
             s->classes[c].size = (uint32_t)st_json_u64(st_json_get(k, "size"));
-#define R(key, member) p->member = st_json_u64(st_json_get(k, key));
-            CLASS_FIELDS(R)
+#define R(f, kind, help) p->f = st_json_u64(st_json_get(k, #f));
+            SLAB_SHM_CLASS_FIELDS(R)
 #undef R
         }
     }
