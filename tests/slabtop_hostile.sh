@@ -7,7 +7,7 @@
 # directories, blank files and symbolic links under a segment's name.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 24
+plan 26
 
 # Fails unless every byte of the file is printable UTF-8 or a newline.
 clean_text() {
@@ -27,7 +27,7 @@ for ch in text:
 }
 
 if ! have_python; then
-    for i in $(seq 1 24); do skip "python3 is not installed"; done
+    for i in $(seq 1 26); do skip "python3 is not installed"; done
     finish
 fi
 
@@ -88,6 +88,29 @@ ok $? "a usage error quotes the argument escaped (rc $rc)"
 "$SLABTOP" "$(printf 'n\033]0;x\007')" > /dev/null 2> "$WORK/name.err"
 clean_text "$WORK/name.err"
 ok $? "an invalid segment name is echoed escaped"
+
+# The curses screen, in tmux: the same escaped text, nothing raw reaches
+# the terminal (its title, colours and screen stay as they were).
+if command -v tmux >/dev/null 2>&1; then
+    SOCK="$(cd "$WORK" && pwd)/tmux.sock"
+    [ ${#SOCK} -lt 100 ] || SOCK="/tmp/slabtop-$TAG.sock"
+    tmux -S "$SOCK" -f /dev/null new-session -d -s evil -x 100 -y 24 \
+        "TERM=screen '$SLABTOP' '$E'; sleep 600"
+    seen=1
+    for _ in $(seq 1 100); do
+        tmux -S "$SOCK" capture-pane -p -t evil > "$WORK/screen.txt" 2>/dev/null
+        grep -qF '[L\xc2\x9b31m\xc2\x9d0;t\xff]' "$WORK/screen.txt" && { seen=0; break; }
+        sleep 0.1
+    done
+    ok $seen "the screen shows the label escaped"
+    title=$(tmux -S "$SOCK" display-message -p -t evil '#{pane_title}')
+    [ "$title" != "t" ]
+    ok $? "the OSC in the label did not set the terminal's title ('$title')"
+    tmux -S "$SOCK" kill-server 2>/dev/null
+else
+    skip "tmux is not installed"
+    skip "tmux is not installed"
+fi
 
 # --- smaller defects -----------------------------------------------------
 seg 0123456789012345678901234567890123456789012345678901234; L=$SEG

@@ -6,9 +6,9 @@
 # new owner under the same name; --demo starting and stopping its workload.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 45
+plan 49
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 45); do skip "tmux is not installed"; done
+    for i in $(seq 1 49); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -67,6 +67,8 @@ grep -q '^sampling .*floor wall .* cpu ' "$WORK/main.txt" && grep -q '^wall ' "$
     && grep -q '^cpu ' "$WORK/main.txt" && grep -q '^ratio ' "$WORK/main.txt" \
     && grep -q '^repairs ' "$WORK/main.txt"
 ok $? "sampling, floor, latency rows, ratio and repairs fit in 80x24"
+grep -Eq '^ratio +[^ ]+ (clean|moderate|heavy|insufficient) ' "$WORK/main.txt"
+ok $? "the verdict is never glued to the ratio"
 grep -q '^ *TID NAME *ALLOC/S *SAMPLES *RATIO *P99WALL *P99CPU *REPAIRS *STATE' "$WORK/main.txt"
 ok $? "the thread table has its header"
 [ "$(sed -n 24p "$WORK/main.txt" | cut -c1-12)" = "q quit  h he" ]
@@ -174,6 +176,22 @@ wait_for int "^slabtop  $N" >/dev/null
 tm send-keys -t int C-c
 is "$(rc_of int)" 130 "Ctrl-C: exit status 128+2"
 is "$(alt int):$(cursor int)" "0:1" "Ctrl-C: the terminal is restored"
+# Fatal signals: the terminal is restored, then slabtop dies of the signal.
+for sig in SEGV ABRT; do
+    s=fatal$sig
+    run "$s" "ulimit -c 0; '$SLABTOP' '$N'"
+    wait_for "$s" "^slabtop  $N" >/dev/null
+    kill -"$sig" "$(app_pid "$s")"
+    rc=$(rc_of "$s")
+    case $sig in SEGV) n=11 ;; ABRT) n=6 ;; esac
+    restored=1
+    for _ in $(seq 1 30); do
+        [ "$(alt "$s"):$(cursor "$s")" = "0:1" ] && { restored=0; break; }
+        sleep 0.1
+    done
+    [ "$rc" = $((128 + n)) ] && [ $restored -eq 0 ]
+    ok $? "SIG$sig: the terminal is restored and the signal re-raised (status $rc, $(alt "$s"):$(cursor "$s"))"
+done
 
 # --- colours --------------------------------------------------------------
 run colour "'$SLABTOP' '$N'"
@@ -220,23 +238,58 @@ seg ov2; O2=$SEG
 start_pub "$O2" --threads 1 --seconds 120
 O2_PID=$PUB_PID
 run ov "'$SLABTOP' -d 0.5"
-# Names are cut to the column (12 at 80 columns); sorted by name, ours may
-# be rows further down than the screen shows: go to the end first.
+# Other tests' segments are listed too: a tall window shows every row.
+tm resize-window -t ov -x 80 -y 200
+# Names are cut to the column (12 at 80 columns).
 NC=$(printf '%s' "$N" | cut -c1-12); O2C=$(printf '%s' "$O2" | cut -c1-12)
 wait_for ov "^slabtop  every libslab process" >/dev/null
-tm send-keys -t ov End
 wait_for ov "^$NC *$N_PID slabtop_p *alive" >/dev/null
 wait_for ov "^$O2C *$O2_PID slabtop_p *alive  *[0-9.]*[kMG]* " && screen ov | grep -q "^$NC *$N_PID slabtop_p *alive"
 ok $? "without a NAME, the overview lists both live processes with their rates"
 screen ov | grep -q '^NAME  *PID COMMAND  *STATE  *ALLOC/S SAMPLE/S RATIO VERDICT  *CAUSE'
 ok $? "the overview's columns: name, pid, command, state, alloc/s, samples/s, ratio, verdict, cause"
 # Move the selection (reverse video) to our second process, then Enter.
+# The selected row is the one in reverse video (the header is too: skip
+# it).  tmux emits an attribute only where it changes, across lines, so
+# the state is followed through the whole capture.
+sel_line() {
+    tm capture-pane -e -p -t ov | python3 -c '
+import re, sys
+rev = False
+for line in sys.stdin.read().split("\n"):
+    first = None
+    for m in re.finditer(r"\x1b\[([0-9;]*)m|([^\x1b]+)", line):
+        if m.group(2) is not None:
+            if first is None:
+                first = rev
+            continue
+        for p in (m.group(1) or "0").split(";"):
+            if p in ("0", ""):
+                rev = False
+            elif p == "7":
+                rev = True
+            elif p == "27":
+                rev = False
+    text = re.sub(r"\x1b\[[0-9;]*m", "", line)
+    if first and not text.startswith("NAME"):
+        print(text)
+        break
+'
+}
+tm send-keys -t ov Home
+sleep 0.3
 found=1
-for _ in $(seq 1 300); do
-    e=$(printf '\033')
-    if tm capture-pane -e -p -t ov | grep -Eq "$e\[[0-9;]*7m($e\[[0-9;]*m)*$O2C *$O2_PID "; then found=0; break; fi
-    tm send-keys -t ov Up
-    sleep 0.05
+for _ in $(seq 1 200); do
+    cur=$(sel_line)
+    if printf '%s\n' "$cur" | grep -q "^$O2C *$O2_PID "; then found=0; break; fi
+    tm send-keys -t ov Down
+    # Wait for the selection to move (a busy machine redraws late).
+    moved=1
+    for _ in $(seq 1 30); do
+        [ "$(sel_line)" != "$cur" ] && { moved=0; break; }
+        sleep 0.1
+    done
+    [ $moved -eq 0 ] || break   # the last row: not there
 done
 [ $found -eq 0 ] && tm send-keys -t ov Enter
 wait_for ov "^slabtop  $O2  pid $O2_PID  slabtop_pub  alive"
@@ -244,6 +297,9 @@ ok $? "Enter watches the selected process"
 tm send-keys -t ov Escape
 wait_for ov "^slabtop  every libslab process"
 ok $? "Esc goes back to the overview"
+tm send-keys -t ov s
+wait_for ov "sort:pid"
+ok $? "s sorts the overview by the next column"
 tm send-keys -t ov q
 is "$(rc_of ov)" 0 "q quits from the overview"
 "$SLABTOP" --once > /dev/null 2> "$WORK/noname.err"
