@@ -426,6 +426,29 @@ static int run_screen(const st_options *o, st_source *src, st_ui *ui, bool can_g
 
 /* ------------------------------------------------------------ overview */
 
+/* Re-read (banner NULL: only re-sort) the overview's rows; the selection
+ * follows its process, not its row number. */
+static void rescan(st_scan *sc, st_ui *ui, char *banner, size_t banner_size)
+{
+    char sel[ST_NAME_MAX] = "";
+    int64_t sel_pid = 0;
+
+    if (ui->ov_sel >= 0 && (size_t)ui->ov_sel < sc->n) {
+        snprintf(sel, sizeof(sel), "%s", sc->e[ui->ov_sel].snap.name);
+        sel_pid = sc->e[ui->ov_sel].snap.pid;
+    }
+    if (banner) {
+        if (st_scan_take(sc) != 0)
+            snprintf(banner, banner_size, "cannot list the segments in /dev/shm");
+        else
+            banner[0] = '\0';
+    }
+    st_scan_sort_by(sc, ui->ov_sort, ui->ov_reverse);
+    for (size_t i = 0; sel[0] && i < sc->n; i++)
+        if (sc->e[i].snap.pid == sel_pid && strcmp(sc->e[i].snap.name, sel) == 0)
+            ui->ov_sel = (int)i;
+}
+
 /* Every readable segment, one row each; Enter watches the selected one,
  * Esc in there comes back.  Runs until q or a signal. */
 static int run_overview(const st_options *o, st_ui *ui)
@@ -446,11 +469,7 @@ static int run_overview(const st_options *o, st_ui *ui)
             break;
         }
         if (t >= next && !ui->paused) {
-            if (st_scan_take(&sc) != 0)
-                snprintf(banner, sizeof(banner), "cannot list the segments in /dev/shm");
-            else
-                banner[0] = '\0';
-            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            rescan(&sc, ui, banner, sizeof(banner));
             next = t + ui->delay_s;
         }
         st_ui_draw_overview(ui, &sc, banner[0] ? banner : NULL);
@@ -507,15 +526,15 @@ static int run_overview(const st_options *o, st_ui *ui)
         case ST_ACT_SORT_NEXT:
         case ST_ACT_SORT_RIGHT:
             ui->ov_sort = (st_scan_sort)((ui->ov_sort + 1) % ST_SCAN_SORT_COUNT);
-            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            rescan(&sc, ui, NULL, 0);
             break;
         case ST_ACT_SORT_LEFT:
             ui->ov_sort = (st_scan_sort)((ui->ov_sort + ST_SCAN_SORT_COUNT - 1) % ST_SCAN_SORT_COUNT);
-            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            rescan(&sc, ui, NULL, 0);
             break;
         case ST_ACT_SORT_REVERSE:
             ui->ov_reverse = !ui->ov_reverse;
-            st_scan_sort_by(&sc, ui->ov_sort, ui->ov_reverse);
+            rescan(&sc, ui, NULL, 0);
             break;
         case ST_ACT_TABLE:
         case ST_ACT_BACK:
