@@ -79,7 +79,10 @@ static void on_fatal(int sig)
         if (have_saved_tty)
             tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tty);
     }
-    /* SA_RESETHAND put the default action back: die of the same signal. */
+    /* Die of the same signal.  The default action is set here too, not
+     * only by SA_RESETHAND: the reader's SIGBUS handler (libslab/reader)
+     * may have called this one directly, and stays installed. */
+    signal(sig, SIG_DFL);
     raise(sig);
 }
 

@@ -6,9 +6,9 @@
 # new owner under the same name; --demo starting and stopping its workload.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 49
+plan 50
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 49); do skip "tmux is not installed"; done
+    for i in $(seq 1 50); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -177,13 +177,13 @@ tm send-keys -t int C-c
 is "$(rc_of int)" 130 "Ctrl-C: exit status 128+2"
 is "$(alt int):$(cursor int)" "0:1" "Ctrl-C: the terminal is restored"
 # Fatal signals: the terminal is restored, then slabtop dies of the signal.
-for sig in SEGV ABRT; do
+for sig in SEGV ABRT BUS; do
     s=fatal$sig
     run "$s" "ulimit -c 0; '$SLABTOP' '$N'"
     wait_for "$s" "^slabtop  $N" >/dev/null
     kill -"$sig" "$(app_pid "$s")"
     rc=$(rc_of "$s")
-    case $sig in SEGV) n=11 ;; ABRT) n=6 ;; esac
+    case $sig in SEGV) n=11 ;; ABRT) n=6 ;; BUS) n=7 ;; esac
     restored=1
     for _ in $(seq 1 30); do
         [ "$(alt "$s"):$(cursor "$s")" = "0:1" ] && { restored=0; break; }
