@@ -139,8 +139,9 @@ YML
         --web.listen-address="127.0.0.1:$PPORT" > "$WORK/prometheus.log" 2>&1 &
     PROM=$!
     PIDS="$PIDS $PROM"
+    # Up to 90 s: a sanitizer build on a busy machine starts slowly.
     found=1
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 180); do
         curl -s -m 5 -G "http://127.0.0.1:$PPORT/api/v1/query" \
             --data-urlencode "query=slab_allocations_total{name=\"$A\"} > 0" > "$WORK/query.json" 2>/dev/null
         if python3 -c '
