@@ -265,7 +265,7 @@ static void draw_help(const st_ui *ui)
         y++;
     }
     y++;
-    st_ui_put(y++, 0, A_BOLD, "Verdict on the floor-corrected wall/CPU ratio (the seed's table):");
+    st_ui_put(y++, 0, A_BOLD, "Verdict on the floor-corrected wall/CPU ratio (the verdict table):");
     st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_CLEAN), "clean");
     st_ui_put(y++, 14, 0, "< 1.5   the allocator's own work; trust the latencies");
     st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_MODERATE), "moderate");
