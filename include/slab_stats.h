@@ -210,9 +210,11 @@ slab_verdict slab_verdict_compute(const slab_verdict_input *in, double *ratio);
 const char *slab_verdict_name(slab_verdict v);
 
 /*
- * Messages.  libslab prints nothing unless asked.  Without a callback, a bad
- * SLAB_* environment value is reported once on stderr (the user set it), and
- * other messages reach stderr only when SLAB_VERBOSE is at least their level.
+ * Messages.  libslab prints nothing unless asked, and there are two ways
+ * to ask.  Without a callback, messages reach stderr only when SLAB_VERBOSE
+ * is at least their level; a bad SLAB_* value (SLAB_LOG_CONFIG: reported
+ * once, and its default used) counts as a warning, so SLAB_VERBOSE=1 shows
+ * it.  By default (SLAB_VERBOSE=0) nothing is printed.
  * With a callback, every message goes to it instead, from whichever thread
  * produced it, and nothing to stderr.  Set it before the first allocator is
  * created to receive the messages about the environment.  NULL restores the

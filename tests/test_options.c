@@ -151,7 +151,7 @@ int main(int argc, char **argv)
         print_man(stdout);
         return 0;
     }
-    plan(44);
+    plan(45);
 
     /* The sampler reads its settings from the environment once, at first
      * use: set them before anything touches it. */
@@ -263,7 +263,12 @@ int main(int argc, char **argv)
     slab_set_log_callback(NULL, NULL);
     slab_options_reload();
     is_int(stderr_of(SLAB_LOG_INFO, "quiet"), 0, "without SLAB_VERBOSE, information is not printed");
-    ok(stderr_of(SLAB_LOG_CONFIG, "bad value") > 0, "a bad-setting message reaches stderr");
+    is_int(stderr_of(SLAB_LOG_CONFIG, "bad value"), 0,
+           "without SLAB_VERBOSE, not even a bad setting is printed");
+    setenv("SLAB_VERBOSE", "1", 1);
+    slab_options_reload();
+    ok(stderr_of(SLAB_LOG_CONFIG, "bad value") > 0 && stderr_of(SLAB_LOG_INFO, "no") == 0,
+       "SLAB_VERBOSE=1 prints bad settings and warnings, not information");
     setenv("SLAB_VERBOSE", "2", 1);
     slab_options_reload();
     ok(stderr_of(SLAB_LOG_INFO, "told") > 0 && stderr_of(SLAB_LOG_DEBUG, "details") == 0,

@@ -83,7 +83,8 @@ static const struct opt_def defs[SLAB_OPT_COUNT] = {
     [SLAB_OPT_VERBOSE] = {
         "SLAB_VERBOSE", OPT_UINT, "0", 0, 3, NULL,
         "Messages on stderr: 1 warnings, 2 also information, 3 also "
-        "debugging. Bad SLAB_* values are reported whatever it says."
+        "debugging; 1 or more also reports SLAB_* values that were refused "
+        "(their defaults apply). 0 prints nothing."
     },
 };
 
@@ -125,7 +126,10 @@ static void emit(int level, uint64_t verbose, const char *msg)
         fn(level, msg, arg);    /* called unlocked: it may log or reset itself */
         return;
     }
-    if (level > SLAB_LOG_CONFIG && (uint64_t)level > verbose)
+    /* Nothing reaches stderr unless asked: a bad setting (CONFIG) is a
+     * warning, printed from SLAB_VERBOSE=1 on like the others. */
+    uint64_t needs = level == SLAB_LOG_CONFIG ? SLAB_LOG_WARNING : (uint64_t)level;
+    if (needs > verbose)
         return;
 
     char line[600];
@@ -148,9 +152,16 @@ static void vlog_at(int level, uint64_t verbose, const char *fmt, va_list ap)
 static void config_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void config_warning(const char *fmt, ...)
 {
+    /* The table is being read, perhaps before SLAB_VERBOSE: look at the
+     * variable itself (anything but a number asks for nothing). */
+    const char *v = getenv("SLAB_VERBOSE");
+    char *end = NULL;
+    unsigned long verbose = v ? strtoul(v, &end, 10) : 0;
+    if (!v || end == v || *end != '\0')
+        verbose = 0;
     va_list ap;
     va_start(ap, fmt);
-    vlog_at(SLAB_LOG_CONFIG, 0, fmt, ap);
+    vlog_at(SLAB_LOG_CONFIG, verbose, fmt, ap);
     va_end(ap);
 }
 
