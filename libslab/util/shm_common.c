@@ -270,32 +270,33 @@ int slab_shm_proc_stat(pid_t pid, uint64_t *start_time, char *state)
     return 0;
 }
 
-int slab_shm_boot_id(char *out)
+/* The first line of a small /proc file into out[len], NUL-padded and cut
+ * to len - 1 bytes; out is all zero when the file cannot be read. */
+static int read_first_line(const char *path, char *out, size_t len)
 {
-    char buf[SLAB_SHM_BOOT_ID_LEN + 8];
-    ssize_t n = read_small("/proc/sys/kernel/random/boot_id", buf, sizeof(buf));
+    char buf[64];
+    ssize_t n = read_small(path, buf, sizeof(buf));
 
-    memset(out, 0, SLAB_SHM_BOOT_ID_LEN);
+    memset(out, 0, len);
     if (n < 0)
         return -1;
     buf[strcspn(buf, "\n")] = '\0';
-    buf[SLAB_SHM_BOOT_ID_LEN - 1] = '\0';
+    buf[len - 1] = '\0';
     memcpy(out, buf, strlen(buf) + 1);
     return 0;
 }
 
+_Static_assert(SLAB_SHM_BOOT_ID_LEN < 64 && SLAB_SHM_COMM_LEN < 64,
+               "read_first_line's buffer holds both");
+
+int slab_shm_boot_id(char *out)
+{
+    return read_first_line("/proc/sys/kernel/random/boot_id", out, SLAB_SHM_BOOT_ID_LEN);
+}
+
 int slab_shm_self_comm(char *out)
 {
-    char buf[SLAB_SHM_COMM_LEN + 8];
-    ssize_t n = read_small("/proc/self/comm", buf, sizeof(buf));
-
-    memset(out, 0, SLAB_SHM_COMM_LEN);
-    if (n < 0)
-        return -1;
-    buf[strcspn(buf, "\n")] = '\0';
-    buf[SLAB_SHM_COMM_LEN - 1] = '\0';
-    memcpy(out, buf, strlen(buf) + 1);
-    return 0;
+    return read_first_line("/proc/self/comm", out, SLAB_SHM_COMM_LEN);
 }
 
 /* The boot id does not change while this process runs: read it once. */
