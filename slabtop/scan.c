@@ -144,12 +144,21 @@ static int cmp_double(double a, double b)
     return a < b ? -1 : a > b;
 }
 
-/* Names and states ascending, figures largest first (as top does). */
+/* Names and states ascending, figures largest first (as top does).  Live
+ * processes come before dead ones whatever the key (except the state
+ * itself), so that a /dev/shm full of stale segments cannot push the
+ * processes a person is looking for off the first screen. */
 static int cmp_entries(const void *pa, const void *pb)
 {
     const st_scan_entry *a = pa, *b = pb;
     st_figures fa, fb;
     int c = 0;
+
+    if (cmp_key != ST_SCAN_STATE) {
+        bool la = a->snap.state == ST_PROC_ALIVE, lb = b->snap.state == ST_PROC_ALIVE;
+        if (la != lb)
+            return la ? -1 : 1;
+    }
 
     st_scan_figures(a, &fa);
     st_scan_figures(b, &fb);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "slab_alloc.h"
+#include "slab_shm.h"
 #include "tap.h"
 
 #define CHURNERS 2
@@ -102,6 +103,10 @@ static int child(void)
     if (p == NULL || !slab_free(b, p))
         return 5;
     slab_allocator_free(b);
+    /* Creating b published the child's own segment; _exit() skips the
+     * atexit handler that would remove it, so remove it here, or every
+     * run would leave hundreds of stale segments in /dev/shm. */
+    slab_shm_unpublish();
     return 0;
 }
 

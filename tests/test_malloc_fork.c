@@ -24,6 +24,7 @@
 #include "tap.h"
 #define SLAB_DROPIN_TEST 1
 #include "dropin.h"
+#include "slab_shm.h"
 
 #define M(name) slab_dropin_##name
 
@@ -111,6 +112,10 @@ static int child_work(void **inherited, size_t n_inherited)
         M(free)(v[i]);
     for (size_t i = 0; i < n_inherited; i++)
         M(free)(inherited[i]);
+    /* The child published a segment of its own; _exit() skips the atexit
+     * handler that would remove it, so remove it here, or every run would
+     * leave hundreds of stale segments in /dev/shm. */
+    slab_shm_unpublish();
     return 0;
 }
 
