@@ -279,14 +279,18 @@ for line in sys.stdin.read().split("\n"):
 tm send-keys -t ov Home
 sleep 0.3
 found=1
+# A row is known by its name and pid (its first 20 columns): the figures
+# change at every refresh, and taking a new figure for a move would send
+# the next Down before the first one has been drawn.
+sel_row() { sel_line | cut -c1-20; }
 for _ in $(seq 1 200); do
-    cur=$(sel_line)
-    if printf '%s\n' "$cur" | grep -q "^$O2C *$O2_PID "; then found=0; break; fi
+    cur=$(sel_row)
+    if printf '%s\n' "$cur" | grep -q "^$O2C *$O2_PID"; then found=0; break; fi
     tm send-keys -t ov Down
     # Wait for the selection to move (a busy machine redraws late).
     moved=1
     for _ in $(seq 1 30); do
-        [ "$(sel_line)" != "$cur" ] && { moved=0; break; }
+        [ "$(sel_row)" != "$cur" ] && { moved=0; break; }
         sleep 0.1
     done
     [ $moved -eq 0 ] || break   # the last row: not there
