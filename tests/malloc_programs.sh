@@ -6,8 +6,10 @@
 # the preloaded run goes on, `slabtop --json` must read a segment of it
 # with samples > 0.  Programs: python3 (PYTHONMALLOC=malloc, dicts,
 # strings, JSON, threads), sort of a few MB, sqlite3 (table, index,
-# queries), git on the source tree (when it is a git checkout) and the C
-# compiler compiling one of the project's files.  A program that is not
+# queries), git on the source tree (when it is a git checkout), the C
+# compiler compiling one of the project's files, and redis-server (which
+# links libjemalloc: a second allocator in the process) serving redis-cli
+# and redis-benchmark over a Unix socket.  A program that is not
 # installed is skipped; so is everything under a sanitizer (it replaces
 # malloc itself: the drop-in's code is tested there by test_malloc_*).
 #
@@ -19,10 +21,10 @@
 
 SO="$top_builddir/libslab/malloc/.libs/libslab-malloc.so"
 PROGS="python3 sort sqlite3 git cc"
-plan 15
+plan 18
 
 if grep -q '^#define SLAB_SANITIZED 1' "$top_builddir/config.h"; then
-    for _ in $(seq 1 15); do skip "sanitizer build: the preload is tested without sanitizers"; done
+    for _ in $(seq 1 18); do skip "sanitizer build: the preload is tested without sanitizers"; done
     finish
 fi
 
@@ -119,6 +121,36 @@ EOF
     run_pair sqlite3 sqlite3 ":memory:"
 else
     skip3 "sqlite3 not installed"
+fi
+
+# redis-server: a server linked with another allocator (libjemalloc),
+# driven over a Unix socket; what redis-cli prints is compared.
+if command -v redis-server > /dev/null && command -v redis-cli > /dev/null; then
+    cat > "$WORK/redis.sh" <<'EOF'
+sock=$1/redis.sock
+rm -f "$sock"
+redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no \
+    --daemonize no --logfile "$1/redis.log" &
+for _ in $(seq 1 200); do [ -S "$sock" ] && break; sleep 0.05; done
+cli() { redis-cli -s "$sock" "$@"; }
+i=0
+while [ $i -lt 300 ]; do
+    cli set "key:$i" "$(printf 'value-%0100d' $i)" > /dev/null
+    cli rpush list "item-$i" > /dev/null
+    i=$((i + 1))
+done
+cli get key:7 | cut -c1-20
+cli llen list
+cli lrange list 10 14
+cli strlen key:299
+redis-benchmark -s "$sock" -q -n 20000 -c 4 -d 200 -t set,get,lpush,lpop > /dev/null 2>&1
+cli dbsize
+cli shutdown nosave > /dev/null 2>&1
+wait
+EOF
+    run_pair redis sh "$WORK/redis.sh" "$WORK"
+else
+    skip3 "redis-server or redis-cli not installed"
 fi
 
 # git: history and content of the source tree.

@@ -76,6 +76,7 @@
 #include "dropin.h"
 
 #include <dlfcn.h>
+#include <gnu/lib-names.h>
 #include <malloc.h>
 #include <errno.h>
 #include <pthread.h>
@@ -407,7 +408,10 @@ static ALWAYS_INLINE void slab_release(void *p)
 }
 
 /* The usable size of a block we did not hand out: glibc's answer, looked up
- * once (dlsym may allocate: the depth sends that to glibc). */
+ * once (dlsym may allocate: the depth sends that to glibc).  It is looked up
+ * in libc itself, not with RTLD_NEXT: a program linked with another
+ * allocator (redis-server with libjemalloc) would otherwise get that
+ * allocator's function, which crashes on glibc's blocks. */
 static COLD size_t foreign_usable_size(void *p)
 {
 #ifdef SLAB_DROPIN_TEST
@@ -416,7 +420,11 @@ static COLD size_t foreign_usable_size(void *p)
     size_t (*fn)(void *) = __atomic_load_n(&libc_usable_size, __ATOMIC_ACQUIRE);
     if (fn == NULL) {
         tls_depth++;
-        fn = (size_t (*)(void *))dlsym(RTLD_NEXT, "malloc_usable_size");
+        void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+        if (libc) {
+            fn = (size_t (*)(void *))dlsym(libc, "malloc_usable_size");
+            dlclose(libc);
+        }
         tls_depth--;
         if (fn == NULL)
             return 0;
