@@ -111,6 +111,10 @@ static char *scrape(exporter *x, bool om, size_t *len)
     FILE *out;
 
     st_scan_take(&x->scan);     /* an unreadable directory: no segments */
+    /* Live owners only, and an ended one at the first scrape after its end:
+     * the segments of processes long dead (a crash, or _exit() in forked
+     * children) would otherwise stay series of the exposition forever. */
+    st_scan_keep_live(&x->scan);
     out = open_memstream(&buf, len);
     if (out == NULL)
         return NULL;

@@ -15,6 +15,7 @@ struct st_scan_prev {
     int64_t pid;
     uint64_t mono_ns;
     slab_thread_stats total;
+    bool alive;
 };
 
 void st_scan_init(st_scan *sc)
@@ -88,6 +89,7 @@ int st_scan_take(st_scan *sc)
             if (x->snap.threads[t].state != ST_THREAD_OVERFLOW)
                 x->live_threads++;
         p = find_prev(sc, &x->snap);
+        x->was_alive = p && p->alive;
         if (p && x->snap.mono_ns > p->mono_ns) {
             x->have_interval = true;
             st_figures_compute(&x->interval, &p->total, &x->total,
@@ -98,6 +100,7 @@ int st_scan_take(st_scan *sc)
         now[k].pid = x->snap.pid;
         now[k].mono_ns = x->snap.mono_ns;
         now[k].total = x->total;
+        now[k].alive = x->snap.state == ST_PROC_ALIVE;
         k++;
     }
     slab_shm_list_free(list);
@@ -112,6 +115,19 @@ int st_scan_take(st_scan *sc)
     sc->e = e;
     sc->n = k;
     return 0;
+}
+
+void st_scan_keep_live(st_scan *sc)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < sc->n; i++) {
+        if (sc->e[i].snap.state == ST_PROC_ALIVE || sc->e[i].was_alive)
+            sc->e[k++] = sc->e[i];
+        else
+            st_snapshot_free(&sc->e[i].snap);
+    }
+    sc->n = k;
 }
 
 /* ------------------------------------------------------------ overview */

@@ -20,6 +20,7 @@ typedef struct st_scan_entry {
     slab_thread_stats total;    /* whole process, exited threads included */
     size_t live_threads;        /* thread records, the overflow one not counted */
     bool have_interval;         /* the previous scan saw the same owner */
+    bool was_alive;             /* ... and it was alive then */
     st_figures interval;        /* since that scan, on the owner's clock */
 } st_scan_entry;
 
@@ -38,6 +39,11 @@ void st_scan_init(st_scan *sc);
  * segment directory cannot be listed (then n is 0). */
 int st_scan_take(st_scan *sc);
 void st_scan_free(st_scan *sc);
+
+/* Drop the entries of owners that are not alive and were not alive at the
+ * previous scan either: an owner that has just ended is kept once, with
+ * its final numbers; a segment left by one long dead is not. */
+void st_scan_keep_live(st_scan *sc);
 
 /* Columns of the overview, in display order; sorting by one. */
 typedef enum st_scan_sort {

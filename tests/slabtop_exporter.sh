@@ -11,7 +11,7 @@
 # wait is bounded, and the cleanup stops whatever the test started.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 19
+plan 21
 RULES="$top_srcdir/contrib/prometheus/slabtop-rules.yml"
 OMCHECK="python3 $top_srcdir/tests/slabtop_om_check.py"
 skip_rest() { while [ "$tap_n" -lt 19 ]; do skip "$1"; done; finish; }
@@ -95,7 +95,7 @@ else
 fi
 
 # --- OpenMetrics ----------------------------------------------------------
-curl -s -m 10 -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5' \
+curl -s -m 30 -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5' \
     -D "$WORK/om.h" -o "$WORK/om.txt" "$URL"
 grep -qi '^content-type: application/openmetrics-text; version=1.0.0' "$WORK/om.h" \
     && tail -n 1 "$WORK/om.txt" | grep -qx '# EOF'
@@ -119,6 +119,26 @@ curl -s -m 10 -o "$WORK/later.txt" "$URL"
 ! grep -q "name=\"$B\"" "$WORK/later.txt" && grep -q "^slab_up{name=\"$C\",pid=\"$PC\"" "$WORK/later.txt" \
     && grep -q "^slab_up{name=\"$A\"" "$WORK/later.txt"
 ok $? "an exited process leaves the exposition and a new one joins it"
+
+# A process that dies (SIGKILL) leaves a stale segment: one more scrape
+# shows it with slab_up 0, later ones leave it out, as they leave out a
+# segment whose owner was dead before the exporter ever saw it alive.
+seg dead; D=$SEG
+start_pub "$D" --threads 1 --seconds 120
+PD=$PUB_PID
+seg olddead; Z=$SEG
+start_pub "$Z" --threads 1 --seconds 0.2 --crash
+wait_gone "$PUB_PID"
+curl -s -m 30 -o /dev/null "$URL"          # D seen alive
+kill -KILL "$PD"
+wait_gone "$PD"
+curl -s -m 30 -o "$WORK/dead1.txt" "$URL"
+curl -s -m 30 -o "$WORK/dead2.txt" "$URL"
+grep -q "^slab_up{name=\"$D\",pid=\"$PD\".* 0$" "$WORK/dead1.txt" \
+    && ! grep -q "name=\"$D\"" "$WORK/dead2.txt" && [ -e "/dev/shm/slab.$D" ]
+ok $? "a process that died is exported once with slab_up 0, then left out"
+! grep -q "name=\"$Z\"" "$WORK/dead1.txt" && ! grep -q "name=\"$Z\"" "$WORK/dead2.txt"
+ok $? "a segment whose owner was already dead is not exported"
 
 # --- a real Prometheus server scrapes it ------------------------------------
 if command -v prometheus >/dev/null 2>&1; then
