@@ -6,16 +6,31 @@
 ## LD_PRELOAD see the real program.  bench/run.sh does the rest: peers,
 ## the second build tree without sampling, the runs, RESULTS.md and the chart.
 
-EXTRA_PROGRAMS = bench/slabbench
+EXTRA_PROGRAMS = bench/slabbench bench/proctime bench/allocwork
 bench_slabbench_SOURCES = bench/slabbench.c bench/workloads.h
 bench_slabbench_LDADD = libslab/libslab.la $(PTHREAD_LIBS) -ldl
 bench_slabbench_LDFLAGS = -no-install
 CLEANFILES += bench/slabbench$(EXEEXT)
 
+# proctime times one program as a whole process (wait4); allocwork holds
+# the allocator workloads.  Neither links libslab: allocwork calls plain
+# malloc/free, which bench/preload.sh points at each allocator in turn.
+bench_proctime_SOURCES = bench/proctime.c
+bench_allocwork_SOURCES = bench/allocwork.c
+bench_allocwork_LDADD = $(PTHREAD_LIBS)
+CLEANFILES += bench/proctime$(EXEEXT) bench/allocwork$(EXEEXT)
+
 EXTRA_DIST += \
 	bench/.gitignore \
 	bench/run.sh \
+	bench/preload.sh \
+	bench/callcount.c \
+	bench/programs/pywork.py \
+	bench/programs/sqlite.sql \
+	bench/programs/gensrc.py \
 	bench/report.py \
+	bench/report_preload.py \
+	bench/preload.png \
 	bench/RESULTS.md \
 	bench/results.png
 
@@ -26,8 +41,12 @@ BENCH_ENV = \
 	BENCH_CC='$(CC)' \
 	BENCH_CFLAGS='$(CFLAGS)'
 
-# BENCH_ARGS is passed to bench/run.sh (e.g. BENCH_ARGS=--quick).
-bench: bench/slabbench$(EXEEXT) libslab/libslab.la slabtop/slabtop$(EXEEXT)
-	$(BENCH_ENV) $(SHELL) '$(abs_top_srcdir)/bench/run.sh' $(BENCH_ARGS)
+# BENCH_ARGS is passed to bench/run.sh (e.g. BENCH_ARGS=--only=preload);
+# BENCH_QUICK=1 is the short run (bench/run.sh --quick).
+bench: bench/slabbench$(EXEEXT) bench/proctime$(EXEEXT) bench/allocwork$(EXEEXT) \
+		libslab/libslab.la libslab/malloc/libslab-malloc.la \
+		slabtop/slabtop$(EXEEXT) slabtop/slabrun$(EXEEXT)
+	$(BENCH_ENV) $(SHELL) '$(abs_top_srcdir)/bench/run.sh' \
+		$$(test '$(BENCH_QUICK)' = 1 && echo --quick) $(BENCH_ARGS)
 
 .PHONY: bench

@@ -7,6 +7,7 @@ Raw files, in --out (one line of key=value pairs per measurement):
   time.txt      wall rounds                 lat.txt       latency percentiles
   overhead.txt  sampling configurations     reader.txt    reader rows
   cg/NAME/cg.*  callgrind dumps, two run lengths per workload
+and those of the LD_PRELOAD step (see report_preload.py).
 """
 
 import argparse
@@ -18,8 +19,11 @@ import statistics
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report_preload  # noqa: E402
+
 PEERS = ["glibc", "jemalloc", "mimalloc", "tcmalloc"]
-SLABS = ["libslab", "libslab-malloc"]
+SLABS = ["libslab", "libslab-malloc", "libslab-dropin"]
 WORKLOADS = [
     ("pair", "alloc-then-free pairs, 10,000 other objects live"),
     ("batch10", "batches of 10 allocations, then 10 frees"),
@@ -252,6 +256,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--results", required=True)
     ap.add_argument("--chart", required=True)
+    ap.add_argument("--preload-chart")
     args = ap.parse_args()
     out = args.out
     os.makedirs(out, exist_ok=True)
@@ -263,6 +268,7 @@ def main():
     oh = read_kv(os.path.join(out, "overhead.txt"))
     reader = read_kv(os.path.join(out, "reader.txt"))
     cg = callgrind_counts(os.path.join(out, "cg"))
+    pl, pl_calls = report_preload.load(out, read_kv)
 
     allocs = [a for a in PEERS + SLABS if a in ident or
               any(r.get("name") == a for r in times)]
@@ -328,6 +334,7 @@ def main():
                      ("gnuplot", "gnuplot"), ("libslab", "libslab (git)"),
                      ("libslab_commit_date", "libslab commit date"),
                      ("rounds", "wall rounds"), ("scale", "operation scale"),
+                     ("pl_rounds", "LD_PRELOAD rounds"), ("pl_scale", "LD_PRELOAD work scale"),
                      ("load_start", "load average at start (1, 5, 15 min)"),
                      ("load_end", "load average at end"),
                      ("duration_s", "duration of the run (s)")]:
@@ -360,8 +367,11 @@ def main():
     w("`libslab` is the handle API (`alloc_obj_epoch`/`free_obj`), "
       "`libslab-malloc` the malloc-style API (`slab_malloc_epoch`/`slab_free`, "
       "16-byte header); both link the build tree's `libslab.so`, with default "
-      "settings (sampling and publishing on).  Peers are preloaded with "
-      "`LD_PRELOAD`; tcmalloc is gperftools' `libtcmalloc_minimal`.")
+      "settings (sampling and publishing on).  `libslab-dropin` is plain "
+      "`malloc`/`free` with the build tree's `libslab-malloc.so` preloaded "
+      "(the drop-in, no header, also at default settings).  Peers are "
+      "preloaded with `LD_PRELOAD`; tcmalloc is gperftools' "
+      "`libtcmalloc_minimal`.")
     w("")
 
     # ------------------------------------------------------------ targets
@@ -387,6 +397,25 @@ def main():
               f"libslab {fmt(v)} (libslab-malloc "
               f"{fmt(instr('libslab-malloc', wl, '128'))}; {peer_txt}) | "
               f"{yes(v <= TARGET_INSTR)} |")
+    for a, what in (("libslab", "handle API"), ("libslab-malloc", "malloc-style API"),
+                    ("libslab-dropin", "drop-in malloc/free")):
+        n_ok, n_all, miss = 0, 0, []
+        for wl, _ in WORKLOADS:
+            if wl == "xthread":
+                continue
+            for s, _ in SIZES:
+                v, m = instr(a, wl, s), instr("mimalloc", wl, s)
+                if v is None or m is None:
+                    continue
+                n_all += 1
+                if v <= m:
+                    n_ok += 1
+                else:
+                    miss.append(f"{wl}/{s} {v:.1f} vs {m:.1f}")
+        if n_all:
+            w(f"| instructions per alloc+free ≤ mimalloc, {what} ({a}) | "
+              f"{n_ok} of {n_all} workloads; misses: {', '.join(miss) or 'none'} | "
+              f"{yes(n_ok == n_all)} |")
     hits, total, misses = 0, 0, []
     for wl, _ in WORKLOADS:
         for s, _ in SIZES:
@@ -488,6 +517,8 @@ def main():
     else:
         w(f"| slabtop ≤ 1 % of a core (1 s refresh, 256 thread records) | "
           f"not measured: {why_none} | – |")
+    for line in report_preload.target_rows(pl):
+        w(line)
     w("")
 
     # ------------------------------------------------------------ workloads
@@ -567,6 +598,8 @@ def main():
     w("instr/op is not given for `xthread`: under callgrind the two threads "
       "run serialised and their spin-waits would be counted.")
     w("")
+    pl_lines, pl_chart = report_preload.section(pl, pl_calls, info)
+    L.extend(pl_lines)
 
     # ------------------------------------------------------------ overhead
     w("## Overhead: sampling")
@@ -639,7 +672,7 @@ def main():
     w("## libslab hot spots (callgrind)")
     w("")
     for a, wl in (("libslab", "pair"), ("libslab", "churn"),
-                  ("libslab-malloc", "pair")):
+                  ("libslab-malloc", "pair"), ("libslab-dropin", "pair")):
         files = cg.get(a, ({}, {}))[1]
         f = files.get((wl, "128"))
         if not f:
@@ -677,9 +710,12 @@ def main():
     w("")
     w("```")
     w("make bench                       # this whole page")
-    w("make bench BENCH_ARGS=--quick    # a fast try of the pipeline")
+    w("make bench BENCH_QUICK=1         # a short run (a few minutes), figures indicative")
     w("make bench BENCH_ARGS=--only=callgrind   # redo one step (callgrind, wall,")
-    w("                                 # latency, overhead, reader), keep the rest")
+    w("                                 # latency, overhead, reader, preload, calls)")
+    w("bench/proctime -p /usr/lib/x86_64-linux-gnu/libmimalloc.so.2 -i bench/programs/sqlite.sql \\")
+    w("    -o out.txt -- sqlite3 :memory:     # one program, one allocator")
+    w("bench/proctime -p libslab/malloc/.libs/libslab-malloc.so -- bench/allocwork larson")
     w("bench/slabbench -m time -a slab -w pair -s 128 -n 10000000")
     w("LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libmimalloc.so.2 \\")
     w("    bench/slabbench -m time -a malloc -w churn -s mixed -n 5000000")
@@ -719,6 +755,8 @@ def main():
 
     with open(args.results, "w") as f:
         f.write("\n".join(L) + "\n")
+    if args.preload_chart:
+        report_preload.chart(pl, pl_chart, out, args.preload_chart)
 
     # ------------------------------------------------------------ chart
     dat = os.path.join(out, "chart.dat")

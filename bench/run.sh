@@ -8,14 +8,18 @@
 #   4. wall-clock rounds, allocators interleaved;
 #   5. allocation latency percentiles;
 #   6. overhead rows: sampling, a reader attached, slabtop's own CPU;
-#   7. bench/report.py turns the raw lines into RESULTS.md and the chart.
+#   7. real programs and allocator workloads under LD_PRELOAD (bench/preload.sh),
+#      and the drop-in's calls by path with slabrun's samples (issue 12's table);
+#   8. bench/report.py turns the raw lines into RESULTS.md and the charts.
 # Raw output stays in $BENCH_BUILDDIR/bench/out.
 #
 # Options: --quick (fewer rounds and operations, to try the pipeline out);
-# --only=STEP[,STEP] with STEP callgrind, wall, latency, overhead or reader
+# --only=STEP[,STEP] with STEP callgrind, wall, latency, overhead, reader,
+# preload (programs and workloads under LD_PRELOAD) or calls (issue 12 table)
 # (run those steps again, keep the other steps' raw data, rewrite the report).
-# Environment: BENCH_ROUNDS (wall rounds, default 5), BENCH_SCALE (operation
-# count multiplier, default 1).
+# Environment: BENCH_ROUNDS (wall rounds, default 7), BENCH_SCALE (operation
+# count multiplier, default 1), BENCH_PL_ROUNDS (rounds of the LD_PRELOAD
+# step, default 5), BENCH_PL_SCALE (its work multiplier, default 1).
 set -euo pipefail
 
 SRC=${BENCH_SRCDIR:?run this through make bench}
@@ -23,11 +27,14 @@ BLD=${BENCH_BUILDDIR:?run this through make bench}
 ROUNDS=${BENCH_ROUNDS:-7}
 SCALE=${BENCH_SCALE:-1}
 OH_ROUNDS=${BENCH_OH_ROUNDS:-21}
+PL_ROUNDS=${BENCH_PL_ROUNDS:-5}
+PL_SCALE=${BENCH_PL_SCALE:-1}
 QUICK=0
 ONLY=
 for arg in "$@"; do
 	case $arg in
-	--quick) QUICK=1; ROUNDS=${BENCH_ROUNDS:-2}; SCALE=${BENCH_SCALE:-0.1}; OH_ROUNDS=3 ;;
+	--quick) QUICK=1; ROUNDS=${BENCH_ROUNDS:-2}; SCALE=${BENCH_SCALE:-0.1}; OH_ROUNDS=3
+		PL_ROUNDS=${BENCH_PL_ROUNDS:-2}; PL_SCALE=${BENCH_PL_SCALE:-0.3} ;;
 	--only=*) ONLY=${arg#--only=} ;;
 	*) echo "bench/run.sh: unknown option $arg" >&2; exit 2 ;;
 	esac
@@ -43,6 +50,8 @@ want wall && rm -f "$OUT/time.txt"
 want latency && rm -f "$OUT/lat.txt"
 want overhead && rm -f "$OUT/overhead.txt"
 want reader && rm -f "$OUT/reader.txt" "$OUT/writer.txt"
+want preload && rm -f "$OUT/preload.txt" "$OUT/preload-workloads.txt"
+want calls && rm -f "$OUT/calls.txt"
 rm -f "$OUT/info.txt" "$OUT/identity.txt"
 mkdir -p "$OUT/cg"
 START=$(date +%s)
@@ -50,7 +59,11 @@ START=$(date +%s)
 log() { printf '[bench %4ds] %s\n' $(($(date +%s) - START)) "$*" >&2; }
 
 # ------------------------------------------------------------ 1. packages
-PACKAGES="libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind gnuplot-nox python3"
+# The peers (their -dev packages bring the libraries), the tools, and the
+# programs of the LD_PRELOAD step.  Bench is not run in CI, so this list,
+# not .ci/run's, is where what it needs is written down.
+PACKAGES="libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind gnuplot-nox python3
+	sqlite3 git gcc redis-server redis-tools"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -84,7 +97,10 @@ for spec in "jemalloc|libjemalloc.so.2|libjemalloc2" \
 		log "$name not found ($so): left out"
 	fi
 done
+DROPIN=$BLD/libslab/malloc/.libs/libslab-malloc.so
 ALLOCS+=("libslab|slab||-" "libslab-malloc|slab-malloc||-")
+# The drop-in: plain malloc/free, with libslab-malloc.so preloaded.
+[ -f "$DROPIN" ] && ALLOCS+=("libslab-dropin|malloc|$DROPIN|-")
 
 # run NAME ARGS...: slabbench as allocator NAME (the preload set as needed)
 run_alloc() {
@@ -126,6 +142,11 @@ ops() { awk -v n="$1" -v s="$SCALE" 'BEGIN { printf "%d", n * s }'; }
 	echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "rounds=$ROUNDS"
 	echo "scale=$SCALE"
+	echo "pl_rounds=$PL_ROUNDS"
+	echo "pl_scale=$PL_SCALE"
+	for p in python3 sqlite3 gcc redis-server git; do
+		echo "pkg_$p=$(pkgver "$p")"
+	done
 	echo "quick=$QUICK"
 } >"$OUT/info.txt"
 for spec in "${ALLOCS[@]}"; do
@@ -157,7 +178,8 @@ if [ -z "${BENCH_NOSAMPLING_BIN:-}" ]; then
 			CC="${BENCH_CC:-cc}" CFLAGS="${BENCH_CFLAGS:--g -O2}") >"$NOS/configure.log" 2>&1 ||
 			{ tail -n 30 "$NOS/configure.log" >&2; exit 1; }
 	fi
-	make -C "$NOS" -j2 libslab/libslab.la bench/slabbench >"$NOS/make.log" 2>&1 ||
+	make -C "$NOS" -j2 libslab/libslab.la bench/slabbench libslab/malloc/libslab-malloc.la \
+		>"$NOS/make.log" 2>&1 ||
 		{ tail -n 30 "$NOS/make.log" >&2; exit 1; }
 fi
 
@@ -358,11 +380,31 @@ print(sum(t.get("state") == "live" for t in rows[-1].get("threads", [])) if rows
 }
 want reader && reader_rows
 
-# ------------------------------------------------------------ 7. report
+# ------------------------------------------------------------ 7. LD_PRELOAD
+# Real programs and allocator workloads, each allocator preloaded (glibc:
+# none), then the drop-in's calls by path and its samples.
+if want preload || want calls; then
+	PL=()
+	for spec in "${ALLOCS[@]}"; do
+		IFS='|' read -r name a pre _ <<<"$spec"
+		[ "$a" = malloc ] && PL+=("$name=$pre")
+	done
+	# The drop-in of the tree without sampling: the sampler's cost on
+	# real programs.  (Absent when BENCH_NOSAMPLING_BIN named a tree.)
+	NOSDROPIN=$(dirname "$NOSBIN")/../libslab/malloc/.libs/libslab-malloc.so
+	[ -f "$NOSDROPIN" ] && PL+=("libslab-dropin-nosampling=$(readlink -f "$NOSDROPIN")")
+	export OUT BENCH_SRCDIR BENCH_BUILDDIR BENCH_CC
+	want preload && log "real programs and allocator workloads under LD_PRELOAD ($PL_ROUNDS rounds)" &&
+		ROUNDS=$PL_ROUNDS SCALE=$PL_SCALE bash "$SRC/bench/preload.sh" time "${PL[@]}"
+	want calls && [ -f "$DROPIN" ] && log "the drop-in's calls by path, slabrun's samples" &&
+		SCALE=$PL_SCALE bash "$SRC/bench/preload.sh" calls "$DROPIN"
+fi
+
+# ------------------------------------------------------------ 8. report
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/info.txt"
 echo "duration_s=$(($(date +%s) - START))" >>"$OUT/info.txt"
 log "writing RESULTS.md"
 python3 "$SRC/bench/report.py" --out "$OUT" --results "$SRC/bench/RESULTS.md" \
-	--chart "$SRC/bench/results.png"
+	--chart "$SRC/bench/results.png" --preload-chart "$SRC/bench/preload.png"
 sed -n '/^## Targets/,/^## Workloads/p' "$SRC/bench/RESULTS.md" | sed '$d'
-log "done: $SRC/bench/RESULTS.md, $SRC/bench/results.png (raw data in $OUT)"
+log "done: $SRC/bench/RESULTS.md, $SRC/bench/results.png, $SRC/bench/preload.png (raw data in $OUT)"
