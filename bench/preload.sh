@@ -193,7 +193,7 @@ cmd_time() {
 				# preload it runs on jemalloc, so glibc's malloc is put in
 				# front with a preload of libc.so.6 itself.
 				if [ "$wl" = redis ] && [ "$name" = glibc ]; then
-					pre=$(ldconfig -p | awk '$1 == "libc.so.6" { print $NF; exit }')
+					pre=$(ldconfig -p | awk '$1 == "libc.so.6" && p == "" { p = $NF } END { print p }')
 				fi
 				printf 'round=%d name=%s workload=%s ' "$r" "$name" "$wl"
 				run_one "$wl" "$pre" "$name"

@@ -66,7 +66,7 @@ PACKAGES="libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev valgrind gnupl
 	sqlite3 git gcc redis-server redis-tools"
 missing=
 for p in $PACKAGES; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] ||
 		missing="$missing $p"
 done
 if [ -n "$missing" ]; then
@@ -81,7 +81,9 @@ if [ -n "$missing" ]; then
 	fi
 fi
 
-libpath() { ldconfig -p | awk -v n="$1" '$1 == n { print $NF; exit }'; }
+# (awk reads to the end: had it exited at the first match, ldconfig would
+# die of SIGPIPE writing the rest, and pipefail would end the bench, 141.)
+libpath() { ldconfig -p | awk -v n="$1" '$1 == n && p == "" { p = $NF } END { print p }'; }
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo "not installed"; }
 
 # name|slabbench allocator|LD_PRELOAD|Debian package
