@@ -131,6 +131,9 @@ SLAB_API SlabAllocator *slab_allocator_init(void *storage, size_t size)
         atomic_init(&a->epochs[e].word, (1u << 1) | 1u);
     registry_add(a);
     a->salt = random_salt(a->serial);
+    /* Unique to this allocator (heap_fast()): no thread's cached key can
+     * match it before one of its heaps was checked against the ring. */
+    atomic_init(&a->epoch_changes, a->serial << 32);
     slab_core_notify_created();
     return a;
 }
@@ -158,7 +161,7 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
     registry_remove(a);
 
     if (heap_cache.alloc == a)
-        heap_cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0 };
+        heap_cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0, 0 };
     for (heap *h = a->heaps, *next; h; h = next) {
         next = h->next;
         meta_free(h, sizeof(*h));

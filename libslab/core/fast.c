@@ -9,15 +9,16 @@
  * an exported symbol (no PLT), and slab_malloc() reads the epoch domain
  * stack only when the thread has entered a domain.
  *
- * Budget: at most 110 instructions per handle alloc+free pair and 135 per
+ * Budget: at most 105 instructions per handle alloc+free pair and 131 per
  * malloc-style pair (x86-64, gcc -O2, sampling compiled in; 128-byte
  * objects; callgrind, `make bench BENCH_ARGS=--only=callgrind`, harness
- * subtracted; measured 109 and 134).  What each branch pays for:
+ * subtracted; measured 104 and 131).  What each branch pays for:
  *   alloc  sampler countdown     the 1-in-N timing sample (one decrement)
- *          heap_cached()         the thread's heap for this allocator
+ *          heap_fast()           the thread's heap for this allocator, and
+ *                                no epoch closed or moved on since its bins
+ *                                were last checked (one key for both)
  *          size/epoch range      argument checks (one compare each)
  *          local_head == 0       refill (slow_alloc())
- *          epoch word changed    epoch closed or moved on since the refill
  *   free   even generation       zero and most forged handles
  *          nslots, generation    forged, foreign, stale, double frees
  *          owner != this heap    a free from another thread (slow)
@@ -42,18 +43,12 @@
 static ALWAYS_INLINE void *alloc_inner(SlabAllocator *a, uint32_t size, EpochId epoch,
                                        SlabHandle *out)
 {
-    heap *h = heap_cached(a);
+    heap *h = heap_fast(a);
     if (UNLIKELY(h == NULL || size - 1 >= SLAB_MAX_SIZE || epoch >= SLAB_EPOCH_COUNT))
         return slow_alloc(a, size, epoch, out);
-    heap_bin *hb = &h->bins[epoch][slab_class_of[(size - 1) >> 4]];
-    slab *s = hb->cur;
+    slab *s = h->bins[epoch][slab_class_of[size - 1]].cur;
     uint32_t head = s->local_head;
-    /* Relaxed: a close is seen here at the latest at the next refill,
-     * whose acquire load of the word (slow_alloc()) gives the slab back;
-     * until then the slab is this thread's, so allocating from it is safe. */
-    if (UNLIKELY(head == 0 ||
-                 hb->epoch_word != atomic_load_explicit(&a->epochs[epoch].word,
-                                                        memory_order_relaxed)))
+    if (UNLIKELY(head == 0))
         return slow_alloc(a, size, epoch, out);
     return slot_pop(s, head, out);
 }
@@ -238,7 +233,7 @@ SLAB_API int slab_size_class(uint32_t size)
 {
     if (size == 0 || size > SLAB_MAX_SIZE)
         return -1;
-    return slab_class_of[(size - 1) >> 4];
+    return slab_class_of[size - 1];
 }
 
 /* The slab, slot and generation of the live object that starts at ptr.

@@ -15,7 +15,7 @@
 const char heap_no_allocator;
 
 __thread thread_cache heap_cache __attribute__((tls_model("initial-exec"))) = {
-    NO_ALLOCATOR, 0, NULL, 0
+    NO_ALLOCATOR, 0, NULL, 0, 0
 };
 
 slab heap_empty_slab;
@@ -97,7 +97,7 @@ NOINLINE heap *heap_get(SlabAllocator *a)
     heap *h = new_heap(a);
     if (h == NULL)
         return NULL;
-    th->v[th->n++] = (thread_cache){ a, a->serial, h, h->id };
+    th->v[th->n++] = (thread_cache){ a, a->serial, h, h->id, 0 };
     heap_cache = th->v[th->n - 1];
     (void)pthread_setspecific(heap_key, th);
     return h;
@@ -316,7 +316,7 @@ static void thread_exit(void *arg)
     meta_free(th->v, th->cap * sizeof(*th->v));
     th->v = NULL;
     th->n = th->cap = 0;
-    heap_cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0 };
+    heap_cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0, 0 };
 }
 
 void slab_addr_trim(SlabAllocator *a, EpochId epoch)

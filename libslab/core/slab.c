@@ -17,17 +17,25 @@
 
 static const uint32_t class_size[SLAB_NUM_CLASSES] = { SLAB_CLASS_SIZES };
 
-/* Class of a size 1..768, indexed by (size - 1) >> 4. */
-const uint8_t slab_class_of[SLAB_MAX_SIZE / 16] = {
-    0, 0, 0, 0,                     /*   1 ..  64 */
-    1, 1,                           /*  65 ..  96 */
-    2, 2,                           /*  97 .. 128 */
-    3, 3, 3, 3,                     /* 129 .. 192 */
-    4, 4, 4, 4,                     /* 193 .. 256 */
-    5, 5, 5, 5, 5, 5, 5, 5,         /* 257 .. 384 */
-    6, 6, 6, 6, 6, 6, 6, 6,         /* 385 .. 512 */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,   /* 513 .. 768 */
+/* Class of a size 1..768, indexed by size - 1: the fast path has that
+ * value from its range check, and a byte per size rather than one per 16
+ * bytes saves the shift. */
+#define R4(c) c, c, c, c
+#define R16(c) R4(c), R4(c), R4(c), R4(c)
+const uint8_t slab_class_of[] = {
+    R16(0), R16(0), R16(0), R16(0),                     /*   1 ..  64 */
+    R16(1), R16(1),                                     /*  65 ..  96 */
+    R16(2), R16(2),                                     /*  97 .. 128 */
+    R16(3), R16(3), R16(3), R16(3),                     /* 129 .. 192 */
+    R16(4), R16(4), R16(4), R16(4),                     /* 193 .. 256 */
+    R16(5), R16(5), R16(5), R16(5), R16(5), R16(5), R16(5), R16(5), /* .. 384 */
+    R16(6), R16(6), R16(6), R16(6), R16(6), R16(6), R16(6), R16(6), /* .. 512 */
+    R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), /* .. 768 */
+    R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7),
 };
+_Static_assert(sizeof(slab_class_of) == SLAB_MAX_SIZE, "a class for every size");
+#undef R16
+#undef R4
 
 /* A slot's first generation: even, below 2^31 (so that it has at least
  * 2^30 lives before it retires, see GEN_RETIRED), never GEN_RETIRED, and

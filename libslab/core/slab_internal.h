@@ -266,7 +266,9 @@ struct SlabAllocator {
     _Atomic uint64_t epoch_advances;
     _Atomic uint64_t epoch_closes;
     /* Bumped by every close and advance: a heap that sees it move gives
-     * back the slabs it holds in epochs that no longer take allocations. */
+     * back the slabs it holds in epochs that no longer take allocations.
+     * Starts at serial << 32; the fast path compares it with the thread's
+     * cached key (heap_fast()). */
     _Atomic uint64_t epoch_changes;
     uint32_t warm[SLAB_NUM_CLASSES];    /* warm slabs in each pool (lock) */
     _Atomic uint64_t mapped_bytes;

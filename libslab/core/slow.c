@@ -95,6 +95,17 @@ static void repair_finish(SlabAllocator *a, unsigned cls, repair *rep)
 #endif
 }
 
+/* The end of every successful slow_alloc(): every bin of the thread's
+ * heap agrees with the ring as of changes (swept, or refilled after the
+ * word was read), so the fast path may skip the epoch check until
+ * epoch_changes moves on (heap_fast()).  Stored last, so that nothing the
+ * slow path called in between found the fast path open. */
+static ALWAYS_INLINE void *refilled(uint64_t changes, slab *s, SlabHandle *out)
+{
+    heap_cache.key = changes;
+    return slot_pop(s, s->local_head, out);
+}
+
 /* Everything that is not a pop from the current slab. */
 NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
                                  SlabHandle *out)
@@ -108,7 +119,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
         errno = ENOMEM;
         return NULL;
     }
-    unsigned cls = slab_class_of[(size - 1) >> 4];
+    unsigned cls = slab_class_of[size - 1];
     heap_bin *hb = &h->bins[epoch][cls];
     counter_bump(&h->counters[cls].allocs_slow);
 
@@ -129,7 +140,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
     slab *s = hb->cur;
     if (s != &heap_empty_slab) {
         if (s->local_head != 0 || heap_collect_remote(s))
-            return slot_pop(s, s->local_head, out);
+            return refilled(changes, s, out);
         heap_ring_push(&l->full, s, LIST_FULL);
         hb->cur = &heap_empty_slab;
     }
@@ -137,7 +148,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
     if (s != NULL) {
         hb->cur = s;
         hb->epoch_word = word;
-        return slot_pop(s, s->local_head, out);
+        return refilled(changes, s, out);
     }
 
     bin *b = &a->bins[epoch][cls];
@@ -166,7 +177,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
      * back at once, and its era check sends the next call here again. */
     hb->cur = s;
     hb->epoch_word = word;
-    return slot_pop(s, s->local_head, out);
+    return refilled(changes, s, out);
 }
 
 /* Free a slot of a slab the calling thread does not own: claim the slot by
