@@ -60,6 +60,7 @@ libslab_libslab_all_la_SOURCES += \
 	libslab/core/slab_test.h \
 	libslab/core/meta.h \
 	libslab/core/slab_addr.h \
+	libslab/core/addr_fast.h \
 	libslab/core/epoch_internal.h \
 	libslab/core/epoch_domain.c
 # publish: segment creation, per-thread records, exited totals

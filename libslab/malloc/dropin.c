@@ -46,6 +46,15 @@
  * SLAB_SHM_NAME_PID names (slabrun's program) has no grace time.  exec of a short command
  * (a build runs thousands) thus costs three mmap()s of address space.
  *
+ * Fast paths
+ * ----------
+ * malloc(), calloc() and free() of the thread's own slabs run inline
+ * (addr_fast.h): the sampler's countdown, the pop from or push onto the
+ * thread's current slab, and for free() the trim countdown.  No call, no
+ * errno save, no depth change; anything else leaves through one unlikely
+ * branch to an out-of-line function that does what the old entry points
+ * did.  callgrind, malloc+free pair of 128 B minus harness: 172 -> 95.
+ *
  * Recursion
  * ---------
  * The library allocates for itself (the core's per-thread heaps, the
@@ -53,8 +62,10 @@
  * dlsym).  Every call into the library from here runs with the thread's
  * depth counter raised, and a call that finds it raised goes straight to
  * glibc, so that the library's own memory never comes from the slabs it
- * is in the middle of managing and no lock is ever taken twice.  Its
- * frees find their way by address like any other.
+ * is in the middle of managing and no lock is ever taken twice.  The
+ * inline fast path does not read the counter: raising it shuts the fast
+ * path instead (depth_up()), and the core's next refill opens it again.
+ * Its frees find their way by address like any other.
  *
  * Memory return
  * -------------
@@ -89,6 +100,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "addr_fast.h"
 #include "slab_addr.h"
 #include "sampler.h"
 #include "shm_writer.h"
@@ -146,7 +158,9 @@ static atomic_bool sampling_live;
 static atomic_bool publish_started;
 
 static __thread unsigned tls_depth __attribute__((tls_model("initial-exec")));
-static __thread uint32_t tls_frees __attribute__((tls_model("initial-exec")));
+/* Frees until the next trim check: counts down, so that the check is one
+ * decrement and one branch on free()'s fast path. */
+static __thread int32_t tls_trim_countdown __attribute__((tls_model("initial-exec"))) = TRIM_FREES;
 static __thread uint64_t tls_trim_ns __attribute__((tls_model("initial-exec")));
 
 #ifndef SLAB_DROPIN_TEST
@@ -157,6 +171,22 @@ static inline bool owns(const void *p)
 {
     return (uintptr_t)p - atomic_load_explicit(&arena_lo, memory_order_relaxed) <
            ARENA_BYTES;
+}
+
+/* Raise the thread's recursion depth: the library's own code runs.  The
+ * inline allocation fast path is shut too (it does not read the depth: that
+ * would cost it a load and a branch), so that the library's allocations
+ * reach malloc_slow(), which sends them to glibc; the next slow_alloc()
+ * after the depth is back to 0 opens it again. */
+static inline void depth_up(void)
+{
+    tls_depth++;
+    slab_addr_fast_off();
+}
+
+static inline void depth_down(void)
+{
+    tls_depth--;
 }
 
 static uint64_t coarse_ns(void)
@@ -179,7 +209,7 @@ static void fork_child(void)
     atomic_store_explicit(&publish_started, false, memory_order_relaxed);
     atomic_store_explicit(&start_after_ns, coarse_ns() + START_GRACE_NS,
                           memory_order_relaxed);
-    tls_frees = 0;
+    tls_trim_countdown = TRIM_FREES;
 }
 
 /* Create the allocator if nobody has.  False while another thread is at
@@ -191,7 +221,7 @@ static COLD bool init_slow(void)
                                                  memory_order_acquire,
                                                  memory_order_acquire))
         return s == INIT_DONE;
-    tls_depth++;
+    depth_up();
     slab_shm_writer_defer();
     atomic_store_explicit(&start_after_ns, coarse_ns() + START_GRACE_NS,
                           memory_order_relaxed);
@@ -204,7 +234,7 @@ static COLD bool init_slow(void)
         (void)pthread_atfork(NULL, NULL, fork_child);
         atomic_store_explicit(&arena_lo, (uintptr_t)a->arena, memory_order_relaxed);
     }
-    tls_depth--;
+    depth_down();
     /* Release pairs with the acquire loads of init_state: a thread that
      * sees INIT_DONE sees the allocator and the arena. */
     atomic_store_explicit(&init_state, a ? INIT_DONE : INIT_FAILED, memory_order_release);
@@ -227,15 +257,21 @@ __attribute__((constructor(101))) static void dropin_constructor(void)
 
 /* ------------------------------------------------------------ slab path */
 
-/* One slab allocation with the library's depth raised (the core may
- * allocate its thread's heap); NULL when the size is not the slabs' or
- * the allocator cannot serve it now. */
+/* One slab allocation: the inline fast path, else the core's slow path
+ * with the library's depth raised (the core may allocate its thread's heap)
+ * and the fast path shut (see depth_up()) until the slow path's refill
+ * opens it again.  NULL when the size is not the slabs' or the allocator
+ * cannot serve it now. */
 static ALWAYS_INLINE void *slab_alloc(size_t size)
 {
+    void *p = slab_addr_alloc_fast(ALLOC, size);
+    if (LIKELY(p != NULL))
+        return p;
     if (UNLIKELY(size - 1 >= SLAB_MAX_SIZE || tls_depth != 0 || !ready()))
         return NULL;
     tls_depth = 1;
-    void *p = slab_addr_alloc(ALLOC, (uint32_t)size, EPOCH);
+    slab_addr_fast_off();
+    p = slab_addr_alloc(ALLOC, (uint32_t)size, EPOCH);
     tls_depth = 0;
     return p;
 }
@@ -247,9 +283,9 @@ static ALWAYS_INLINE void *slab_alloc(size_t size)
 static COLD void start_publishing(void)
 {
     atomic_store_explicit(&publish_started, true, memory_order_relaxed);
-    tls_depth++;
+    depth_up();
     slab_shm_writer_autostart();
-    tls_depth--;
+    depth_down();
 }
 
 /* The countdown ran out.  Returns whether this call is to be timed (then
@@ -270,21 +306,39 @@ static NOINLINE bool sample_begin(slab_sample_clock *t0)
             return false;
         }
     }
-    tls_depth++;
+    depth_up();
     bool timed = slab_sampler_begin(t0);
-    tls_depth--;
+    depth_down();
     return timed;
 }
 
 static NOINLINE void sample_end(const slab_sample_clock *t0)
 {
-    tls_depth++;
+    depth_up();
     slab_sampler_end(t0);
-    tls_depth--;
+    depth_down();
 }
 
 /* Every allocating entry point is `SAMPLED(expression)`: the expression
- * runs once, timed when a sample is due.  errno is the call's own. */
+ * runs once, timed when a sample is due.  errno is the call's own.
+ * TICKED(expression) is the same for a caller that has counted the call
+ * already and found the countdown out (malloc() and calloc() do that
+ * first, then try their inline fast path). */
+#define TICKED(expr)                                                        \
+    do {                                                                    \
+        if (tls_depth == 0) {                                               \
+            slab_sample_clock t0_;                                          \
+            if (sample_begin(&t0_)) {                                       \
+                void *r_ = (expr);                                          \
+                int e_ = errno;                                             \
+                sample_end(&t0_);                                           \
+                errno = e_;                                                 \
+                return r_;                                                  \
+            }                                                               \
+        }                                                                   \
+        return (expr);                                                      \
+    } while (0)
+
 #define SAMPLED(expr)                                                       \
     do {                                                                    \
         if (UNLIKELY(slab_sampler_tick()) && tls_depth == 0) {              \
@@ -303,6 +357,7 @@ static NOINLINE void sample_end(const slab_sample_clock *t0)
 #else
 
 #define SAMPLED(expr) return (expr)
+#define TICKED(expr) return (expr)
 
 #endif /* ENABLE_SLOWPATH_SAMPLING */
 
@@ -387,24 +442,54 @@ static COLD void trim_check(void)
     if (now - tls_trim_ns < TRIM_DECAY_NS)
         return;
     tls_trim_ns = now;
-    tls_depth++;
+    depth_up();
     slab_addr_trim(ALLOC, EPOCH);
-    tls_depth--;
+    depth_down();
 }
 
-static ALWAYS_INLINE void slab_release(void *p)
+/* What the inline free leaves: another thread's slab (the remote free),
+ * a slot that retires, a racing double free, an invalid pointer.  The
+ * depth is raised (a first remote free may create the thread's heap),
+ * but the allocation fast path stays open: what the core does here never
+ * allocates while this thread's cached heap is the drop-in's (heap_get()
+ * runs only when it is not, and then the fast path is shut anyway), and
+ * shutting it would send the next malloc() of every thread that frees
+ * across threads to the slow path. */
+static NOINLINE void free_slow(void *p)
 {
     int saved = errno;
-    unsigned d = tls_depth;
-    tls_depth = d + 1;
+    tls_depth++;
     bool ok = slab_addr_free(ALLOC, p);
-    if (UNLIKELY(++tls_frees >= TRIM_FREES) && ok && d == 0) {
-        tls_frees = 0;
-        trim_check();
-    }
-    tls_depth = d;
+    tls_depth--;
     if (UNLIKELY(!ok))
         bad_free(saved);
+}
+
+/* Every TRIM_FREES frees: give back the thread's empty slabs if it has
+ * not done so for TRIM_DECAY_NS. */
+static COLD void trim_tick(void)
+{
+    tls_trim_countdown = TRIM_FREES;
+    if (tls_depth == 0)
+        trim_check();
+}
+
+/* Free p, at offset off of the arena.  The owner's free is inline
+ * (slab_addr_free_fast()): no call, no errno save, no depth change; the
+ * trim check is one decrement.  Against the previous free(), which called
+ * slab_addr_free() inside errno and depth guards and counted frees up,
+ * this saves about 60 instructions per free (callgrind, pair 128 B). */
+static ALWAYS_INLINE void release_at(void *p, uintptr_t off)
+{
+    if (UNLIKELY(slab_addr_free_fast(ALLOC, off) != FREE_DONE))
+        free_slow(p);
+    if (UNLIKELY(--tls_trim_countdown < 0))
+        trim_tick();
+}
+
+static ALWAYS_INLINE uintptr_t arena_offset(const void *p)
+{
+    return (uintptr_t)p - atomic_load_explicit(&arena_lo, memory_order_relaxed);
 }
 
 /* The usable size of a block we did not hand out: glibc's answer, looked up
@@ -419,13 +504,13 @@ static COLD size_t foreign_usable_size(void *p)
 #else
     size_t (*fn)(void *) = __atomic_load_n(&libc_usable_size, __ATOMIC_ACQUIRE);
     if (fn == NULL) {
-        tls_depth++;
+        depth_up();
         void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
         if (libc) {
             fn = (size_t (*)(void *))dlsym(libc, "malloc_usable_size");
             dlclose(libc);
         }
-        tls_depth--;
+        depth_down();
         if (fn == NULL)
             return 0;
         __atomic_store_n(&libc_usable_size, fn, __ATOMIC_RELEASE);
@@ -458,21 +543,53 @@ static void *do_realloc(void *p, size_t size)
     if (q == NULL)
         return NULL;                /* p is untouched, errno ENOMEM */
     memcpy(q, p, size < old ? size : old);
-    slab_release(p);
+    release_at(p, arena_offset(p));
     return q;
 }
 
 /* ------------------------------------------------------------ the API */
 
+#ifdef ENABLE_SLOWPATH_SAMPLING
+static NOINLINE void *malloc_ticked(size_t size)
+{
+    TICKED(do_malloc(size));
+}
+
+static NOINLINE void *calloc_ticked(size_t n, size_t size)
+{
+    TICKED(do_calloc(n, size));
+}
+#endif
+
+static NOINLINE void *malloc_slow(size_t size)
+{
+    return do_malloc(size);
+}
+
+static NOINLINE void *calloc_slow(size_t n, size_t size)
+{
+    return do_calloc(n, size);
+}
+
+/* malloc() and calloc(): the sampler's countdown, then the inline pop from
+ * the thread's current slab; everything else out of line. */
 SLAB_API void *DROPIN_ENTRY(malloc)(size_t size)
 {
-    SAMPLED(do_malloc(size));
+#ifdef ENABLE_SLOWPATH_SAMPLING
+    if (UNLIKELY(slab_sampler_tick()))
+        return malloc_ticked(size);
+#endif
+    void *p = slab_addr_alloc_fast(ALLOC, size);
+    if (LIKELY(p != NULL))
+        return p;
+    return malloc_slow(size);
 }
 
 SLAB_API void DROPIN_ENTRY(free)(void *p)
 {
-    if (owns(p)) {
-        slab_release(p);
+    uintptr_t off = arena_offset(p);
+    if (LIKELY(off < ARENA_BYTES)) {
+        release_at(p, off);
         return;
     }
     sys_free(p);
@@ -480,7 +597,16 @@ SLAB_API void DROPIN_ENTRY(free)(void *p)
 
 SLAB_API void *DROPIN_ENTRY(calloc)(size_t n, size_t size)
 {
-    SAMPLED(do_calloc(n, size));
+#ifdef ENABLE_SLOWPATH_SAMPLING
+    if (UNLIKELY(slab_sampler_tick()))
+        return calloc_ticked(n, size);
+#endif
+    size_t total;
+    void *p;
+    if (LIKELY(!__builtin_mul_overflow(n, size, &total)) &&
+        (p = slab_addr_alloc_fast(ALLOC, total)) != NULL)
+        return memset(p, 0, total);
+    return calloc_slow(n, size);
 }
 
 SLAB_API void *DROPIN_ENTRY(realloc)(void *p, size_t size)
@@ -586,9 +712,9 @@ void slab_dropin_trim(void)
 {
     if (atomic_load_explicit(&init_state, memory_order_acquire) != INIT_DONE)
         return;
-    tls_depth++;
+    depth_up();
     slab_addr_trim(ALLOC, EPOCH);
-    tls_depth--;
+    depth_down();
 }
 
 struct SlabAllocator *slab_dropin_allocator(void)
