@@ -470,10 +470,9 @@ classes:
 
         r->size = cur->classes[c].size;
         r->total = *n;
-        r->slow_per_s = per_s(st_delta(o->allocs_slow, n->allocs_slow), elapsed);
-        r->new_slabs_per_s = per_s(st_delta(o->new_slabs, n->new_slabs), elapsed);
-        r->cas_retries_per_s = per_s(st_delta(o->cas_retries, n->cas_retries), elapsed);
-        r->repairs_per_s = per_s(st_delta(o->repairs, n->repairs), elapsed);
+        for (int k = 0; k < ST_CC_COUNT; k++)
+            r->per_s[k] = per_s(st_delta(st_ccol_total(o, (st_ccol_id)k),
+                                         st_ccol_total(n, (st_ccol_id)k)), elapsed);
     }
 
     if (st_snapshot_copy(&m->prev, cur) != 0) {

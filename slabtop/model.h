@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include "slab_stats.h"
 #include "slabtop.h"
+#include "classcol.h"
 
 typedef enum st_proc_state {
     ST_PROC_ALIVE = 0,
@@ -125,7 +126,9 @@ typedef struct st_row {
 typedef struct st_class_row {
     uint32_t size;
     PerfCounters total;
-    double slow_per_s, new_slabs_per_s, cas_retries_per_s, repairs_per_s;
+    /* Each counter's change per second over the interval (meaningless for
+     * the levels, which the columns show as they are). */
+    double per_s[ST_CC_COUNT];
 } st_class_row;
 
 typedef enum st_sort {

@@ -239,7 +239,7 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
 #define X(f, kind, help) u64(out, #f, p->f, true);
         SLAB_SHM_CLASS_FIELDS(X)
 #undef X
-        num(out, "slow_per_s", r->slow_per_s, false);
+        num(out, "slow_per_s", r->per_s[ST_CC_allocs_slow], false);
         fputc('}', out);
     }
     /* The snapshot itself, so that the line can be replayed (record.h). */

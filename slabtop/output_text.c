@@ -22,7 +22,7 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
     const st_snapshot *s = v->snap;
     const st_figures *f = &v->summary;
     const slab_thread_stats *t = &v->total;
-    char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN], d[ST_FMT_LEN];
+    char a[ST_FMT_LEN], b[ST_FMT_LEN], c[ST_FMT_LEN];
 
     st_view_sort(v, sort, reverse);
 
@@ -88,17 +88,23 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
                 (unsigned long long)r->repairs_total, st_thread_state_name(r->state));
     }
 
-    fprintf(out, "\n%6s %9s %9s %9s %9s %9s %8s %9s %9s\n", "CLASS", "SLOW/S", "NEWSLABS",
-            "RECYCLED", "RELEASED", "CASRETRY", "REPAIRS", "LIVESLABS", "RESIDENT");
+    /* The columns of classcol.h, one per counter of the format's table. */
+    fprintf(out, "\n%6s", "CLASS");
+    for (int col = 0; col < ST_CC_COUNT; col++) {
+        char heading[ST_CCOL_HEADING_MAX + 1];
+
+        fprintf(out, " %*s", st_ccol_width(st_class_cols[col]),
+                st_ccol_heading(st_class_cols[col], heading));
+    }
+    fputc('\n', out);
     for (unsigned k = 0; k < SLAB_NUM_CLASSES; k++) {
         const st_class_row *r = &v->classes[k];
-        const PerfCounters *p = &r->total;
 
-        fprintf(out, "%6u %9s %9llu %9llu %9llu %9llu %8llu %9llu %9s\n", r->size,
-                st_fmt_count(a, r->slow_per_s), (unsigned long long)p->new_slabs,
-                (unsigned long long)p->recycled_slabs, (unsigned long long)p->released_slabs,
-                (unsigned long long)p->cas_retries, (unsigned long long)p->repairs,
-                (unsigned long long)p->live_slabs, st_fmt_bytes(d, (double)p->resident_bytes));
+        fprintf(out, "%6u", r->size);
+        for (int col = 0; col < ST_CC_COUNT; col++)
+            fprintf(out, " %*s", st_ccol_width(st_class_cols[col]),
+                    st_ccol_cell(a, st_class_cols[col], &r->total, r->per_s));
+        fputc('\n', out);
     }
     fflush(out);
 }

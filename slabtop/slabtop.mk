@@ -21,6 +21,8 @@ slabtop_slabtop_SOURCES = \
 	slabtop/source.c \
 	slabtop/model.h \
 	slabtop/model.c \
+	slabtop/classcol.h \
+	slabtop/classcol.c \
 	slabtop/fmt.h \
 	slabtop/fmt.c \
 	slabtop/esc.h \

@@ -444,11 +444,24 @@ static void draw_threads(st_ui *ui, st_view *v, int y, int rows)
 
 static void draw_classes(st_ui *ui, const st_view *v, int y, int rows)
 {
+    char heading[ST_CCOL_HEADING_MAX + 1];
+    int x, ncols = 0;
+
+    /* The columns of classcol.h, as many as the screen is wide. */
     move(y, 0);
     attron(A_REVERSE);
     hline(' ', COLS);
-    st_ui_put(y, 0, A_REVERSE, "%5s %8s %8s %8s %8s %8s %7s %6s %8s", "CLASS", "SLOW/S", "NEWSLABS",
-        "RECYCLED", "RELEASED", "CASRETRY", "REPAIRS", "LIVE", "RESIDENT");
+    st_ui_put(y, 0, A_REVERSE, "%5s", "CLASS");
+    x = 5;
+    for (; ncols < ST_CC_COUNT; ncols++) {
+        st_ccol_id id = st_class_cols[ncols];
+        int w = st_ccol_width(id);
+
+        if (x + 1 + w > COLS)
+            break;
+        st_ui_put(y, x + 1, A_REVERSE, "%*s", w, st_ccol_heading(id, heading));
+        x += 1 + w;
+    }
     attroff(A_REVERSE);
     y++;
     rows--;
@@ -456,14 +469,17 @@ static void draw_classes(st_ui *ui, const st_view *v, int y, int rows)
     clamp_scroll(ui, SLAB_NUM_CLASSES, rows);
     for (int i = 0; i < rows && ui->scroll + i < (int)SLAB_NUM_CLASSES; i++) {
         const st_class_row *r = &v->classes[ui->scroll + i];
-        const PerfCounters *p = &r->total;
-        char a[ST_FMT_LEN], b[ST_FMT_LEN];
+        char cell[ST_FMT_LEN];
 
-        st_ui_put(y + i, 0, 0, "%5u %8s %8llu %8llu %8llu %8llu %7llu %6llu %8s", r->size,
-            st_fmt_count(a, r->slow_per_s), (unsigned long long)p->new_slabs,
-            (unsigned long long)p->recycled_slabs, (unsigned long long)p->released_slabs,
-            (unsigned long long)p->cas_retries, (unsigned long long)p->repairs,
-            (unsigned long long)p->live_slabs, st_fmt_bytes(b, (double)p->resident_bytes));
+        st_ui_put(y + i, 0, 0, "%5u", r->size);
+        x = 5;
+        for (int c = 0; c < ncols; c++) {
+            st_ccol_id id = st_class_cols[c];
+            int w = st_ccol_width(id);
+
+            st_ui_put(y + i, x + 1, 0, "%*s", w, st_ccol_cell(cell, id, &r->total, r->per_s));
+            x += 1 + w;
+        }
     }
 }
 

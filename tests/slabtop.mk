@@ -9,6 +9,8 @@ tests_test_slabtop_model_SOURCES = \
 	slabtop/slabtop.h \
 	slabtop/model.h \
 	slabtop/model.c \
+	slabtop/classcol.h \
+	slabtop/classcol.c \
 	slabtop/cli.h \
 	slabtop/cli.c \
 	slabtop/keys.h \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classcol.h"
 #include "cli.h"
 #include "fmt.h"
 #include "keys.h"
@@ -382,9 +383,67 @@ static void test_json_and_fmt(void)
     ok(strcmp(st_fmt_duration(b, 187), "3m07s") == 0, "duration formatting");
 }
 
+/* The class table's columns come from SLAB_SHM_CLASS_FIELDS: every counter
+ * once, levels first, headings distinct, each cell its counter's value. */
+static void test_class_columns(void)
+{
+    static const char *const kinds[] = {
+#define X(f, kind, help) #kind,
+        SLAB_SHM_CLASS_FIELDS(X)
+#undef X
+    };
+    int seen[ST_CC_COUNT] = { 0 }, once = 1, gauges_first = 1, distinct = 1, cells = 1;
+    bool past_gauges = false;
+    PerfCounters p;
+    double per_s[ST_CC_COUNT];
+
+    for (int i = 0; i < ST_CC_COUNT; i++) {
+        st_ccol_id id = st_class_cols[i];
+        bool gauge = strcmp(kinds[id], "GAUGE") == 0;
+
+        seen[id]++;
+        if (gauge && past_gauges)
+            gauges_first = 0;
+        past_gauges = past_gauges || !gauge;
+        for (int j = 0; j < i; j++) {
+            char a[ST_CCOL_HEADING_MAX + 1], b[ST_CCOL_HEADING_MAX + 1];
+
+            if (strcmp(st_ccol_heading(id, a), st_ccol_heading(st_class_cols[j], b)) == 0)
+                distinct = 0;
+        }
+    }
+    for (int i = 0; i < ST_CC_COUNT; i++)
+        once &= seen[i] == 1;
+    ok(once, "each of the %d class counters has one column", ST_CC_COUNT);
+    ok(gauges_first, "the levels come first");
+    ok(distinct, "the headings are distinct");
+
+    /* Counter k holds 1000 + k (its rate 10 + k), so each cell names its own. */
+#define X(f, kind, help) p.f = 1000 + ST_CC_##f;
+    SLAB_SHM_CLASS_FIELDS(X)
+#undef X
+    for (int k = 0; k < ST_CC_COUNT; k++)
+        per_s[k] = 10 + k;
+    for (int k = 0; k < ST_CC_COUNT; k++) {
+        char want[ST_FMT_LEN], got[ST_FMT_LEN];
+
+        if (st_ccol_total(&p, (st_ccol_id)k) != 1000 + (uint64_t)k)
+            cells = 0;
+        st_ccol_cell(got, (st_ccol_id)k, &p, per_s);
+        snprintf(want, sizeof(want), "%llu", 1000ULL + (unsigned long long)k);
+        if (strcmp(got, want) != 0 && strcmp(got, st_fmt_count(want, 10 + k)) != 0 &&
+            strcmp(got, st_fmt_bytes(want, 1000 + k)) != 0)
+            cells = 0;
+    }
+    ok(cells, "each cell shows its own counter (as a count, a rate or bytes)");
+    ok(strcmp(st_ccol_cell((char[ST_FMT_LEN]){ 0 }, ST_CC_allocs_slow, &p, per_s), "10") == 0,
+       "slow-path allocations are shown per second");
+}
+
 int main(void)
 {
-    plan(67);
+    plan(72);
+    test_class_columns();
     test_figures();
     test_model();
     test_cli();
