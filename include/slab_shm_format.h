@@ -197,9 +197,17 @@ typedef struct slab_shm_seg_class {
     SLAB_SHM_CLASS_FIELDS(SLAB_SHM_FIELD_U64)
 } slab_shm_seg_class;           /* 104 */
 
-/* One slot of the epoch ring. */
+/* The states of an epoch ring slot. */
+enum slab_shm_epoch_state {
+    SLAB_SHM_EPOCH_UNUSED = 0,  /* never opened */
+    SLAB_SHM_EPOCH_OPEN = 1,
+    SLAB_SHM_EPOCH_CLOSED = 2
+};
+
+/* One slot of the epoch ring.  The one description of an epoch: the
+ * registry fills these for the publisher, which copies them as they are. */
 typedef struct slab_shm_seg_epoch {
-    uint32_t state;             /* 0 unused, 1 open, 2 closed */
+    uint32_t state;             /* enum slab_shm_epoch_state */
     uint32_t current;           /* 1 for the current epoch */
     uint64_t era;               /* times this ring slot was opened */
     uint64_t live_slabs;        /* slabs of this slot holding memory */

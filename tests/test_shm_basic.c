@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define SLAB_SHM_REFRESH_MS 100      /* shm_writer.h's SLAB_SHM_REFRESH_NS */
+
+#include "slab_alloc.h"
 #include "slab_shm.h"
 #include "options.h"
 #include "publish.h"
@@ -34,7 +37,7 @@ int main(void)
     slab_shm_errinfo e;
     slab_thread_stats st;
 
-    plan(32);
+    plan(36);
     snprintf(name, sizeof(name), "basic.%s.%d", tag ? tag : "x", (int)getpid());
     setenv("SLAB_SHM_THREADS", "4", 1);
     slab_options_reload();
@@ -81,6 +84,31 @@ int main(void)
     is_u64(s->total.seed.alloc_samples, 7, "total samples");
     is_u64(s->total.seed.alloc_wall_ns_max, 12, "max folds as a maximum");
     ok(s->heartbeat_mono_ns > 0 && s->writer_now_ns >= s->heartbeat_mono_ns, "heartbeat");
+
+    /* The epoch ring of the newest allocator, as the registry describes it:
+     * epoch 0 closed with a live slab, epoch 1 open and current. */
+    {
+        SlabAllocator *a = slab_allocator_create();
+        EpochId e0 = epoch_current(a), e1;
+        void *obj = slab_malloc(a, 64);
+
+        e1 = epoch_advance(a);
+        epoch_close(a, e0);
+        usleep(SLAB_SHM_REFRESH_MS * 1000 + 20000);  /* the refresh is due */
+        slab_pub_thread_flush(t, &st);
+        is_int(slab_shm_snapshot_take(r, &s, &e), SLAB_SHM_OK, "snapshot with an allocator");
+        ok(s->epochs[e0].state == SLAB_SHM_EPOCH_CLOSED && s->epochs[e0].current == 0 &&
+           s->epochs[e0].live_slabs >= 1,
+           "the closed epoch: state %u current %u live slabs %llu", s->epochs[e0].state,
+           s->epochs[e0].current, (unsigned long long)s->epochs[e0].live_slabs);
+        ok(s->epochs[e1].state == SLAB_SHM_EPOCH_OPEN && s->epochs[e1].current == 1 &&
+           s->epochs[e1].era >= 1,
+           "the current epoch: state %u current %u era %llu", s->epochs[e1].state,
+           s->epochs[e1].current, (unsigned long long)s->epochs[e1].era);
+        ok(s->epochs[(e1 + 1) % SLAB_EPOCH_COUNT].current == 0, "only one current epoch");
+        slab_free(a, obj);
+        slab_allocator_free(a);
+    }
 
     slab_shm_entry *ents = NULL;
     size_t n = 0, found = 0;

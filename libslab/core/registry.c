@@ -138,11 +138,11 @@ SLAB_API bool get_perf_counters(SlabAllocator *alloc, unsigned class_index, Perf
 }
 
 void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
-                           slab_epoch_info epochs[SLAB_EPOCH_COUNT],
+                           slab_shm_seg_epoch epochs[SLAB_EPOCH_COUNT],
                            slab_process_info *info)
 {
     memset(classes, 0, sizeof(PerfCounters) * SLAB_NUM_CLASSES);
-    memset(epochs, 0, sizeof(slab_epoch_info) * SLAB_EPOCH_COUNT);
+    memset(epochs, 0, sizeof(slab_shm_seg_epoch) * SLAB_EPOCH_COUNT);
     memset(info, 0, sizeof(*info));
     pthread_mutex_lock(&registry_lock);
     for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
@@ -175,7 +175,7 @@ void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
         EpochId cur = atomic_load_explicit(&a->current, memory_order_acquire);
         for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
             uint32_t w = atomic_load_explicit(&a->epochs[e].word, memory_order_acquire);
-            epochs[e].state = EPOCH_OPEN(w) ? SLAB_EPOCH_OPEN : SLAB_EPOCH_CLOSED;
+            epochs[e].state = EPOCH_OPEN(w) ? SLAB_SHM_EPOCH_OPEN : SLAB_SHM_EPOCH_CLOSED;
             epochs[e].current = e == cur;
             epochs[e].era = EPOCH_ERA(w);
         }

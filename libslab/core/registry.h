@@ -7,19 +7,11 @@
 
 #include <stdint.h>
 #include "slab_alloc.h"
+/* The epoch ring slots are described once, by the segment format: the
+ * registry fills that struct (plain fixed-width fields, no segment code). */
+#include "slab_shm_format.h"
 
-enum slab_epoch_state {
-    SLAB_EPOCH_UNUSED = 0,   /* never opened */
-    SLAB_EPOCH_OPEN = 1,
-    SLAB_EPOCH_CLOSED = 2
-};
-
-typedef struct slab_epoch_info {
-    uint32_t state;          /* enum slab_epoch_state */
-    uint32_t current;        /* 1 for the current epoch */
-    uint64_t era;            /* how many times this ring slot was opened */
-    uint64_t live_slabs;     /* slabs of this slot holding memory */
-} slab_epoch_info;
+_Static_assert(SLAB_EPOCH_COUNT == SLAB_SHM_EPOCH_COUNT, "one epoch ring size");
 
 typedef struct slab_process_info {
     uint64_t allocators;             /* live allocators */
@@ -38,7 +30,7 @@ typedef struct slab_process_info {
  * the process section (from a thread's flush, or from its own refresh
  * thread when sampling is compiled out); the allocator never does. */
 void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
-                           slab_epoch_info epochs[SLAB_EPOCH_COUNT],
+                           slab_shm_seg_epoch epochs[SLAB_EPOCH_COUNT],
                            slab_process_info *info);
 
 #endif /* SLAB_REGISTRY_H */

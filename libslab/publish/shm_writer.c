@@ -82,11 +82,10 @@ static void read_sampling(slab_shm_seg_process *p)
 static void fill_process(slab_shm_writer *w, slab_shm_seg_process *p)
 {
     PerfCounters classes[SLAB_NUM_CLASSES];
-    slab_epoch_info epochs[SLAB_EPOCH_COUNT];
     slab_process_info info;
 
     memset(p, 0, sizeof(*p));
-    slab_registry_collect(classes, epochs, &info);
+    slab_registry_collect(classes, p->epochs, &info);
     p->heartbeat_mono_ns = slab_shm_mono_ns();
     p->heartbeat_real_ns = slab_shm_real_ns();
     p->refreshes = ++w->refreshes;
@@ -97,12 +96,6 @@ static void fill_process(slab_shm_writer *w, slab_shm_seg_process *p)
 #undef X
     for (unsigned c = 0; c < SLAB_SHM_CLASS_COUNT; c++)
         slab_shm_class_to_seg(&p->classes[c], &classes[c]);
-    for (unsigned i = 0; i < SLAB_SHM_EPOCH_COUNT; i++) {
-        p->epochs[i].state = epochs[i].state;
-        p->epochs[i].current = epochs[i].current;
-        p->epochs[i].era = epochs[i].era;
-        p->epochs[i].live_slabs = epochs[i].live_slabs;
-    }
 }
 
 /* Write the process section; proc_lock held. */
