@@ -30,6 +30,8 @@ libslab_libslab_reader_la_SOURCES = \
 	libslab/sampler/verdict.c \
 	libslab/reader/shm_reader.h \
 	libslab/reader/shm_reader.c \
+	libslab/reader/shm_snapshot.c \
+	libslab/reader/shm_guard.c \
 	libslab/reader/shm_list.c
 
 # ----------------------------------------------------------------- everything
@@ -68,7 +70,8 @@ libslab_libslab_all_la_SOURCES += \
 	libslab/publish/publish.h \
 	libslab/publish/publish.c \
 	libslab/publish/shm_writer.h \
-	libslab/publish/shm_writer.c
+	libslab/publish/shm_writer.c \
+	libslab/publish/shm_create.c
 
 # The publisher joins the allocator and the sampler from a constructor in
 # publish.c: nothing below it calls it by name.  A static link of

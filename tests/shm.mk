@@ -29,7 +29,8 @@ tests_test_shm_alloc_threads_LDADD = $(TEST_LIBS)
 if FUZZING
 noinst_PROGRAMS += tests/fuzz_shm
 tests_fuzz_shm_SOURCES = tests/fuzz_shm.c libslab/util/shm_common.c \
-	libslab/reader/shm_reader.c
+	libslab/reader/shm_reader.c libslab/reader/shm_snapshot.c \
+	libslab/reader/shm_guard.c
 tests_fuzz_shm_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined
 tests_fuzz_shm_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined

@@ -74,6 +74,13 @@ void slab_shm_writer_autostart(void);
 void slab_shm_writer_defer(void);
 bool slab_shm_writer_deferred(void);
 
+/* shm_create.c: create and fill the segment for name (replacing a dead
+ * process's segment under it); NULL with errno on failure. */
+slab_shm_writer *slab_shm_create(const char *name);
+
+/* Write the process section now; proc_lock held. */
+void slab_shm_writer_write_process(slab_shm_writer *w);
+
 /* Rewrite the process section (allocator counters, epochs, memory,
  * sampling, floor, label, heartbeat) if due, or always when force is set.
  * Never blocks: if another thread is writing it, returns. */

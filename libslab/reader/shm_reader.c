@@ -1,6 +1,6 @@
 /*
- * shm_reader.c - attaching to a segment, validating it and taking
- * snapshots.
+ * shm_reader.c - attaching to a segment, validating it, and its state.
+ * Snapshots are taken in shm_snapshot.c, under the guard of shm_guard.c.
  *
  * The segment is untrusted input.  It is opened O_RDONLY and mapped
  * PROT_READ; its header is copied once and validated against the file size
@@ -12,23 +12,15 @@
  *
  * Truncation: before each snapshot and state check the file is fstat'ed
  * again, and a file shorter than the validated segment size is reported
- * (SLAB_SHM_ERR_TRUNCATED) without touching the mapping.  A process with
- * write access (the owner's user, or root) can still shrink the object
- * between that check and a copy, and a load past the new end raises
- * SIGBUS.  So every read of the mapping runs under a guard (below): a
- * SIGBUS inside a guarded read of this thread, at an address inside the
- * mapping being read, jumps back out, and the call reports the segment as
- * changed (SLAB_SHM_ERR_TRUNCATED) instead of the process dying.  Any
- * other SIGBUS goes to whatever handled it before.
+ * (SLAB_SHM_ERR_TRUNCATED) without touching the mapping.
+ * A process with write access can still shrink the object between that
+ * check and a copy: every read of the mapping runs under shm_guard.c.
  */
 #include "config.h"
 #include "shm_reader.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,98 +30,10 @@
 #include "common.h"
 #include "seqlock.h"
 
-/* Whole-snapshot attempts when a shared section stays busy. */
-#define SNAPSHOT_TRIES 4u
-/* Longest a reader yields to a writer stuck in one section. */
-#define YIELD_BUDGET_NS 2000000u        /* 2 ms */
 /* How long a full check of the owner's start time is trusted. */
 #define OWNER_CHECK_NS 100000000u       /* 100 ms */
-/* All the waiting for busy sections one snapshot may do: past it, each
- * section gets one try, so that a segment full of records stuck mid-write
- * costs a refresh milliseconds, not seconds. */
-#define SNAPSHOT_WAIT_NS 20000000u      /* 20 ms */
 /* Files larger than this are not mapped (no writer makes one). */
 #define MAP_LIMIT (UINT64_C(1) << 30)
-
-/* ------------------------------------------------------------------ guard */
-
-/* The SIGBUS handler is installed once, the first time a segment is read,
- * and stays.  Initial-exec TLS: a handler must not trigger the lazy TLS
- * allocation of a dlopen()ed library. */
-#define TLS_IE __attribute__((tls_model("initial-exec")))
-static __thread sigjmp_buf *guard_jmp TLS_IE;
-static __thread const unsigned char *guard_lo TLS_IE, *guard_hi TLS_IE;
-static struct sigaction old_bus;
-static pthread_once_t bus_once = PTHREAD_ONCE_INIT;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-    const unsigned char *a = si->si_addr;
-
-    if (guard_jmp && a >= guard_lo && a < guard_hi)
-        siglongjmp(*guard_jmp, 1);
-    /* Not ours.  A fault: put the previous disposition back and return,
-     * so that the faulting load runs again under it.  Sent by someone:
-     * hand it over directly. */
-    if (si->si_code > 0) {
-        sigaction(SIGBUS, &old_bus, NULL);
-        return;
-    }
-    if (old_bus.sa_flags & SA_SIGINFO) {
-        if (old_bus.sa_sigaction)
-            old_bus.sa_sigaction(sig, si, uc);
-    } else if (old_bus.sa_handler == SIG_DFL) {
-        sigaction(SIGBUS, &old_bus, NULL);
-        raise(SIGBUS);      /* delivered when this handler returns */
-    } else if (old_bus.sa_handler != SIG_IGN) {
-        old_bus.sa_handler(sig);
-    }
-}
-
-static void install_sigbus(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_sigaction = on_sigbus;
-    sa.sa_flags = SA_SIGINFO | SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGBUS, &sa, &old_bus);
-}
-
-/* Run fn(arg) with the reads of r's mapping guarded; false if it faulted
- * (fn was abandoned part-way).  Nested calls run under the outer guard. */
-static bool guarded(const slab_shm_reader *r, void (*fn)(void *), void *arg)
-{
-    sigjmp_buf jb;
-
-    if (guard_jmp) {
-        fn(arg);
-        return true;
-    }
-    pthread_once(&bus_once, install_sigbus);
-    guard_lo = r->map;
-    guard_hi = r->map + r->map_size;
-    /* savemask 1: the handler's blocked SIGBUS is unblocked again. */
-    if (sigsetjmp(jb, 1) != 0) {
-        guard_jmp = NULL;
-        return false;
-    }
-    guard_jmp = &jb;
-    /* The compiler must not move mapping reads out of the guarded region. */
-    atomic_signal_fence(memory_order_seq_cst);
-    fn(arg);
-    atomic_signal_fence(memory_order_seq_cst);
-    guard_jmp = NULL;
-    return true;
-}
-
-static slab_shm_error changed(const slab_shm_reader *r, slab_shm_errinfo *err)
-{
-    return slab_shm_fail(err, SLAB_SHM_ERR_TRUNCATED, 0,
-        "%s changed size while being read: its owner's user or root resized "
-        "it; attach again", r->object);
-}
 
 /* ------------------------------------------------------------------ attach */
 
@@ -228,8 +132,8 @@ slab_shm_error slab_shm_attach_fd(int fd, const char *name,
     }
     r->map = m;
     struct header_copy hc = { r->map, r->map_size, &r->hdr };
-    if (!guarded(r, run_copy_header, &hc)) {
-        e = changed(r, err);
+    if (!slab_shm_guard_run(r, run_copy_header, &hc)) {
+        e = slab_shm_guard_changed(r, err);
         goto fail;
     }
     if (hdr_out)
@@ -361,7 +265,7 @@ SLAB_API void slab_shm_reader_identity(const slab_shm_reader *r,
 }
 
 /* Is the file still at least as large as the validated segment? */
-static slab_shm_error check_size(slab_shm_reader *r, slab_shm_errinfo *err)
+slab_shm_error slab_shm_reader_check_size(slab_shm_reader *r, slab_shm_errinfo *err)
 {
     struct stat st;
 
@@ -393,8 +297,8 @@ SLAB_API slab_shm_error slab_shm_validate(slab_shm_reader *r,
     size_t size = (uint64_t)st.st_size < r->map_size ? (size_t)st.st_size
                                                      : r->map_size;
     struct header_copy c = { r->map, size, &now };
-    if (!guarded(r, run_copy_header, &c))
-        return changed(r, err);
+    if (!slab_shm_guard_run(r, run_copy_header, &c))
+        return slab_shm_guard_changed(r, err);
     e = slab_shm_header_check(&now, size, r->object, err);
     if (e != SLAB_SHM_OK)
         return e;
@@ -410,10 +314,6 @@ SLAB_API slab_shm_error slab_shm_validate(slab_shm_reader *r,
 }
 
 /* ------------------------------------------------------------------ state */
-
-/* Test hook, NULL outside tests: called in a snapshot between the copy of
- * the process section and the rest, to let a test act as the writer there. */
-void (*slab_shm_reader_hook)(slab_shm_reader *r);
 
 /* Has the owner set the closed flag?  Pairs with the writer's release
  * fetch_or of the flag in unpublish_locked(), which follows its final write
@@ -435,10 +335,10 @@ static void load_flags(void *arg)
 
 /* A segment that faults under us counts as closed: nothing more will be
  * read from it (the caller's size check then reports the change). */
-static bool closed_flag(const slab_shm_reader *r)
+bool slab_shm_reader_closed(const slab_shm_reader *r)
 {
     struct flag_load f = { r, 0 };
-    if (!guarded(r, load_flags, &f))
+    if (!slab_shm_guard_run(r, load_flags, &f))
         return true;
     return (f.flags & SLAB_SHM_FLAG_CLOSED) != 0;
 }
@@ -450,9 +350,9 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
 
     if (!r)
         return SLAB_SHM_NOT_SLAB;
-    if (check_size(r, NULL) != SLAB_SHM_OK)
+    if (slab_shm_reader_check_size(r, NULL) != SLAB_SHM_OK)
         return SLAB_SHM_NOT_SLAB;
-    if (closed_flag(r))
+    if (slab_shm_reader_closed(r))
         return SLAB_SHM_EXITED;
     /* A segment speaks for its process only if it was written by that
      * process's user: the header's uid must be the file's owner (anyone
@@ -491,297 +391,3 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
     return SLAB_SHM_ALIVE;
 }
 
-/* ------------------------------------------------------------------ snapshot */
-
-/* Wait a little, longer after each failed try. */
-static void relax(unsigned tries)
-{
-    for (unsigned i = 0; i < 32u * tries; i++) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#elif defined(__aarch64__)
-        __asm__ __volatile__("yield");
-#else
-        atomic_signal_fence(memory_order_seq_cst);
-#endif
-    }
-}
-
-/* Copy a seqlock-covered section of size bytes at off into dst; false when
- * it stayed mid-write for every try. */
-static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
-                         size_t size, const uint64_t *extra_off,
-                         void *extra_dst, size_t extra_size)
-{
-    const uint64_t *seq = (const uint64_t *)(const void *)(r->map + off);
-    uint64_t deadline = 0;
-
-    for (unsigned tries = 0; tries < SLAB_SEQ_READ_TRIES; tries++) {
-        if (tries > 0 && slab_shm_mono_ns() > r->wait_deadline_ns)
-            break;          /* this snapshot has waited enough */
-        if (tries >= SLAB_SEQ_READ_TRIES / 2) {
-            /* Let a preempted writer finish, but give up after
-             * YIELD_BUDGET_NS: on a loaded machine each yield may cost a
-             * time slice, and a dead writer never finishes. */
-            uint64_t now = slab_shm_mono_ns();
-            if (!deadline)
-                deadline = now + YIELD_BUDGET_NS;
-            else if (now > deadline)
-                break;
-            sched_yield();
-        } else if (tries > 0) {
-            relax(tries);       /* a running writer takes about a microsecond */
-        }
-        uint64_t s = slab_seq_read_begin(seq);
-        if (s & 1u)
-            continue;
-        slab_seq_copy_out((char *)dst + 8, r->map + off + 8, size - 8);
-        if (extra_off)
-            slab_seq_copy_out(extra_dst, r->map + *extra_off, extra_size);
-        if (!slab_seq_read_retry(seq, s)) {
-            *(uint64_t *)dst = s;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Is the record at off free?  A quick look at its first 64 bytes under its
- * seqlock, so that snapshots of a mostly empty segment stay cheap; any
- * doubt (mid-write) answers "not free" and the full read decides. */
-static bool record_free(const slab_shm_reader *r, uint64_t off)
-{
-    const uint64_t *seq = (const uint64_t *)(const void *)(r->map + off);
-    slab_shm_seg_record head;
-
-    uint64_t s = slab_seq_read_begin(seq);
-    if (s & 1u)
-        return false;
-    slab_seq_copy_out((char *)&head + 8, r->map + off + 8,
-                      offsetof(slab_shm_seg_record, stats) - 8);
-    if (slab_seq_read_retry(seq, s))
-        return false;
-    return head.state == SLAB_SHM_REC_FREE;
-}
-
-static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
-                                    slab_shm_errinfo *err, bool *busy)
-{
-    const slab_shm_seg_header *h = &r->hdr;
-    slab_shm_seg_process p;
-    slab_shm_seg_overflow o;
-    slab_shm_seg_exited e;
-    slab_shm_seg_record rec;
-    uint32_t n = 0, omitted = 0;
-
-    *busy = false;
-    s->writer_now_ns = 0;
-    s->process_busy = !read_section(r, h->process_offset, &p, sizeof(p),
-                                    NULL, NULL, 0);
-    if (s->process_busy)
-        memset(&p, 0, sizeof(p));
-    memcpy(s->label, p.label, sizeof(s->label));
-    slab_shm_sanitize(s->label, sizeof(s->label));
-    s->sampling.rate = p.sample_rate;
-    s->sampling.mode = p.sample_mode == SLAB_SAMPLE_FIXED ? SLAB_SAMPLE_FIXED
-                                                          : SLAB_SAMPLE_RANDOM;
-    s->sampling.budget_ppm = p.sample_budget_ppm;
-    s->floor.wall_ns = p.floor_wall_ns;
-    s->floor.cpu_ns = p.floor_cpu_ns;
-    s->heartbeat_mono_ns = p.heartbeat_mono_ns;
-    s->heartbeat_real_ns = p.heartbeat_real_ns;
-    s->refreshes = p.refreshes;
-    s->writer_now_ns = p.heartbeat_mono_ns;
-    for (unsigned c = 0; c < SLAB_SHM_CLASS_COUNT; c++)
-        slab_shm_class_from_seg(&s->classes[c], &p.classes[c]);
-    memcpy(s->epochs, p.epochs, sizeof(s->epochs));
-    s->memory = p.memory;
-    if (slab_shm_reader_hook)
-        slab_shm_reader_hook(r);
-
-    /* Records first, then the exited section: see publish.c. */
-    s->busy_threads = 0;
-    memset(&s->omitted, 0, sizeof(s->omitted));
-    for (uint32_t i = 0; i < h->record_count; i++) {
-        uint64_t off = h->records_offset + (uint64_t)i * h->record_size;
-        slab_shm_thread *t = &s->threads[n];
-        if (record_free(r, off))
-            continue;
-        if (!read_section(r, off, &rec, sizeof(rec), NULL, NULL, 0)) {
-            s->busy_threads++;
-            if (n >= SLAB_SHM_SNAPSHOT_THREADS)
-                continue;       /* counted, not listed */
-            memset(t, 0, sizeof(*t));
-            t->slot = i;
-            t->busy = 1;
-            t->state = SLAB_SHM_REC_LIVE;
-            n++;
-            continue;
-        }
-        if (rec.state != SLAB_SHM_REC_LIVE)
-            continue;
-        if (n >= SLAB_SHM_SNAPSHOT_THREADS) {
-            /* Beyond the list: summed (checked against folded[] below). */
-            slab_thread_stats st;
-            slab_shm_stats_from_seg(&st, &rec.stats);
-            slab_shm_stats_fold(&s->omitted, &st);
-            r->omit[omitted].slot = i;
-            r->omit[omitted].gen = rec.gen;
-            omitted++;
-            if (rec.update_mono_ns > s->writer_now_ns)
-                s->writer_now_ns = rec.update_mono_ns;
-            continue;
-        }
-        memset(t, 0, sizeof(*t));
-        t->slot = i;
-        t->state = rec.state;
-        t->tid = rec.tid;
-        t->gen = rec.gen;
-        t->update_mono_ns = rec.update_mono_ns;
-        t->flushes = rec.flushes;
-        memcpy(t->name, rec.name, sizeof(rec.name));
-        slab_shm_sanitize(t->name, sizeof(t->name));
-        slab_shm_stats_from_seg(&t->stats, &rec.stats);
-        if (rec.update_mono_ns > s->writer_now_ns)
-            s->writer_now_ns = rec.update_mono_ns;
-        n++;
-    }
-
-    if (!read_section(r, h->overflow_offset, &o, sizeof(o), NULL, NULL, 0)) {
-        *busy = true;
-        return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,
-            "the overflow record of %s stayed busy; try again", r->object);
-    }
-    if (!read_section(r, h->exited_offset, &e, sizeof(e), &h->folded_offset,
-                      r->folded, (size_t)h->record_count * 8)) {
-        *busy = true;
-        return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,
-            "the exited-thread totals of %s stayed busy; try again", r->object);
-    }
-    s->overflow_threads = o.threads;
-    s->overflow_live_threads = o.live_threads;
-    slab_shm_stats_from_seg(&s->overflow, &o.stats);
-    s->exited_threads = e.threads;
-    slab_shm_stats_from_seg(&s->exited, &e.stats);
-    if (o.update_mono_ns > s->writer_now_ns)
-        s->writer_now_ns = o.update_mono_ns;
-    if (e.update_mono_ns > s->writer_now_ns)
-        s->writer_now_ns = e.update_mono_ns;
-
-    /* An omitted record whose thread the totals now hold would count
-     * twice: take the snapshot again. */
-    for (uint32_t k = 0; k < omitted; k++) {
-        if (r->folded[r->omit[k].slot] >= r->omit[k].gen) {
-            *busy = true;
-            return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,
-                "threads of %s kept exiting during the snapshot; try again",
-                r->object);
-        }
-    }
-    s->omitted_threads = omitted;
-
-    /* Drop the record copies whose thread the totals already hold. */
-    uint32_t kept = 0;
-    memset(&s->total, 0, sizeof(s->total));
-    for (uint32_t k = 0; k < n; k++) {
-        slab_shm_thread *t = &s->threads[k];
-        if (!t->busy && r->folded[t->slot] >= t->gen)
-            continue;
-        if (kept != k)
-            s->threads[kept] = *t;
-        if (!s->threads[kept].busy)
-            slab_shm_stats_fold(&s->total, &s->threads[kept].stats);
-        kept++;
-    }
-    s->thread_count = kept;
-    slab_shm_stats_fold(&s->total, &s->overflow);
-    slab_shm_stats_fold(&s->total, &s->exited);
-    slab_shm_stats_fold(&s->total, &s->omitted);
-    return SLAB_SHM_OK;
-}
-
-struct snap_call {
-    slab_shm_reader *r;
-    slab_shm_snapshot *s;
-    slab_shm_errinfo *err;
-    bool *busy;
-    slab_shm_error result;
-};
-
-static void run_snapshot(void *arg)
-{
-    struct snap_call *c = arg;
-    c->result = snapshot_once(c->r, c->s, c->err, c->busy);
-}
-
-SLAB_API slab_shm_error slab_shm_snapshot_take(slab_shm_reader *r,
-                                               slab_shm_snapshot **snap,
-                                               slab_shm_errinfo *err)
-{
-    slab_shm_snapshot *s;
-    slab_shm_error e;
-    bool busy = false;
-
-    if (!r || !snap)
-        return slab_shm_fail(err, SLAB_SHM_ERR_INVALID, EINVAL,
-                             "no reader or snapshot given");
-    s = *snap;
-    if (s && s->id.record_count != r->hdr.record_count) {
-        slab_shm_snapshot_free(s);
-        s = *snap = NULL;
-    }
-    if (!s) {
-        s = calloc(1, sizeof(*s));
-        if (!s)
-            return slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
-                                 "out of memory for a snapshot of %s", r->object);
-        /* record_count was bounded by the file size at attach. */
-        uint32_t list = r->hdr.record_count < SLAB_SHM_SNAPSHOT_THREADS
-                            ? r->hdr.record_count : SLAB_SHM_SNAPSHOT_THREADS;
-        s->threads = calloc(list + 1, sizeof(*s->threads));
-        if (!s->threads) {
-            free(s);
-            return slab_shm_fail(err, SLAB_SHM_ERR_NO_MEMORY, ENOMEM,
-                                 "out of memory for a snapshot of %s", r->object);
-        }
-        *snap = s;
-    }
-    slab_shm_reader_identity(r, &s->id);
-    s->retries = 0;
-    r->wait_deadline_ns = slab_shm_mono_ns() + SNAPSHOT_WAIT_NS;
-    /* The closed flag is loaded before the copy (it is the acquire that
-     * orders it after the owner's final write).  If the owner closed during
-     * the copy, the state says EXITED but the copy may predate the final
-     * write, so it is taken once more, now after the flag. */
-    for (unsigned pass = 0; pass < 2; pass++) {
-        bool closed = closed_flag(r);
-        for (unsigned tries = 0; tries < SNAPSHOT_TRIES; tries++) {
-            e = check_size(r, err);
-            if (e != SLAB_SHM_OK)
-                return e;
-            struct snap_call c = { r, s, err, &busy, SLAB_SHM_OK };
-            if (!guarded(r, run_snapshot, &c))
-                return changed(r, err);
-            e = c.result;
-            if (!busy)
-                break;
-            s->retries++;
-        }
-        if (e != SLAB_SHM_OK)
-            return e;
-        s->state = slab_shm_reader_state(r);
-        if (closed || !closed_flag(r))
-            break;
-    }
-    if (err)
-        slab_shm_fail(err, SLAB_SHM_OK, 0, "snapshot of %s taken", r->object);
-    return SLAB_SHM_OK;
-}
-
-SLAB_API void slab_shm_snapshot_free(slab_shm_snapshot *snap)
-{
-    if (!snap)
-        return;
-    free(snap->threads);
-    free(snap);
-}

@@ -1,11 +1,12 @@
 /*
- * shm_reader.h - the reader's handle, shared by the reader (shm_reader.c)
- * and the listing and gc code (shm_list.c); also the entry point the fuzz
+ * shm_reader.h - the reader's handle, shared by the reader (shm_reader.c,
+ * shm_snapshot.c, shm_guard.c) and the listing and gc code (shm_list.c); also the entry point the fuzz
  * target uses to read a segment from any file descriptor.
  */
 #ifndef SLAB_SHM_READER_H
 #define SLAB_SHM_READER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include "shm_common.h"
@@ -41,6 +42,22 @@ slab_shm_error slab_shm_attach_fd(int fd, const char *name,
 slab_shm_error slab_shm_attach_ex(const char *name, slab_shm_reader **out,
                                   slab_shm_errinfo *err,
                                   slab_shm_seg_header *hdr_out);
+
+/* Is the file still at least as large as the validated segment?  (A
+ * truncation is reported as SLAB_SHM_ERR_TRUNCATED.) */
+slab_shm_error slab_shm_reader_check_size(slab_shm_reader *r, slab_shm_errinfo *err);
+
+/* Has the owner set the closed flag?  (A segment that faults under us
+ * counts as closed.) */
+bool slab_shm_reader_closed(const slab_shm_reader *r);
+
+/* shm_guard.c: run fn(arg) with the reads of r's mapping guarded against
+ * SIGBUS; false if it faulted (fn was abandoned part-way).  Nested calls
+ * run under the outer guard. */
+bool slab_shm_guard_run(const slab_shm_reader *r, void (*fn)(void *), void *arg);
+
+/* The error for a read that faulted: the segment changed size. */
+slab_shm_error slab_shm_guard_changed(const slab_shm_reader *r, slab_shm_errinfo *err);
 
 /* slab_shm_gc() limited to NAMEs that start with prefix (NULL: all); lets
  * tests collect their own segments without touching anyone else's. */
