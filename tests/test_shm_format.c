@@ -132,7 +132,7 @@ int main(int argc, char **argv)
         print_man(stdout);
         return 0;
     }
-    plan(12);
+    plan(13);
 
     /* Each field at the offset it had in the API structure. */
     unsigned bad = 0, fields = 0;
@@ -195,6 +195,29 @@ int main(int argc, char **argv)
     ok(offsetof(slab_shm_seg_process, memory) +
        offsetof(slab_shm_memory, epoch_closes) == 168,
        "process: memory.epoch_closes at 168");
+
+    /* The writer's layout (slab_shm_layout_to_header()) passes the readers'
+     * validation (slab_shm_header_check()) at every record count. */
+    {
+        static const uint32_t counts[] = { 0, 1, 2, 255, 256, 4096, 65536 };
+        unsigned refused = 0;
+
+        for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+            slab_shm_layout l;
+            slab_shm_seg_header h;
+            slab_shm_errinfo e;
+
+            memset(&h, 0, sizeof(h));
+            slab_shm_layout_compute(counts[i], &l);
+            slab_shm_layout_to_header(&l, &h);
+            h.ready = SLAB_SHM_READY(h.abi_major, h.abi_minor);
+            h.pid = 1;
+            snprintf(h.name, sizeof(h.name), "layout");
+            if (slab_shm_header_check(&h, l.segment_size, "layout", &e) != SLAB_SHM_OK)
+                refused++, diag("%u records: %s", counts[i], e.message);
+        }
+        is_int(refused, 0, "the writer's layout passes the readers' check at 7 record counts");
+    }
 
     ok(man_matches(), "libslab-shm(5) field tables match the tables");
     return tap_exit();

@@ -43,6 +43,29 @@ void slab_shm_layout_compute(uint32_t record_count, slab_shm_layout *l)
     l->segment_size = off + (uint64_t)record_count * l->record_size;
 }
 
+void slab_shm_layout_to_header(const slab_shm_layout *l, slab_shm_seg_header *h)
+{
+    h->magic = SLAB_SHM_MAGIC;
+    h->abi_major = SLAB_SHM_ABI_MAJOR;
+    h->abi_minor = SLAB_SHM_ABI_MINOR;
+    h->header_size = (uint32_t)l->header_size;
+    h->record_size = (uint32_t)l->record_size;
+    h->segment_size = l->segment_size;
+    h->record_count = l->record_count;
+    h->stats_size = sizeof(slab_shm_seg_stats);
+    h->class_count = SLAB_SHM_CLASS_COUNT;
+    h->epoch_count = SLAB_SHM_EPOCH_COUNT;
+    h->hist_buckets = SLAB_SHM_HIST_BUCKETS;
+    h->process_offset = l->process_offset;
+    h->process_size = l->process_size;
+    h->exited_offset = l->exited_offset;
+    h->exited_size = l->exited_size;
+    h->folded_offset = l->folded_offset;
+    h->overflow_offset = l->overflow_offset;
+    h->overflow_size = l->overflow_size;
+    h->records_offset = l->records_offset;
+}
+
 /* ------------------------------------------------------------------ names */
 
 const char *slab_shm_name_strip(const char *name)

@@ -40,6 +40,11 @@ typedef struct slab_shm_layout {
 
 void slab_shm_layout_compute(uint32_t record_count, slab_shm_layout *out);
 
+/* Write layout l into a header: format version, sizes, counts and offsets
+ * (what slab_shm_header_check() validates on the reading side; the
+ * identity fields and the ready word are left alone). */
+void slab_shm_layout_to_header(const slab_shm_layout *l, slab_shm_seg_header *h);
+
 /* NAME checks.  slab_shm_name_strip() skips a leading "/dev/shm/slab.",
  * "/slab." or "slab.";
  * slab_shm_name_valid() applies the rules of SLAB_SHM_NAME_MAX. */
