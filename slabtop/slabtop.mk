@@ -15,6 +15,12 @@ slabtop_slabtop_LDFLAGS = $(SLAB_LDFLAGS)
 slabtop_slabtop_SOURCES = \
 	slabtop/slabtop.h \
 	slabtop/main.c \
+	slabtop/app.h \
+	slabtop/app.c \
+	slabtop/watch.c \
+	slabtop/overview.c \
+	slabtop/replay.c \
+	slabtop/listing.c \
 	slabtop/cli.h \
 	slabtop/cli.c \
 	slabtop/source.h \
