@@ -44,6 +44,7 @@ TESTS += \
 	tests/slabtop_ui.sh
 EXTRA_DIST += \
 	tests/slabtop_lib.sh \
+	tests/private_shm.sh \
 	tests/slabtop_headless.sh \
 	tests/slabtop_errors.sh \
 	tests/slabtop_list.sh \

@@ -8,7 +8,10 @@
 # tested by promtool; a real Prometheus server scraping the exporter every
 # second (it asks for OpenMetrics, so its parser reads that format);
 # SIGTERM ending it cleanly.  Everything runs on loopback, every
-# wait is bounded, and the cleanup stops whatever the test started.
+# wait is bounded, and the cleanup stops whatever the test started.  The
+# exposition holds every segment of the host, so the test runs in a
+# private /dev/shm where it can.
+. "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
 plan 21

@@ -7,12 +7,7 @@
 # The overview (slabtop without a NAME) shows every segment of the host, and
 # other tests' leftovers can fill its screen, so where it can (root,
 # unshare) the test runs in a private /dev/shm.
-if [ -z "${SLAB_PRIVATE_SHM:-}" ] && [ "$(id -u)" -eq 0 ] \
-   && command -v unshare >/dev/null 2>&1 \
-   && unshare --mount sh -c 'mount -t tmpfs none /dev/shm' 2>/dev/null; then
-    SLAB_PRIVATE_SHM=1 exec unshare --mount sh -c \
-        'mount -t tmpfs none /dev/shm && exec sh "$0"' "$0"
-fi
+. "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
 plan 50
