@@ -38,6 +38,7 @@ static ALWAYS_INLINE void *slab_addr_alloc_fast(SlabAllocator *a, size_t size)
 
 enum slab_addr_free_result {
     FREE_DONE = 1,              /* freed */
+    FREE_REFILLED = 2,          /* freed into a full slab: call slab_addr_refilled() */
     FREE_SLOW = 0,              /* another thread's slab, or a race: slab_addr_free() */
     FREE_BAD = -1               /* not the start of a live object: nothing changed */
 };
@@ -82,9 +83,18 @@ static ALWAYS_INLINE enum slab_addr_free_result slab_addr_free_fast(SlabAllocato
     slot_poison(p, s->objsize);
     s->local_head = slot + 1;
     s->used--;
+    /* The caller finishes this case, so that the fast path itself makes no
+     * call and needs no stack frame. */
     if (UNLIKELY(head == 0))
-        heap_owned_refilled(s);
+        return FREE_REFILLED;
     return FREE_DONE;
+}
+
+/* After FREE_REFILLED for the object at offset off: the slab had no free
+ * slot, and leaves the heap's list of full slabs. */
+static inline void slab_addr_refilled(SlabAllocator *a, uintptr_t off)
+{
+    heap_owned_refilled(&a->slabs[off >> SLAB_SHIFT]);
 }
 
 /* Send the calling thread's next allocation to slow_alloc(). */

@@ -479,10 +479,25 @@ static COLD void trim_tick(void)
  * trim check is one decrement.  Against the previous free(), which called
  * slab_addr_free() inside errno and depth guards and counted frees up,
  * this saves about 60 instructions per free (callgrind, pair 128 B). */
+static NOINLINE void release_rest(void *p, uintptr_t off, enum slab_addr_free_result r)
+{
+    if (r == FREE_REFILLED)
+        slab_addr_refilled(ALLOC, off);
+    else
+        free_slow(p);
+    if (--tls_trim_countdown < 0)
+        trim_tick();
+}
+
+/* Every call on this path is a tail call, so that it needs no stack frame
+ * (2 instructions). */
 static ALWAYS_INLINE void release_at(void *p, uintptr_t off)
 {
-    if (UNLIKELY(slab_addr_free_fast(ALLOC, off) != FREE_DONE))
-        free_slow(p);
+    enum slab_addr_free_result r = slab_addr_free_fast(ALLOC, off);
+    if (UNLIKELY(r != FREE_DONE)) {
+        release_rest(p, off, r);
+        return;
+    }
     if (UNLIKELY(--tls_trim_countdown < 0))
         trim_tick();
 }
