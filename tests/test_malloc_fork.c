@@ -33,6 +33,15 @@
 #else
 #define FORKS 300
 #endif
+/* The large path ends in the system allocator: glibc's is fork-safe, a
+ * sanitizer's is not (a child forked while a parent's thread is inside it
+ * hangs in its first calloc), so under a sanitizer the parent's threads
+ * stay on the slab classes. */
+#ifdef SLAB_SANITIZED
+#define LARGE_SIZE(s) (1 + ((s) >> 20) % 768)
+#else
+#define LARGE_SIZE(s) (1000 + ((s) >> 20) % 20000)
+#endif
 #define WORKERS 3
 #define CHILD_TIMEOUT_S 20
 
@@ -62,7 +71,7 @@ static void *churn(void *arg)
         M(free)(keep[k]);
         /* Sizes over every class and the large path; bursts of one size
          * push slabs through the partial lists and the pools. */
-        size_t n = (s >> 12) % 16 == 0 ? 1000 + (s >> 20) % 20000 : 1 + (s >> 20) % 768;
+        size_t n = (s >> 12) % 16 == 0 ? LARGE_SIZE(s) : 1 + (s >> 20) % 768;
         keep[k] = M(malloc)(n);
         if (keep[k])
             memset(keep[k], 1, n < 64 ? n : 64);

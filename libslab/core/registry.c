@@ -55,11 +55,24 @@ static void install_fork_handlers(void)
     (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
-/* Add a new allocator, giving it its serial.  Installs the fork handlers
- * on first use. */
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/* The handlers are installed before main(), while there is one thread:
+ * fork() runs only the handlers registered when it began, so registering
+ * them on first use, while another thread forks, could leave that child
+ * with the registry lock held.  registry_add() still installs them for a
+ * library loaded later with dlopen().  Priority 102: before the
+ * publisher's constructor registers its own handlers, so that fork() runs
+ * the publisher's prepare handler (its start lock) before this one (the
+ * allocator locks), the order in which a publishing thread takes them. */
+__attribute__((constructor(102))) static void registry_init(void)
+{
+    pthread_once(&fork_once, install_fork_handlers);
+}
+
+/* Add a new allocator, giving it its serial. */
 void registry_add(SlabAllocator *a)
 {
-    static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
     pthread_once(&fork_once, install_fork_handlers);
     pthread_mutex_lock(&registry_lock);
     a->serial = ++registry_serial;

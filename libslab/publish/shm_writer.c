@@ -446,9 +446,20 @@ bool slab_shm_writer_deferred(void)
 }
 
 /* SLAB_SHM_NAME asks for the segment before the first allocator, unless
- * whoever embeds the library decides when to publish. */
+ * whoever embeds the library decides when to publish.
+ *
+ * The fork handlers are installed here, while the process has one thread,
+ * and not only on first use: glibc runs at fork() only the handlers that
+ * were registered when that fork() began, so a thread registering them
+ * (and then taking start_lock) while another forks left the child with
+ * start_lock held and no handler to release it (test_malloc_fork's
+ * children hung in slab_shm_writer_autostart()).  The core's constructor
+ * runs first (priority 102), so this prepare handler, registered later,
+ * runs earlier: start_lock before the allocator locks, as publishing takes
+ * them. */
 __attribute__((constructor)) static void shm_writer_init(void)
 {
+    pthread_once(&atfork_once, install_atfork);
     if (slab_option_is_set(SLAB_OPT_SHM_NAME) && !slab_shm_writer_deferred())
         slab_shm_writer_autostart();
 }
