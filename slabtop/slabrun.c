@@ -387,14 +387,17 @@ int main(int argc, char **argv)
                     slab_shm_detach(nr);
             }
         }
-        /* A segment closed while the program still runs was replaced
-         * under the same name (the program unpublished and published
-         * again, or an exec took the name over): read the new one. */
+        /* A segment closed while the program still runs is either its
+         * last one (the program is exiting: waitpid() has not said so
+         * yet) or was replaced under the same name (the program
+         * unpublished and published again, or an exec took the name
+         * over).  Keep its final numbers, and read a new one if it
+         * comes. */
         if (r != NULL && look % SNAP_EVERY == 0 &&
             slab_shm_reader_state(r) != SLAB_SHM_ALIVE) {
+            have |= slab_shm_snapshot_take(r, &snap, NULL) == SLAB_SHM_OK;
             slab_shm_detach(r);
             r = NULL;
-            have = false;
         }
         if (r != NULL && look % SNAP_EVERY == 0)
             have |= slab_shm_snapshot_take(r, &snap, NULL) == SLAB_SHM_OK;
