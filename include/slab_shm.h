@@ -248,6 +248,9 @@ typedef struct slab_shm_snapshot {
      * records beyond are summed here instead. */
     uint64_t omitted_threads;
     slab_thread_stats omitted;
+    /* The timing overhead as a distribution (format 1.1; all zero in a
+     * segment of format 1.0: then resolution_ns is unknown). */
+    slab_sample_timing timing;
 } slab_shm_snapshot;
 
 #define SLAB_SHM_SNAPSHOT_THREADS 1024u
@@ -302,6 +305,9 @@ slab_shm_error slab_shm_gc(unsigned *removed, slab_shm_errinfo *err);
 SLAB_SHM_PIN(SLAB_NUM_CLASSES == SLAB_SHM_CLASS_COUNT, "class count");
 SLAB_SHM_PIN(SLAB_EPOCH_COUNT == SLAB_SHM_EPOCH_COUNT, "epoch count");
 SLAB_SHM_PIN(SLAB_HIST_BUCKETS == SLAB_SHM_HIST_BUCKETS, "histogram buckets");
+SLAB_SHM_PIN(SLAB_TAIL_GROUPS == SLAB_SHM_TAIL_GROUPS, "tail groups");
+SLAB_SHM_PIN(SLAB_PATH_COUNT == SLAB_SHM_PATH_COUNT, "allocator paths");
+SLAB_SHM_PIN(sizeof(slab_tail_group) == sizeof(slab_shm_tail_group), "tail group");
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /*
- * slab_shm_format.h - the libslab shared-memory segment format, ABI 1.0:
+ * slab_shm_format.h - the libslab shared-memory segment format, ABI 1.1:
  * every structure of the segment, once, with fixed-width fields of its
  * own, the tables of its counters, and the protocol to read it.
  *
@@ -49,7 +49,7 @@ extern "C" {
 
 #define SLAB_SHM_MAGIC       UINT64_C(0x004d48534241534c) /* "LSABSHM\0" */
 #define SLAB_SHM_ABI_MAJOR   1u      /* incompatible layout change */
-#define SLAB_SHM_ABI_MINOR   0u      /* fields appended; readers ignore them */
+#define SLAB_SHM_ABI_MINOR   1u      /* fields appended; readers ignore them */
 /* The header's ready word once the writer has filled every section. */
 #define SLAB_SHM_READY(major, minor) \
     ((UINT64_C(0x52454144) << 32) | ((uint64_t)(major) << 16) | (uint64_t)(minor))
@@ -62,6 +62,13 @@ extern "C" {
 #define SLAB_SHM_CLASS_COUNT 8u      /* header.class_count */
 #define SLAB_SHM_EPOCH_COUNT 16u     /* header.epoch_count */
 #define SLAB_SHM_HIST_BUCKETS 256u   /* header.hist_buckets */
+#define SLAB_SHM_TAIL_GROUPS 32u     /* tail groups: 8 histogram buckets each */
+#define SLAB_SHM_PATH_COUNT  6u      /* allocator paths, SLAB_SHM_PATHS */
+
+/* Sizes of the sections that grew, in format 1.0: a reader of 1.1 reads a
+ * 1.0 segment as if the appended fields were zero. */
+#define SLAB_SHM_STATS_SIZE_1_0   4272u
+#define SLAB_SHM_PROCESS_SIZE_1_0 1408u
 
 /* Header flags (slab_shm_seg_header.flags). */
 #define SLAB_SHM_FLAG_CLOSED 1u      /* owner unpublished: normal exit */
@@ -113,6 +120,48 @@ extern "C" {
     X(nvcsw,          SUM,    "voluntary context switches") \
     X(nivcsw,         SUM,    "involuntary context switches") \
     X(mono_ns,        LATEST, "writer's CLOCK_MONOTONIC when taken, ns")
+
+/* Format 1.1: what each sample learned about its call, after the
+ * histograms (see "Tail attribution" in slab_stats.h).  A sample's wall
+ * time is its CPU time (work, by path) plus its off-CPU time, which splits
+ * into the run-queue wait that grew during the call and the rest: blocked
+ * on the paths that may sleep in the allocator, other on the others. */
+#define SLAB_SHM_SAMPLE_FIELDS(X) \
+    X(sched_samples,      SUM, "samples that read the thread's scheduler statistics") \
+    X(switched,           SUM, "samples during which the thread was switched out") \
+    X(sampled_runq_ns,    SUM, "run-queue wait inside sampled calls, ns") \
+    X(sampled_blocked_ns, SUM, "other off-CPU time of sampled calls on a path that may sleep, ns") \
+    X(sampled_other_ns,   SUM, "other off-CPU time of the other sampled calls, ns") \
+    X(path_fast,          SUM, "samples served by a pop from the current slab") \
+    X(path_refill,        SUM, "samples served from the thread's own slabs") \
+    X(path_partial,       SUM, "samples served from the shared partial list, under its lock") \
+    X(path_new_slab,      SUM, "samples served by a slab from the class pool or fresh memory") \
+    X(path_repair,        SUM, "samples that repaired a zombie") \
+    X(path_large,         SUM, "samples served by the system allocator (large objects)")
+
+/* The allocator paths, in the order of the work_ns[] of a tail group:
+ * X(name, help). */
+#define SLAB_SHM_PATHS(X) \
+    X(fast,     "pop from the thread's current slab") \
+    X(refill,   "the thread's own slabs, or frees other threads returned") \
+    X(partial,  "the size class's shared partial list, under its lock") \
+    X(new_slab, "a slab from the class pool or fresh memory") \
+    X(repair,   "a zombie repair") \
+    X(large,    "the system allocator (the drop-in's large objects)")
+
+/* Format 1.1: the timing overhead as a distribution (process section),
+ * measured at start-up on FLOOR_RUNS empty regions: floor_wall_ns and
+ * floor_cpu_ns are its medians. */
+#define SLAB_SHM_TIMING_FIELDS(X) \
+    X(floor_wall_p10_ns, LAST, "10th percentile of an empty timed region, wall ns") \
+    X(floor_wall_p90_ns, LAST, "90th percentile of an empty timed region, wall ns") \
+    X(floor_wall_p99_ns, LAST, "99th percentile of an empty timed region, wall ns") \
+    X(floor_cpu_p10_ns,  LAST, "10th percentile of an empty timed region, CPU ns") \
+    X(floor_cpu_p90_ns,  LAST, "90th percentile of an empty timed region, CPU ns") \
+    X(floor_cpu_p99_ns,  LAST, "99th percentile of an empty timed region, CPU ns") \
+    X(resolution_ns,     LAST, "smallest floor-corrected figure told from zero, ns") \
+    X(sample_cost_ns,    LAST, "what one sample costs its thread, ns") \
+    X(sched,             LAST, "1 when samples read the scheduler statistics")
 
 /* Per size-class counters of the allocator, over all its threads. */
 #define SLAB_SHM_CLASS_FIELDS(X) \
@@ -183,6 +232,18 @@ typedef struct slab_shm_seg_header {
     uint64_t reserved1[3];      /* 312 */
 } slab_shm_seg_header;          /* 336 */
 
+/* The samples of one tail group (format 1.1): the sums, over the samples
+ * whose wall time fell in histogram buckets 8g..8g+7, of their wall time,
+ * run-queue wait, blocked and other off-CPU time, and CPU time by path
+ * (SLAB_SHM_PATHS order). */
+typedef struct slab_shm_tail_group {
+    uint64_t wall_ns;
+    uint64_t runq_ns;
+    uint64_t blocked_ns;
+    uint64_t other_ns;
+    uint64_t work_ns[SLAB_SHM_PATH_COUNT];
+} slab_shm_tail_group;          /* 80 */
+
 /* One thread's statistics (the tables above, then the histograms: log-scale
  * buckets of nanoseconds, 0..7 one each, then 8 per power of two). */
 typedef struct slab_shm_seg_stats {
@@ -190,7 +251,10 @@ typedef struct slab_shm_seg_stats {
     SLAB_SHM_THREAD_FIELDS(SLAB_SHM_FIELD_U64)                 /*  104 */
     uint64_t wall_hist[SLAB_SHM_HIST_BUCKETS];                 /*  176 */
     uint64_t cpu_hist[SLAB_SHM_HIST_BUCKETS];                  /* 2224 */
-} slab_shm_seg_stats;                                          /* 4272 */
+    /* format 1.1 */
+    SLAB_SHM_SAMPLE_FIELDS(SLAB_SHM_FIELD_U64)                 /* 4272 */
+    slab_shm_tail_group tail[SLAB_SHM_TAIL_GROUPS];            /* 4360 */
+} slab_shm_seg_stats;                                          /* 6920 */
 
 /* One size class's counters. */
 typedef struct slab_shm_seg_class {
@@ -236,7 +300,10 @@ typedef struct slab_shm_seg_process {
     slab_shm_memory memory;     /*  128 */
     slab_shm_seg_class classes[SLAB_SHM_CLASS_COUNT];  /*  192 */
     slab_shm_seg_epoch epochs[SLAB_SHM_EPOCH_COUNT];   /* 1024 */
-} slab_shm_seg_process;         /* 1408 */
+    /* format 1.1 */
+    SLAB_SHM_TIMING_FIELDS(SLAB_SHM_FIELD_U64)         /* 1408 */
+    uint64_t reserved1[7];      /* 1480 */
+} slab_shm_seg_process;         /* 1536 */
 
 /* Totals of exited threads, under its own seqlock, with the array
  * folded[record_count] at folded_offset: folded[i] is the highest
@@ -306,7 +373,11 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_header, name) == 248, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, reserved1) == 312, "header layout");
 SLAB_SHM_PIN(sizeof(slab_shm_seg_header) == 336, "header size");
 
-SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 4272, "stats size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 6920, "stats size");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, sched_samples) == SLAB_SHM_STATS_SIZE_1_0,
+             "stats 1.1 appended after 1.0");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, tail) == 4360, "stats layout");
+SLAB_SHM_PIN(sizeof(slab_shm_tail_group) == 80, "tail group size");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, seed.repair_reason_other) == 96, "stats layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, allocs) == 104, "stats layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, mono_ns) == 168, "stats layout");
@@ -326,16 +397,18 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_process, label) == 64, "process layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_process, memory) == 128, "process layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_process, classes) == 192, "process layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_process, epochs) == 1024, "process layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_process) == 1408, "process size");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_process, floor_wall_p10_ns) == SLAB_SHM_PROCESS_SIZE_1_0,
+             "process 1.1 appended after 1.0");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_process) == 1536, "process size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, threads) == 8, "exited layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, stats) == 64, "exited layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 4272, "exited size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 6920, "exited size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, threads) == 8, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, live_threads) == 16, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, stats) == 64, "overflow layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 4272, "overflow size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 6920, "overflow size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, gen) == 8, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, state) == 16, "record layout");
@@ -344,7 +417,7 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_record, update_mono_ns) == 24, "record layout
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, flushes) == 32, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, name) == 40, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, stats) == 64, "record layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 4272, "record size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 6920, "record size");
 
 #ifdef __cplusplus
 }

@@ -89,6 +89,45 @@ uint64_t slab_hist_bucket_high(unsigned bucket);  /* largest value in it */
  * empty; reported as the midpoint of the bucket holding it. */
 uint64_t slab_hist_quantile(const uint64_t *counts, double q);
 
+/*
+ * Tail attribution.  A sample reads /proc/thread-self/schedstat (run time,
+ * run-queue wait, times scheduled: one pread on a descriptor the thread
+ * keeps open) before and after the call as well as the two clocks, and the
+ * allocator's slow paths leave a tag saying which path served the call.
+ * The call's wall time then splits into
+ *     work     its CPU time, by path;
+ *     runq     the run-queue wait that grew during it (waiting for a CPU:
+ *              other runnable tasks, or a CPU quota that throttled it);
+ *     blocked  the rest of its off-CPU time (wall - CPU - runq) when the
+ *              path may sleep inside the allocator (a contended lock,
+ *              fresh memory faulted in): partial, new slab, repair;
+ *     other    that rest on the other paths (stopped, stolen, ...).
+ * Per group of 8 wall-histogram buckets (one power of two: group g holds
+ * the samples of buckets 8g..8g+7) the sums of each part are kept, so a
+ * reader can take, for any interval, the samples above any percentile and
+ * say what their time was made of (slab_tail_add()).  Sums are raw: work
+ * includes the CPU floor and wall the wall floor.
+ */
+enum slab_path {
+    SLAB_PATH_FAST = 0,         /* a pop from the thread's current slab */
+    SLAB_PATH_REFILL = 1,       /* the thread's own slabs or remote frees */
+    SLAB_PATH_PARTIAL = 2,      /* the class's shared partial list, locked */
+    SLAB_PATH_NEW_SLAB = 3,     /* a slab from the class pool or fresh memory */
+    SLAB_PATH_REPAIR = 4,       /* a zombie repair on the way */
+    SLAB_PATH_LARGE = 5,        /* the system allocator (drop-in, large) */
+    SLAB_PATH_COUNT = 6
+};
+const char *slab_path_name(unsigned path);  /* "fast", "refill", ... */
+
+#define SLAB_TAIL_GROUPS 32u
+typedef struct slab_tail_group {
+    uint64_t wall_ns;
+    uint64_t runq_ns;
+    uint64_t blocked_ns;
+    uint64_t other_ns;
+    uint64_t work_ns[SLAB_PATH_COUNT];  /* CPU time, by path */
+} slab_tail_group;
+
 /* Everything the sampler knows about one thread.  Fixed-width fields only:
  * the shared-memory segment publishes this structure as it is.
  *
@@ -116,6 +155,21 @@ typedef struct slab_thread_stats {
     uint64_t mono_ns;           /* CLOCK_MONOTONIC when this was taken */
     uint64_t wall_hist[SLAB_HIST_BUCKETS];
     uint64_t cpu_hist[SLAB_HIST_BUCKETS];
+    /* What each sample learned about its call (segment format 1.1):
+     * the thread's scheduler statistics before and after the call, and
+     * the path that served it.  See "Tail attribution" below. */
+    uint64_t sched_samples;     /* samples that read the scheduler stats */
+    uint64_t switched;          /* samples during which it was switched out */
+    uint64_t sampled_runq_ns;   /* run-queue wait inside sampled calls */
+    uint64_t sampled_blocked_ns;/* other off-CPU time on paths that may sleep */
+    uint64_t sampled_other_ns;  /* other off-CPU time on the other paths */
+    uint64_t path_fast;         /* samples served by each path */
+    uint64_t path_refill;
+    uint64_t path_partial;
+    uint64_t path_new_slab;
+    uint64_t path_repair;
+    uint64_t path_large;
+    slab_tail_group tail[SLAB_TAIL_GROUPS];
 } slab_thread_stats;
 
 /* The calling thread's full statistics, with the allocation count and the
@@ -160,16 +214,43 @@ typedef struct slab_clock_floor {
 
 slab_clock_floor slab_sample_floor(void);
 
+/* Timing resolution.  The floor is the median of FLOOR_RUNS (255) empty
+ * regions; the overhead is a distribution, not one number, so its
+ * percentiles are kept too.  resolution_ns is the spread between the 10th
+ * and 90th percentiles (the larger of the two clocks'): a floor-corrected
+ * figure below it cannot be told from zero, and readers show it as
+ * "<resolution" (for example "<0.3us") rather than as a precise value.
+ * sample_cost_ns is what one whole sample costs the thread (both reads of
+ * the clocks and of the scheduler statistics, and the recording): it is
+ * what the budget counts.  sched is 1 when the thread's scheduler
+ * statistics could be read (the samples then split off-CPU time).
+ * Returns 0, or -1 with errno ENOTSUP when sampling is compiled out. */
+typedef struct slab_sample_timing {
+    uint64_t wall_p10_ns, wall_p50_ns, wall_p90_ns, wall_p99_ns;
+    uint64_t cpu_p10_ns, cpu_p50_ns, cpu_p90_ns, cpu_p99_ns;
+    uint64_t resolution_ns;
+    uint64_t sample_cost_ns;
+    uint32_t sched;
+    uint32_t runs;
+} slab_sample_timing;
+
+int slab_sample_timing_get(slab_sample_timing *out);
+
 /*
  * The verdict on an interval, from the difference of two snapshots of one
  * thread (or of sums over threads).  The rule:
  *
  * 1. Sampled ratio r, with at least SLAB_VERDICT_MIN_SAMPLES samples: the
- *    floor-corrected sums, each given a granularity g = (floor_wall_ns +
- *    floor_cpu_ns) / 4 (at least 1 ns) per sample so that calls far shorter
- *    than a clock read are not a ratio of noise:
- *      r = (max(0, wall_ns_sum - n*floor_wall_ns) + n*g)
- *        / (max(0, cpu_ns_sum - n*floor_cpu_ns) + n*g)
+ *    floor-corrected means, each given a granularity g = (floor_wall_ns +
+ *    floor_cpu_ns) / 4 (at least 1 ns) so that calls far shorter than a
+ *    clock read are not a ratio of noise:
+ *      r = (max(0, wall_mean - floor_wall_ns) + g)
+ *        / (max(0, cpu_mean - floor_cpu_ns) + g)
+ *    With the histograms, the means are trimmed: each clock's slowest
+ *    tenth of the samples (at least one) is left out, so no single
+ *    outlier, and no event rarer than one sample in ten, can move r; a
+ *    tail that rare is the cause's business (slab_diagnose()), not the
+ *    ratio's.  Without them, the means of all samples.
  * 2. Scheduler ratio s, when thread_cpu_ns >= SLAB_VERDICT_MIN_CPU_NS: the
  *    wall/CPU ratio of the threads' whole runnable time,
  *      s = (thread_cpu_ns + runq_wait_ns) / thread_cpu_ns
@@ -202,12 +283,121 @@ typedef struct slab_verdict_input {
     uint64_t thread_cpu_ns;     /* CPU the threads used in it */
     uint64_t runq_wait_ns;      /* time they waited for a CPU in it */
     uint64_t nivcsw;            /* involuntary context switches in it */
+    /* Optional (NULL: the ratio of the means, as in libslab 1.0): the
+     * interval's wall and CPU histograms (SLAB_HIST_BUCKETS counts), for
+     * the robust sampled ratio of rule 1. */
+    const uint64_t *wall_hist;
+    const uint64_t *cpu_hist;
 } slab_verdict_input;
 
 /* Returns the verdict and stores the ratio it is based on in *ratio (when
  * not NULL; 0 when insufficient). */
 slab_verdict slab_verdict_compute(const slab_verdict_input *in, double *ratio);
 const char *slab_verdict_name(slab_verdict v);
+
+/*
+ * The tail of an interval, and its cause.
+ *
+ * slab_tail_cut_at() finds where the slowest share 1 - q of the samples
+ * of wall_hist begins (q = 0.99 for the tail above p99): every sample of
+ * the buckets above cut->bucket, and the share cut->part of that bucket's.
+ * wall_hist is the interval's histogram over all the threads.
+ *
+ * slab_tail_add() adds one thread's interval (d: the difference of two of
+ * its snapshots) to *t: its sampled calls beyond the cut, each standing
+ * for d->allocs / d->seed.alloc_samples calls, and the interval's zombie
+ * repairs when their mean wall time reaches cut->threshold_ns (every
+ * repair is timed, so each stands for itself: their CPU time is repair
+ * work, the rest other off-CPU time).  Within a tail group the samples
+ * beyond the cut are taken to be like the group's others.  Times are
+ * estimates for all the calls of the tail, in ns, floor-corrected (the
+ * CPU floor comes off the work).
+ */
+typedef struct slab_tail_cut {
+    unsigned bucket;            /* the bucket the cut falls in */
+    double part;                /* share of that bucket beyond the cut */
+    uint64_t threshold_ns;      /* the quantile itself (bucket midpoint) */
+} slab_tail_cut;
+
+void slab_tail_cut_at(slab_tail_cut *cut, const uint64_t *wall_hist, double q);
+typedef struct slab_tail {
+    double samples;             /* sampled calls in the tail */
+    double repairs;             /* repairs counted in it */
+    double calls;               /* the calls they stand for */
+    double wall_ns;
+    double runq_ns, blocked_ns, other_ns;
+    double work_ns[SLAB_PATH_COUNT];
+    double sched_samples;       /* tail samples that read schedstat */
+} slab_tail;
+
+void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
+                   const slab_clock_floor *floor);
+
+/* What a reader knows of the machine over the same interval (never the
+ * writer's cost).  Each have_* is 0 when the kernel does not provide it. */
+typedef struct slab_context {
+    int have_steal;
+    double steal_share;         /* stolen / all CPU time, host-wide (/proc/stat) */
+    int have_throttle;
+    double throttled_ns;        /* the cgroup's throttled time (cpu.stat) */
+    uint64_t throttled_periods; /* periods in which it was throttled */
+    int have_pressure;
+    double pressure_some;       /* /proc/pressure/cpu "some" avg10, percent */
+    int cpus_allowed;           /* CPUs in the process's affinity, 0 unknown */
+    int runnable;               /* tasks runnable on those CPUs, -1 unknown */
+} slab_context;
+
+/* The causes, in the order of slab_diagnosis.share[]. */
+typedef enum slab_cause {
+    SLAB_CAUSE_NONE = 0,        /* nothing to explain (insufficient data) */
+    SLAB_CAUSE_UNDECIDED,       /* too little in the tail to decide */
+    SLAB_CAUSE_RUNQ,            /* waiting for a CPU behind other tasks */
+    SLAB_CAUSE_THROTTLE,        /* waiting out a CPU quota (cgroup) */
+    SLAB_CAUSE_STEAL,           /* the hypervisor ran something else */
+    SLAB_CAUSE_BLOCKED,         /* asleep inside the allocator (lock, fault) */
+    SLAB_CAUSE_OFFCPU,          /* other off-CPU time: stopped, ... */
+    SLAB_CAUSE_WORK_FAST,       /* allocator work, by path (enum slab_path) */
+    SLAB_CAUSE_WORK_REFILL,
+    SLAB_CAUSE_WORK_PARTIAL,
+    SLAB_CAUSE_WORK_NEW_SLAB,
+    SLAB_CAUSE_WORK_REPAIR,
+    SLAB_CAUSE_WORK_LARGE,
+    SLAB_CAUSE_COUNT
+} slab_cause;
+
+/* Short names ("run-queue", "throttling", "steal", "blocked",
+ * "off-cpu", "work:new-slab", ...) and phrases for a sentence ("waiting
+ * for CPU", "new-slab work", ...). */
+const char *slab_cause_name(slab_cause c);
+const char *slab_cause_phrase(slab_cause c);
+
+typedef struct slab_diagnosis {
+    slab_verdict verdict;       /* slab_verdict_compute() of the input */
+    double ratio;
+    double offcpu_share;        /* 1 - 1/ratio: the share of the time off CPU */
+    slab_cause cause;
+    double cause_share;         /* of the tail's time, 0..1 */
+    double share[SLAB_CAUSE_COUNT];
+    double tail_ns;             /* mean floor-corrected wall time of a tail call */
+} slab_diagnosis;
+
+/*
+ * The rule (libslab(3), "Verdict and cause"):
+ * 1. The tail's time splits into its parts: run-queue wait (of which the
+ *    share the cgroup spent throttled, throttled_ns / the interval's
+ *    run-queue wait, is throttling), blocked, other off-CPU (of which up
+ *    to steal_share of the tail's wall time is steal) and work by path.
+ * 2. When the scheduler ratio s (rule 2 of the verdict) is 1.5 or more,
+ *    the threads waited for a CPU at least half as long as they ran: the
+ *    cause is throttling if at least half of that wait was throttled
+ *    time, else run-queue contention, however few samples it caught.
+ * 3. Otherwise, with at least SLAB_TAIL_MIN_SAMPLES samples and repairs in
+ *    the tail, the part with the largest share; with fewer, undecided.
+ * tail may be NULL (rule 3 then undecided), ctx may be NULL (no context).
+ */
+#define SLAB_TAIL_MIN_SAMPLES 3u
+void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
+                   const slab_context *ctx, slab_diagnosis *out);
 
 /*
  * Messages.  libslab prints nothing unless asked, and there are two ways

@@ -28,6 +28,7 @@ libslab_libslab_reader_la_SOURCES = \
 	libslab/util/size_class.c \
 	libslab/sampler/hist.c \
 	libslab/sampler/verdict.c \
+	libslab/sampler/cause.c \
 	libslab/reader/shm_reader.h \
 	libslab/reader/shm_reader.c \
 	libslab/reader/shm_snapshot.c \
@@ -43,7 +44,9 @@ libslab_libslab_all_la_SOURCES = \
 	libslab/sampler/options.h \
 	libslab/sampler/options.c \
 	libslab/sampler/sampler.h \
-	libslab/sampler/sampler.c
+	libslab/sampler/sampler.c \
+	libslab/sampler/sample.h \
+	libslab/sampler/sample.c
 # core: the allocator
 libslab_libslab_all_la_SOURCES += \
 	libslab/core/core_hooks.h \

@@ -41,3 +41,8 @@ update-libslab-man: tests/test_options$(EXEEXT)
 	  sed -n '/^\.\\" END ENVIRONMENT TABLE$$/,$$p' $(top_srcdir)/man/libslab.3; \
 	} > man-libslab.tmp && mv man-libslab.tmp $(top_srcdir)/man/libslab.3
 .PHONY: update-libslab-man
+
+# The decomposed sample and the tail/cause rule.
+check_PROGRAMS += tests/test_tail
+TESTS += tests/test_tail
+tests_test_tail_LDADD = $(TEST_LIBS)

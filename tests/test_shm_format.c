@@ -51,8 +51,9 @@ static void row(FILE *f, unsigned off, const char *name, const char *kind,
 
 static void print_man(FILE *f)
 {
-    fputs(".SS Thread statistics (slab_shm_seg_stats, 4272 bytes)\n"
-          ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", f);
+    fprintf(f, ".SS Thread statistics (slab_shm_seg_stats, %zu bytes; %u in format 1.0)\n"
+          ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", sizeof(slab_shm_seg_stats),
+          SLAB_SHM_STATS_SIZE_1_0);
 #define X(fld, kind, help) \
     row(f, (unsigned)offsetof(slab_shm_seg_stats, seed.fld), #fld, #kind, help);
     SLAB_SHM_SEED_FIELDS(X)
@@ -65,6 +66,39 @@ static void print_man(FILE *f)
         "SUM", "histogram of sampled wall ns");
     row(f, (unsigned)offsetof(slab_shm_seg_stats, cpu_hist), "cpu_hist[256]",
         "SUM", "histogram of sampled CPU ns");
+#define X(fld, kind, help) \
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, fld), #fld, #kind, "(1.1) " help);
+    SLAB_SHM_SAMPLE_FIELDS(X)
+#undef X
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, tail), "tail[32]", "SUM",
+        "(1.1) tail groups: samples of wall buckets 8g..8g+7 (slab_shm_tail_group)");
+    fputs(".TE\n.SS Tail group (slab_shm_tail_group, 80 bytes, format 1.1)\n"
+          ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", f);
+    row(f, (unsigned)offsetof(slab_shm_tail_group, wall_ns), "wall_ns", "SUM",
+        "wall time of the group's samples, ns");
+    row(f, (unsigned)offsetof(slab_shm_tail_group, runq_ns), "runq_ns", "SUM",
+        "their run-queue wait, ns");
+    row(f, (unsigned)offsetof(slab_shm_tail_group, blocked_ns), "blocked_ns", "SUM",
+        "their other off-CPU time on paths that may sleep, ns");
+    row(f, (unsigned)offsetof(slab_shm_tail_group, other_ns), "other_ns", "SUM",
+        "their other off-CPU time on the other paths, ns");
+    {
+        unsigned k = 0;
+        char name[32];
+#define X(path, help) \
+        snprintf(name, sizeof(name), "work_ns[%u]", k); \
+        row(f, (unsigned)(offsetof(slab_shm_tail_group, work_ns) + 8 * k), name, "SUM", \
+            "CPU time, path " #path ": " help); \
+        k++;
+        SLAB_SHM_PATHS(X)
+#undef X
+    }
+    fprintf(f, ".TE\n.SS Timing (slab_shm_seg_process, from offset %u, format 1.1)\n"
+            ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", SLAB_SHM_PROCESS_SIZE_1_0);
+#define X(fld, kind, help) \
+    row(f, (unsigned)offsetof(slab_shm_seg_process, fld), #fld, #kind, help);
+    SLAB_SHM_TIMING_FIELDS(X)
+#undef X
     fputs(".TE\n.SS Size-class counters (slab_shm_seg_class, 104 bytes)\n"
           ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", f);
 #define X(fld, kind, help) \
@@ -132,7 +166,7 @@ int main(int argc, char **argv)
         print_man(stdout);
         return 0;
     }
-    plan(13);
+    plan(14);
 
     /* Each field at the offset it had in the API structure. */
     unsigned bad = 0, fields = 0;
@@ -145,12 +179,14 @@ int main(int argc, char **argv)
     if (offsetof(slab_shm_seg_stats, f) != offsetof(slab_thread_stats, f)) \
         bad++, diag("stats field %s moved", #f);
     SLAB_SHM_THREAD_FIELDS(X)
+    SLAB_SHM_SAMPLE_FIELDS(X)
 #undef X
     is_int(bad, 0, "all %u scalar thread statistics sit where the old layout had them",
            fields);
     ok(sizeof(slab_shm_seg_stats) == sizeof(slab_thread_stats) &&
        offsetof(slab_shm_seg_stats, wall_hist) == offsetof(slab_thread_stats, wall_hist) &&
-       offsetof(slab_shm_seg_stats, cpu_hist) == offsetof(slab_thread_stats, cpu_hist),
+       offsetof(slab_shm_seg_stats, cpu_hist) == offsetof(slab_thread_stats, cpu_hist) &&
+       offsetof(slab_shm_seg_stats, tail) == offsetof(slab_thread_stats, tail),
        "the histograms too, and the sizes agree (%zu)", sizeof(slab_shm_seg_stats));
     bad = 0;
     fields = 0;
@@ -219,6 +255,11 @@ int main(int argc, char **argv)
         is_int(refused, 0, "the writer's layout passes the readers' check at 7 record counts");
     }
 
+    ok(offsetof(slab_shm_seg_stats, sched_samples) == SLAB_SHM_STATS_SIZE_1_0 &&
+       offsetof(slab_shm_seg_process, floor_wall_p10_ns) == SLAB_SHM_PROCESS_SIZE_1_0 &&
+       SLAB_SHM_ABI_MINOR >= 1,
+       "format 1.1 only appends: to the thread statistics at %u, to the process "
+       "section at %u", SLAB_SHM_STATS_SIZE_1_0, SLAB_SHM_PROCESS_SIZE_1_0);
     ok(man_matches(), "libslab-shm(5) field tables match the tables");
     return tap_exit();
 }

@@ -122,6 +122,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
     unsigned cls = slab_class_of[size - 1];
     heap_bin *hb = &h->bins[epoch][cls];
     counter_bump(&h->counters[cls].allocs_slow);
+    slab_sampler_note_path(SLAB_PATH_REFILL);
 
     uint64_t changes = atomic_load_explicit(&a->epoch_changes, memory_order_acquire);
     if (UNLIKELY(h->seen_changes != changes)) {
@@ -152,6 +153,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
     }
 
     bin *b = &a->bins[epoch][cls];
+    slab_sampler_note_path(SLAB_PATH_PARTIAL);
     for (;;) {
         repair rep = { .reason = -1 };
         pthread_mutex_lock(&b->lock);
@@ -168,6 +170,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
             break;
     }
     if (s == NULL) {
+        slab_sampler_note_path(SLAB_PATH_NEW_SLAB);
         s = slab_get(a, cls, epoch, EPOCH_ERA(word), h->id);
         if (s == NULL)
             return NULL;

@@ -370,6 +370,7 @@ static NOINLINE void *large_malloc(size_t size)
         if (p != NULL)
             return p;
     }
+    slab_sampler_note_path(SLAB_PATH_LARGE);
     return sys_malloc(size);
 }
 
@@ -394,6 +395,7 @@ static void *do_calloc(size_t n, size_t size)
     if (total == 0 && (p = slab_alloc(1)) != NULL)
         return memset(p, 0, 1);
     /* glibc knows which of its blocks are fresh from the kernel. */
+    slab_sampler_note_path(SLAB_PATH_LARGE);
     return sys_calloc(n, size);
 }
 
@@ -420,6 +422,7 @@ static void *do_memalign(size_t alignment, size_t size)
         if (p != NULL)
             return p;
     }
+    slab_sampler_note_path(SLAB_PATH_LARGE);
     return sys_memalign(alignment, size);
 }
 

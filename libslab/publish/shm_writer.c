@@ -64,6 +64,18 @@ static void read_sampling(slab_shm_seg_process *p)
     p->sample_budget_ppm = c.budget_ppm;
     p->floor_wall_ns = f.wall_ns;
     p->floor_cpu_ns = f.cpu_ns;
+    slab_sample_timing t;
+    if (slab_sample_timing_get(&t) == 0) {
+        p->floor_wall_p10_ns = t.wall_p10_ns;
+        p->floor_wall_p90_ns = t.wall_p90_ns;
+        p->floor_wall_p99_ns = t.wall_p99_ns;
+        p->floor_cpu_p10_ns = t.cpu_p10_ns;
+        p->floor_cpu_p90_ns = t.cpu_p90_ns;
+        p->floor_cpu_p99_ns = t.cpu_p99_ns;
+        p->resolution_ns = t.resolution_ns;
+        p->sample_cost_ns = t.sample_cost_ns;
+        p->sched = t.sched;
+    }
 }
 
 /* ------------------------------------------------------------------ process */

@@ -46,11 +46,16 @@ static void relax(unsigned tries)
 }
 
 /* Copy a seqlock-covered section of size bytes at off into dst; false when
- * it stayed mid-write for every try. */
+ * it stayed mid-write for every try.  A segment of an older minor version
+ * has avail < size bytes there: the fields appended since read as zero. */
 static bool read_section(const slab_shm_reader *r, uint64_t off, void *dst,
-                         size_t size, const uint64_t *extra_off,
+                         size_t size, uint64_t avail, const uint64_t *extra_off,
                          void *extra_dst, size_t extra_size)
 {
+    if (avail < size) {
+        memset((char *)dst + avail, 0, size - avail);
+        size = (size_t)avail;
+    }
     const uint64_t *seq = (const uint64_t *)(const void *)(r->map + off);
     uint64_t deadline = 0;
 
@@ -114,7 +119,7 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
 
     *busy = false;
     s->writer_now_ns = 0;
-    s->process_busy = !read_section(r, h->process_offset, &p, sizeof(p),
+    s->process_busy = !read_section(r, h->process_offset, &p, sizeof(p), h->process_size,
                                     NULL, NULL, 0);
     if (s->process_busy)
         memset(&p, 0, sizeof(p));
@@ -126,6 +131,18 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
     s->sampling.budget_ppm = p.sample_budget_ppm;
     s->floor.wall_ns = p.floor_wall_ns;
     s->floor.cpu_ns = p.floor_cpu_ns;
+    memset(&s->timing, 0, sizeof(s->timing));
+    s->timing.wall_p10_ns = p.floor_wall_p10_ns;
+    s->timing.wall_p50_ns = p.floor_wall_ns;
+    s->timing.wall_p90_ns = p.floor_wall_p90_ns;
+    s->timing.wall_p99_ns = p.floor_wall_p99_ns;
+    s->timing.cpu_p10_ns = p.floor_cpu_p10_ns;
+    s->timing.cpu_p50_ns = p.floor_cpu_ns;
+    s->timing.cpu_p90_ns = p.floor_cpu_p90_ns;
+    s->timing.cpu_p99_ns = p.floor_cpu_p99_ns;
+    s->timing.resolution_ns = p.resolution_ns;
+    s->timing.sample_cost_ns = p.sample_cost_ns;
+    s->timing.sched = p.sched != 0;
     s->heartbeat_mono_ns = p.heartbeat_mono_ns;
     s->heartbeat_real_ns = p.heartbeat_real_ns;
     s->refreshes = p.refreshes;
@@ -145,7 +162,8 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
         slab_shm_thread *t = &s->threads[n];
         if (record_free(r, off))
             continue;
-        if (!read_section(r, off, &rec, sizeof(rec), NULL, NULL, 0)) {
+        if (!read_section(r, off, &rec, sizeof(rec), 64 + (uint64_t)h->stats_size,
+                          NULL, NULL, 0)) {
             s->busy_threads++;
             if (n >= SLAB_SHM_SNAPSHOT_THREADS)
                 continue;       /* counted, not listed */
@@ -185,12 +203,14 @@ static slab_shm_error snapshot_once(slab_shm_reader *r, slab_shm_snapshot *s,
         n++;
     }
 
-    if (!read_section(r, h->overflow_offset, &o, sizeof(o), NULL, NULL, 0)) {
+    if (!read_section(r, h->overflow_offset, &o, sizeof(o),
+                      64 + (uint64_t)h->stats_size, NULL, NULL, 0)) {
         *busy = true;
         return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,
             "the overflow record of %s stayed busy; try again", r->object);
     }
-    if (!read_section(r, h->exited_offset, &e, sizeof(e), &h->folded_offset,
+    if (!read_section(r, h->exited_offset, &e, sizeof(e),
+                      64 + (uint64_t)h->stats_size, &h->folded_offset,
                       r->folded, (size_t)h->record_count * 8)) {
         *busy = true;
         return slab_shm_fail(err, SLAB_SHM_ERR_BUSY, EBUSY,

@@ -21,7 +21,8 @@
  *     the next tick.
  *
  * The cost budget.  A sample costs c ns of the thread's time: four clock
- * reads (the thread CPU clock is a system call) and the bookkeeping; c is
+ * reads (the thread CPU clock is a system call), two reads of the thread's
+ * scheduler statistics (sample.c) and the bookkeeping; c is
  * measured at start-up by timing complete dummy samples.  The thread's CPU
  * time between two samples, divided by the allocations between them, gives
  * the CPU cost of one allocation's share of the work, w (smoothed over the
@@ -36,6 +37,7 @@
  */
 #include "config.h"
 #include "sampler.h"
+#include "sample.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,10 +88,6 @@ void slab_sampler_set_sink(const slab_sampler_sink *k)
 #define TICK_MAX            (UINT64_C(1) << 20) /* allocations between ticks */
 #define TICK_FIRST          UINT64_C(64)
 #define INTERVAL_MAX        (UINT64_C(1) << 40) /* the budget never stretches further */
-#define PREEMPT_SLACK_NS    UINT64_C(5000)      /* see slab_stats.h: preempted samples */
-#define FLOOR_RUNS          63                  /* empty regions timed for the floor */
-#define COST_BATCH          32                  /* dummy samples per cost batch */
-#define COST_RUNS           7
 #define MAX_RATE            (UINT32_C(1) << 30)
 #define MAX_BUDGET_PPM      UINT32_C(1000000)
 
@@ -134,7 +132,9 @@ struct thread_state {
     uint64_t ctl_at;            /* allocation number of the previous sample */
     double ctl_cpu_sum;         /* decaying sums of CPU and allocations */
     double ctl_alloc_sum;
+    int sched_fd;               /* /proc/thread-self/schedstat, or -1 */
     bool in_sample;
+    bool repaired;              /* the sampled call repaired a zombie */
 };
 
 static __thread struct thread_state *self;
@@ -197,38 +197,9 @@ SLAB_API int slab_sample_set_config(const slab_sample_config *config)
     return 0;
 }
 
-/* ------------------------------------------------------------ clocks */
-
 static inline uint64_t clock_ns(clockid_t id)
 {
-    struct timespec ts;
-    if (clock_gettime(id, &ts) != 0)
-        return 0;
-    return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
-/* The two clocks are read staggered: wall, CPU at the start and wall, CPU
- * at the end.  Each clock's region then holds the call plus exactly one read
- * of the other clock, so the two floors are nearly equal and a call that
- * was not preempted reads wall ~= CPU even before the floor is taken off
- * (nested reads would make the wall region hold two CPU-clock system calls
- * and the CPU region about one: a raw ratio near 2 for every short call,
- * which the seed's uncorrected printout would call interference). */
-static inline void clock_start(slab_sample_clock *t)
-{
-    t->wall_ns = clock_ns(CLOCK_MONOTONIC);
-    t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
-static inline void clock_stop(slab_sample_clock *t)
-{
-    t->wall_ns = clock_ns(CLOCK_MONOTONIC);
-    t->cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-}
-
-void slab_sampler_clock(slab_sample_clock *now)
-{
-    clock_start(now);
+    return slab_sample_clock_ns(id);
 }
 
 static inline uint64_t delta(uint64_t end, uint64_t start)
@@ -236,94 +207,22 @@ static inline uint64_t delta(uint64_t end, uint64_t start)
     return end > start ? end - start : 0;
 }
 
-/* ------------------------------------------------------------ recording */
-
-static void record_alloc(slab_thread_stats *st, uint64_t wall, uint64_t cpu,
-                         const slab_clock_floor *floor)
-{
-    ThreadStats *s = &st->seed;
-    s->alloc_samples++;
-    s->alloc_wall_ns_sum += wall;
-    s->alloc_cpu_ns_sum += cpu;
-    if (wall > s->alloc_wall_ns_max)
-        s->alloc_wall_ns_max = wall;
-    if (cpu > s->alloc_cpu_ns_max)
-        s->alloc_cpu_ns_max = cpu;
-    st->wall_hist[slab_hist_bucket(wall)]++;
-    st->cpu_hist[slab_hist_bucket(cpu)]++;
-
-    uint64_t wall_c = delta(wall, floor->wall_ns);
-    uint64_t cpu_c = delta(cpu, floor->cpu_ns);
-    if (wall_c >= 2 * cpu_c + PREEMPT_SLACK_NS)
-        st->preempted++;
-}
-
 /* ------------------------------------------------------------ calibration */
 
-static slab_clock_floor floor_ns;
-static uint64_t sample_cost_ns;        /* one sample, all included */
 static pthread_once_t calib_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
 static bool exit_key_ok;
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void thread_exit(void *arg);
 static void process_exit(void);
 
 static void calibrate(void)
 {
-    uint64_t wall[FLOOR_RUNS], cpu[FLOOR_RUNS];
-    slab_sample_clock t0, t1;
-
-    /* Warm up the clocks' code paths first. */
-    for (int i = 0; i < 4; i++) {
-        clock_start(&t0);
-        clock_stop(&t1);
-    }
-    for (int i = 0; i < FLOOR_RUNS; i++) {
-        clock_start(&t0);
-        clock_stop(&t1);
-        wall[i] = delta(t1.wall_ns, t0.wall_ns);
-        cpu[i] = delta(t1.cpu_ns, t0.cpu_ns);
-    }
-    qsort(wall, FLOOR_RUNS, sizeof(wall[0]), cmp_u64);
-    qsort(cpu, FLOOR_RUNS, sizeof(cpu[0]), cmp_u64);
-    floor_ns.wall_ns = wall[FLOOR_RUNS / 2];
-    floor_ns.cpu_ns = cpu[FLOOR_RUNS / 2];
-
-    /* The cost of a whole sample as the thread pays it: both clock pairs and
-     * the recording, timed in batches on a scratch record. */
-    slab_thread_stats *scratch = calloc(1, sizeof(*scratch));
-    uint64_t batch[COST_RUNS];
-    for (int r = 0; r < COST_RUNS; r++) {
-        uint64_t start = clock_ns(CLOCK_MONOTONIC);
-        for (int i = 0; i < COST_BATCH; i++) {
-            clock_start(&t0);
-            clock_stop(&t1);
-            if (scratch)
-                record_alloc(scratch, delta(t1.wall_ns, t0.wall_ns),
-                             delta(t1.cpu_ns, t0.cpu_ns), &floor_ns);
-        }
-        batch[r] = delta(clock_ns(CLOCK_MONOTONIC), start) / COST_BATCH;
-    }
-    free(scratch);
-    qsort(batch, COST_RUNS, sizeof(batch[0]), cmp_u64);
-    sample_cost_ns = batch[COST_RUNS / 2];
-    if (sample_cost_ns == 0)
-        sample_cost_ns = 1;
-
+    slab_sample_calibrate();
     exit_key_ok = pthread_key_create(&exit_key, thread_exit) == 0;
     if (!exit_key_ok)
         slab_log(SLAB_LOG_WARNING, "sampler: no pthread key; exiting threads will not "
                  "publish their final figures");
-    slab_log(SLAB_LOG_DEBUG, "sampler: floor wall %llu ns, cpu %llu ns; sample cost %llu ns",
-             (unsigned long long)floor_ns.wall_ns, (unsigned long long)floor_ns.cpu_ns,
-             (unsigned long long)sample_cost_ns);
 }
 
 static void calibrate_once(void)
@@ -351,7 +250,18 @@ static void register_atexit(void)
 SLAB_API slab_clock_floor slab_sample_floor(void)
 {
     calibrate_once();
-    return floor_ns;
+    return *slab_sample_floor_ref();
+}
+
+SLAB_API int slab_sample_timing_get(slab_sample_timing *out)
+{
+    if (out == NULL) {
+        errno = EINVAL;
+        return -1;
+    }
+    calibrate_once();
+    *out = *slab_sample_timing_ref();
+    return 0;
 }
 
 /* ------------------------------------------------------------ random draws */
@@ -426,7 +336,7 @@ static uint64_t effective_interval(const struct thread_state *ts, uint64_t w)
     if (budget == 0 || ts->ctl_alloc_sum <= 0.0 || ts->ctl_cpu_sum <= 0.0)
         return rate;
     double per_alloc = ts->ctl_cpu_sum / ts->ctl_alloc_sum;
-    double need = (double)sample_cost_ns * 1e6 / ((double)budget * per_alloc);
+    double need = (double)slab_sample_cost_ns() * 1e6 / ((double)budget * per_alloc);
     if (need <= (double)rate)
         return rate;
     if (need >= (double)INTERVAL_MAX)
@@ -448,41 +358,18 @@ static void budget_update(struct thread_state *ts, uint64_t cpu_ns, uint64_t at)
 
 /* ------------------------------------------------------------ signals */
 
-/* Run-queue wait from /proc/thread-self/schedstat ("run wait slices"). */
-static bool read_runq_wait(uint64_t *wait_ns)
-{
-    char buf[128];
-    int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if (n <= 0)
-        return false;
-    buf[n] = '\0';
-    char *p = buf, *end;
-    (void)strtoull(p, &end, 10);        /* run time: the CPU clock is better */
-    if (end == p)
-        return false;
-    p = end;
-    uint64_t w = strtoull(p, &end, 10);
-    if (end == p)
-        return false;
-    *wait_ns = w;
-    return true;
-}
-
 /* Timed on the thread CPU clock, so that a preemption while reading does
  * not count as the sampler's cost. */
 static void read_signals(struct thread_state *ts)
 {
     struct rusage ru;
-    uint64_t wait;
+    slab_sample_clock now;
     uint64_t start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
     ts->st.thread_cpu_ns = start;
-    if (read_runq_wait(&wait))
-        ts->st.runq_wait_ns = wait;
+    slab_sample_stop(&now, ts->sched_fd);
+    if (now.sched)
+        ts->st.runq_wait_ns = now.wait_ns;
     if (getrusage(RUSAGE_THREAD, &ru) == 0) {
         ts->st.nvcsw = (uint64_t)ru.ru_nvcsw;
         ts->st.nivcsw = (uint64_t)ru.ru_nivcsw;
@@ -574,6 +461,7 @@ static struct thread_state *thread_init(void)
     ts->last_signal_ns = now - SIGNAL_NS;
     ts->tick_interval = TICK_FIRST;
     ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    ts->sched_fd = slab_sample_sched_open();
 
     /* This call is allocation number 1: whatever the countdown holds now
      * (countdown_left() is 0 after the first decrement) stands for it. */
@@ -609,7 +497,9 @@ bool slab_sampler_begin(slab_sample_clock *t0)
         /* Re-armed by slab_sampler_end(), once the next interval is known;
          * until then the countdown keeps this call's number. */
         ts->in_sample = true;
-        clock_start(t0);
+        ts->repaired = false;
+        slab_sampler_path = SLAB_PATH_FAST;
+        slab_sample_start(t0, ts->sched_fd);
         return true;
     }
     rearm(ts, at);
@@ -619,17 +509,16 @@ bool slab_sampler_begin(slab_sample_clock *t0)
 void slab_sampler_end(const slab_sample_clock *t0)
 {
     slab_sample_clock t1;
-    clock_stop(&t1);
-
     struct thread_state *ts = self;
+    slab_sample_stop(&t1, ts ? ts->sched_fd : -1);
+
     if (ts == NULL || !ts->in_sample)
         return;
     ts->in_sample = false;
 
     uint64_t at = position(ts);
-    record_alloc(&ts->st, delta(t1.wall_ns, t0->wall_ns), delta(t1.cpu_ns, t0->cpu_ns),
-                 &floor_ns);
-    ts->st.sample_cost_ns += sample_cost_ns;
+    slab_sample_record(&ts->st, t0, &t1, ts->repaired ? SLAB_PATH_REPAIR : slab_sampler_path);
+    ts->st.sample_cost_ns += slab_sample_cost_ns();
 
     budget_update(ts, t1.cpu_ns, at);
     set_mean(ts, effective_interval(ts, ts->config));
@@ -640,11 +529,13 @@ void slab_sampler_end(const slab_sample_clock *t0)
 void slab_sampler_repair(unsigned reason, const slab_sample_clock *t0)
 {
     slab_sample_clock t1;
-    clock_stop(&t1);
+    slab_sample_stop(&t1, -1);
 
     struct thread_state *ts = self;
     if (ts == NULL)
         return;
+    if (ts->in_sample)
+        ts->repaired = true;
     uint64_t wall = delta(t1.wall_ns, t0->wall_ns), cpu = delta(t1.cpu_ns, t0->cpu_ns);
     ThreadStats *s = &ts->st.seed;
     s->repair_count++;
@@ -680,6 +571,8 @@ static void thread_exit(void *arg)
         return;
     final_flush(ts);
     self = NULL;
+    if (ts->sched_fd >= 0)
+        close(ts->sched_fd);
     /* A later allocation in this thread (another key's destructor) starts
      * afresh and is published again. */
     countdown_arm(1);
@@ -704,6 +597,10 @@ static void fork_child(void)
     ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     ts->ctl_cpu_sum = ts->ctl_alloc_sum = 0.0;
     ts->last_signal_ns = clock_ns(COARSE_CLOCK) - SIGNAL_NS;
+    /* The descriptor names the parent's thread. */
+    if (ts->sched_fd >= 0)
+        close(ts->sched_fd);
+    ts->sched_fd = slab_sample_sched_open();
 }
 
 /* exit() runs no key destructors for the thread calling it (usually the

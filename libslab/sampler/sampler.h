@@ -12,7 +12,8 @@
  * slab_sampler_end().  Zombie repairs are timed with slab_sampler_clock()
  * before and slab_sampler_repair() after.
  *
- * Without ENABLE_SLOWPATH_SAMPLING none of this exists.
+ * Without ENABLE_SLOWPATH_SAMPLING none of this exists (but
+ * slab_sampler_note_path() compiles to nothing).
  */
 #ifndef SLAB_SAMPLER_H
 #define SLAB_SAMPLER_H
@@ -41,7 +42,20 @@ void slab_sampler_set_sink(const slab_sampler_sink *sink);
 typedef struct slab_sample_clock {
     uint64_t wall_ns;
     uint64_t cpu_ns;
+    uint64_t wait_ns;           /* schedstat run-queue wait, when sched */
+    uint64_t slices;            /* schedstat times scheduled, when sched */
+    bool sched;
 } slab_sample_clock;
+
+/* The path that served the allocation being sampled (enum slab_path).
+ * The sampler sets it to SLAB_PATH_FAST when a sampled call starts; each
+ * slow path stores its own with slab_sampler_note_path(), one store, the
+ * later (deeper) path overwriting the earlier.  The fast path never
+ * touches it, and outside a sampled call nobody reads it. */
+extern __thread unsigned char slab_sampler_path
+    __attribute__((tls_model("initial-exec")));
+
+#define slab_sampler_note_path(p) (slab_sampler_path = (unsigned char)(p))
 
 /* The per-thread countdown; the only sampler state the fast path touches.
  * Initial-exec TLS keeps the access a single segment-relative load even in
@@ -76,6 +90,10 @@ void slab_sampler_end(const slab_sample_clock *t0);
 void slab_sampler_clock(slab_sample_clock *now);
 /* Record a zombie repair (REPAIR_REASON_* bit) that started at *t0. */
 void slab_sampler_repair(unsigned reason, const slab_sample_clock *t0);
+
+#else
+
+#define slab_sampler_note_path(p) ((void)0)
 
 #endif /* ENABLE_SLOWPATH_SAMPLING */
 

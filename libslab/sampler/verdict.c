@@ -5,13 +5,18 @@
  * The rule, also stated in slab_stats.h and libslab(3):
  *
  * 1. Sampled ratio, when there are at least SLAB_VERDICT_MIN_SAMPLES samples.
- *    Each sample's wall and CPU figures are floor-corrected (the cost of an
+ *    The mean wall and CPU figures are floor-corrected (the cost of an
  *    empty timed region on that clock is subtracted) and then given a
  *    granularity g = (floor_wall + floor_cpu) / 4, at least 1 ns:
- *        r = (wall_sum - n * floor_wall + n * g) / (cpu_sum - n * floor_cpu + n * g)
- *    (each corrected sum clamped at 0).  Without g, calls much shorter than
- *    a clock read would be a ratio of two noise terms; with it, such calls
- *    read as about 1 unless their wall time really exceeds their CPU time.
+ *        r = (wall_mean - floor_wall + g) / (cpu_mean - floor_cpu + g)
+ *    (each corrected mean clamped at 0).  Without g, calls much shorter
+ *    than a clock read would be a ratio of two noise terms; with it, such
+ *    calls read as about 1 unless their wall time really exceeds their CPU
+ *    time.  The means are trimmed when the histograms are given: each
+ *    clock's slowest tenth of the samples (at least one) is left out, so
+ *    that one outlier (a single preemption of milliseconds, which alone
+ *    made a quiet interval's ratio of plain means read in the thousands)
+ *    cannot flip the verdict.  The tail is left to slab_diagnose().
  *
  * 2. Scheduler ratio, when the threads used at least
  *    SLAB_VERDICT_MIN_CPU_NS of CPU in the interval.  A thread that ran for
@@ -36,19 +41,49 @@
 
 #include "common.h"
 
+/* The mean of the samples of h below its slowest tenth (at least one
+ * sample left out), from the bucket midpoints. */
+static double trimmed_mean(const uint64_t *h)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++)
+        n += h[i];
+    if (n == 0)
+        return 0.0;
+    uint64_t drop = n / 10 ? n / 10 : 1;
+    uint64_t keep = n > drop ? n - drop : 1;
+    uint64_t left = keep;
+    double sum = 0.0;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS && left; i++) {
+        uint64_t c = h[i] < left ? h[i] : left;
+        double mid = ((double)slab_hist_bucket_low(i) + (double)slab_hist_bucket_high(i)) / 2.0;
+        sum += (double)c * mid;
+        left -= c;
+    }
+    return sum / (double)keep;
+}
+
 static double corrected_ratio(const slab_verdict_input *in)
 {
     double n = (double)in->samples;
     double g = ((double)in->floor_wall_ns + (double)in->floor_cpu_ns) / 4.0;
     if (g < 1.0)
         g = 1.0;
-    double wall = (double)in->wall_ns_sum - n * (double)in->floor_wall_ns;
-    double cpu = (double)in->cpu_ns_sum - n * (double)in->floor_cpu_ns;
+    double wall_mean, cpu_mean;
+    if (in->wall_hist && in->cpu_hist) {
+        wall_mean = trimmed_mean(in->wall_hist);
+        cpu_mean = trimmed_mean(in->cpu_hist);
+    } else {
+        wall_mean = (double)in->wall_ns_sum / n;
+        cpu_mean = (double)in->cpu_ns_sum / n;
+    }
+    double wall = wall_mean - (double)in->floor_wall_ns;
+    double cpu = cpu_mean - (double)in->floor_cpu_ns;
     if (wall < 0.0)
         wall = 0.0;
     if (cpu < 0.0)
         cpu = 0.0;
-    return (wall + n * g) / (cpu + n * g);
+    return (wall + g) / (cpu + g);
 }
 
 SLAB_API slab_verdict slab_verdict_compute(const slab_verdict_input *in, double *ratio)
@@ -84,6 +119,14 @@ SLAB_API slab_verdict slab_verdict_compute(const slab_verdict_input *in, double 
     if (best < 2.0)
         return SLAB_VERDICT_MODERATE;
     return SLAB_VERDICT_HEAVY;
+}
+
+SLAB_API const char *slab_path_name(unsigned path)
+{
+    static const char *const names[SLAB_PATH_COUNT] = {
+        "fast", "refill", "partial", "new-slab", "repair", "large"
+    };
+    return path < SLAB_PATH_COUNT ? names[path] : "unknown";
 }
 
 SLAB_API const char *slab_verdict_name(slab_verdict v)

@@ -141,10 +141,17 @@ void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b)
 #undef X
 #define X(f, kind, help) a->f = FOLD_##kind(a->f, b->f);
     SLAB_SHM_THREAD_FIELDS(X)
+    SLAB_SHM_SAMPLE_FIELDS(X)
 #undef X
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         a->wall_hist[i] += b->wall_hist[i];
         a->cpu_hist[i] += b->cpu_hist[i];
+    }
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        uint64_t *x = (uint64_t *)(void *)&a->tail[g];
+        const uint64_t *y = (const uint64_t *)(const void *)&b->tail[g];
+        for (size_t k = 0; k < sizeof(a->tail[g]) / 8; k++)
+            x[k] += y[k];
     }
 }
 
@@ -158,7 +165,15 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
 #undef X
 #define X(f, kind, help) dst->f = DELTA_##kind(dst->f, now->f, last->f);
     SLAB_SHM_THREAD_FIELDS(X)
+    SLAB_SHM_SAMPLE_FIELDS(X)
 #undef X
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        uint64_t *d = (uint64_t *)(void *)&dst->tail[g];
+        const uint64_t *n = (const uint64_t *)(const void *)&now->tail[g];
+        const uint64_t *l = (const uint64_t *)(const void *)&last->tail[g];
+        for (size_t k = 0; k < sizeof(dst->tail[g]) / 8; k++)
+            d[k] = DELTA_SUM(d[k], n[k], l[k]);
+    }
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         dst->wall_hist[i] = DELTA_SUM(dst->wall_hist[i], now->wall_hist[i],
                                       last->wall_hist[i]);
@@ -176,9 +191,17 @@ void slab_shm_stats_to_seg(slab_shm_seg_stats *d, const slab_thread_stats *s)
 #undef X
 #define X(f, kind, help) d->f = s->f;
     SLAB_SHM_THREAD_FIELDS(X)
+    SLAB_SHM_SAMPLE_FIELDS(X)
 #undef X
     memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));
     memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        d->tail[g].wall_ns = s->tail[g].wall_ns;
+        d->tail[g].runq_ns = s->tail[g].runq_ns;
+        d->tail[g].blocked_ns = s->tail[g].blocked_ns;
+        d->tail[g].other_ns = s->tail[g].other_ns;
+        memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns));
+    }
 }
 
 void slab_shm_stats_from_seg(slab_thread_stats *d, const slab_shm_seg_stats *s)
@@ -188,9 +211,17 @@ void slab_shm_stats_from_seg(slab_thread_stats *d, const slab_shm_seg_stats *s)
 #undef X
 #define X(f, kind, help) d->f = s->f;
     SLAB_SHM_THREAD_FIELDS(X)
+    SLAB_SHM_SAMPLE_FIELDS(X)
 #undef X
     memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));
     memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        d->tail[g].wall_ns = s->tail[g].wall_ns;
+        d->tail[g].runq_ns = s->tail[g].runq_ns;
+        d->tail[g].blocked_ns = s->tail[g].blocked_ns;
+        d->tail[g].other_ns = s->tail[g].other_ns;
+        memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns));
+    }
 }
 
 void slab_shm_class_to_seg(slab_shm_seg_class *d, const PerfCounters *s)
@@ -431,7 +462,7 @@ slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
                                      uint64_t file_size, const char *what,
                                      slab_shm_errinfo *err)
 {
-    const uint64_t need_stats = sizeof(slab_shm_seg_stats);
+    const uint64_t need_stats = SLAB_SHM_STATS_SIZE_1_0;   /* 1.0 and later */
     const uint64_t seg = h->segment_size;
     const unsigned long long fsz = (unsigned long long)file_size;
 
@@ -496,7 +527,7 @@ slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
             h->stats_size, (unsigned long long)need_stats,
             (unsigned long long)seg);
     if (!span_ok(h->process_offset, h->process_size, seg) ||
-        h->process_size < sizeof(slab_shm_seg_process))
+        h->process_size < SLAB_SHM_PROCESS_SIZE_1_0)
         return slab_shm_fail(err, SLAB_SHM_ERR_LAYOUT, 0,
             "%s has its process section (offset %llu, %llu bytes) outside its "
             "%llu bytes", what, (unsigned long long)h->process_offset,

@@ -1,0 +1,252 @@
+/*
+ * cause.c - the tail of an interval, what its time was made of, and the
+ * cause named beside the verdict.  Pure functions of published figures:
+ * any reader can call them, and none costs the writer anything.
+ *
+ * The rule is written in slab_stats.h above slab_diagnose() and in
+ * libslab(3), "Verdict and cause".
+ */
+#include "config.h"
+#include "slab_stats.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "common.h"
+
+/* ------------------------------------------------------------ tail */
+
+SLAB_API void slab_tail_cut_at(slab_tail_cut *cut, const uint64_t *wall_hist, double q)
+{
+    if (cut == NULL)
+        return;
+    cut->bucket = SLAB_HIST_BUCKETS;
+    cut->part = 0.0;
+    cut->threshold_ns = UINT64_MAX;
+    if (wall_hist == NULL)
+        return;
+    uint64_t n = 0;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++)
+        n += wall_hist[i];
+    if (n == 0)
+        return;
+    double want = (1.0 - q) * (double)n, above = 0.0;
+    for (unsigned i = SLAB_HIST_BUCKETS; i-- > 0;) {
+        if (wall_hist[i] == 0)
+            continue;
+        if (above + (double)wall_hist[i] >= want) {
+            cut->bucket = i;
+            cut->part = (want - above) / (double)wall_hist[i];
+            cut->threshold_ns = slab_hist_quantile(wall_hist, q);
+            return;
+        }
+        above += (double)wall_hist[i];
+    }
+    cut->bucket = 0;
+    cut->part = 1.0;
+    cut->threshold_ns = 0;
+}
+
+SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
+                            const slab_clock_floor *floor)
+{
+    if (t == NULL || d == NULL || cut == NULL)
+        return;
+    double fw = floor ? (double)floor->wall_ns : 0.0;
+    double fc = floor ? (double)floor->cpu_ns : 0.0;
+
+    if (d->seed.alloc_samples > 0 && cut->bucket < SLAB_HIST_BUCKETS) {
+        double weight = d->allocs > d->seed.alloc_samples
+                            ? (double)d->allocs / (double)d->seed.alloc_samples : 1.0;
+        double mine = 0.0;
+        for (unsigned g = cut->bucket / 8; g < SLAB_TAIL_GROUPS; g++) {
+            double n = 0.0, in = 0.0;
+            for (unsigned b = g * 8; b < g * 8 + 8; b++) {
+                double c = (double)d->wall_hist[b];
+                n += c;
+                if (b > cut->bucket)
+                    in += c;
+                else if (b == cut->bucket)
+                    in += c * cut->part;
+            }
+            if (n <= 0.0 || in <= 0.0)
+                continue;
+            double part = in / n;
+            const slab_tail_group *x = &d->tail[g];
+            double k = part * weight;
+            double work = 0.0;
+            for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+                work += (double)x->work_ns[p];
+            /* The CPU floor comes off the work, in proportion to each path's
+             * share of it; the wall floor off the wall time. */
+            double keep = work > 0.0 ? (work - n * fc) / work : 0.0;
+            if (keep < 0.0)
+                keep = 0.0;
+            double wall = ((double)x->wall_ns - n * fw) * k;
+            t->samples += in;
+            mine += in;
+            t->calls += in * weight;
+            t->wall_ns += wall > 0.0 ? wall : 0.0;
+            t->runq_ns += (double)x->runq_ns * k;
+            t->blocked_ns += (double)x->blocked_ns * k;
+            t->other_ns += (double)x->other_ns * k;
+            for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+                t->work_ns[p] += (double)x->work_ns[p] * keep * k;
+        }
+        if (d->sched_samples > 0)
+            t->sched_samples += mine * (double)d->sched_samples /
+                                (double)d->seed.alloc_samples;
+    }
+
+    /* Repairs: each one is timed. */
+    const ThreadStats *s = &d->seed;
+    if (s->repair_count > 0 &&
+        s->repair_wall_ns_sum / s->repair_count >= cut->threshold_ns) {
+        double n = (double)s->repair_count;
+        double wall = (double)s->repair_wall_ns_sum - n * fw;
+        double cpu = (double)s->repair_cpu_ns_sum - n * fc;
+        if (wall < 0.0)
+            wall = 0.0;
+        if (cpu < 0.0)
+            cpu = 0.0;
+        if (cpu > wall)
+            cpu = wall;
+        t->repairs += n;
+        t->calls += n;
+        t->wall_ns += wall;
+        t->work_ns[SLAB_PATH_REPAIR] += cpu;
+        t->other_ns += wall - cpu;
+    }
+}
+
+/* ------------------------------------------------------------ names */
+
+static const char *const cause_names[SLAB_CAUSE_COUNT] = {
+    [SLAB_CAUSE_NONE] = "none",
+    [SLAB_CAUSE_UNDECIDED] = "undecided",
+    [SLAB_CAUSE_RUNQ] = "run-queue",
+    [SLAB_CAUSE_THROTTLE] = "throttling",
+    [SLAB_CAUSE_STEAL] = "steal",
+    [SLAB_CAUSE_BLOCKED] = "blocked",
+    [SLAB_CAUSE_OFFCPU] = "off-cpu",
+    [SLAB_CAUSE_WORK_FAST] = "work:fast",
+    [SLAB_CAUSE_WORK_REFILL] = "work:refill",
+    [SLAB_CAUSE_WORK_PARTIAL] = "work:partial",
+    [SLAB_CAUSE_WORK_NEW_SLAB] = "work:new-slab",
+    [SLAB_CAUSE_WORK_REPAIR] = "work:repair",
+    [SLAB_CAUSE_WORK_LARGE] = "work:large",
+};
+
+static const char *const cause_phrases[SLAB_CAUSE_COUNT] = {
+    [SLAB_CAUSE_NONE] = "nothing to explain",
+    [SLAB_CAUSE_UNDECIDED] = "cannot decide",
+    [SLAB_CAUSE_RUNQ] = "waiting for CPU",
+    [SLAB_CAUSE_THROTTLE] = "CPU quota throttling",
+    [SLAB_CAUSE_STEAL] = "hypervisor steal",
+    [SLAB_CAUSE_BLOCKED] = "blocked in the allocator",
+    [SLAB_CAUSE_OFFCPU] = "off-CPU (stopped or sleeping)",
+    [SLAB_CAUSE_WORK_FAST] = "fast-path work",
+    [SLAB_CAUSE_WORK_REFILL] = "refill work",
+    [SLAB_CAUSE_WORK_PARTIAL] = "partial-list work",
+    [SLAB_CAUSE_WORK_NEW_SLAB] = "new-slab work",
+    [SLAB_CAUSE_WORK_REPAIR] = "repair work",
+    [SLAB_CAUSE_WORK_LARGE] = "large-object work",
+};
+
+SLAB_API const char *slab_cause_name(slab_cause c)
+{
+    return (unsigned)c < SLAB_CAUSE_COUNT ? cause_names[c] : "unknown";
+}
+
+SLAB_API const char *slab_cause_phrase(slab_cause c)
+{
+    return (unsigned)c < SLAB_CAUSE_COUNT ? cause_phrases[c] : "unknown";
+}
+
+/* ------------------------------------------------------------ diagnosis */
+
+/* The tail's time by cause, as shares of the whole. */
+static void split(const slab_verdict_input *in, const slab_tail *t, const slab_context *ctx,
+                  double share[SLAB_CAUSE_COUNT])
+{
+    double runq = t->runq_ns, other = t->other_ns;
+    double throttle = 0.0, steal = 0.0;
+
+    if (ctx && ctx->have_throttle && ctx->throttled_ns > 0.0 && runq > 0.0) {
+        double f = in->runq_wait_ns > 0 ? ctx->throttled_ns / (double)in->runq_wait_ns : 1.0;
+        if (f > 1.0)
+            f = 1.0;
+        throttle = runq * f;
+        runq -= throttle;
+    }
+    if (ctx && ctx->have_steal && ctx->steal_share > 0.0 && other > 0.0) {
+        steal = ctx->steal_share * t->wall_ns;
+        if (steal > other)
+            steal = other;
+        other -= steal;
+    }
+    share[SLAB_CAUSE_RUNQ] = runq;
+    share[SLAB_CAUSE_THROTTLE] = throttle;
+    share[SLAB_CAUSE_STEAL] = steal;
+    share[SLAB_CAUSE_BLOCKED] = t->blocked_ns;
+    share[SLAB_CAUSE_OFFCPU] = other;
+    for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+        share[SLAB_CAUSE_WORK_FAST + p] = t->work_ns[p];
+    double sum = 0.0;
+    for (unsigned c = 0; c < SLAB_CAUSE_COUNT; c++)
+        sum += share[c];
+    for (unsigned c = 0; c < SLAB_CAUSE_COUNT; c++)
+        share[c] = sum > 0.0 ? share[c] / sum : 0.0;
+}
+
+SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
+                            const slab_context *ctx, slab_diagnosis *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof(*out));
+    out->cause = SLAB_CAUSE_NONE;
+    if (in == NULL)
+        return;
+    out->verdict = slab_verdict_compute(in, &out->ratio);
+    if (out->ratio > 0.0)
+        out->offcpu_share = out->ratio > 1.0 ? 1.0 - 1.0 / out->ratio : 0.0;
+    if (out->verdict == SLAB_VERDICT_INSUFFICIENT)
+        return;
+
+    if (tail) {
+        split(in, tail, ctx, out->share);
+        if (tail->calls > 0.0)
+            out->tail_ns = tail->wall_ns / tail->calls;
+    }
+
+    /* Rule 2: the threads' own accounting. */
+    double s = 0.0;
+    if (in->thread_cpu_ns >= SLAB_VERDICT_MIN_CPU_NS)
+        s = ((double)in->thread_cpu_ns + (double)in->runq_wait_ns) / (double)in->thread_cpu_ns;
+    if (s >= 1.5) {
+        double f = 0.0;
+        if (ctx && ctx->have_throttle && in->runq_wait_ns > 0)
+            f = ctx->throttled_ns / (double)in->runq_wait_ns;
+        out->cause = f >= 0.5 ? SLAB_CAUSE_THROTTLE : SLAB_CAUSE_RUNQ;
+        double sh = out->share[SLAB_CAUSE_RUNQ] + out->share[SLAB_CAUSE_THROTTLE];
+        out->cause_share = sh > 0.0 ? sh : 1.0 - 1.0 / s;
+        return;
+    }
+
+    /* Rule 3: the tail's largest part. */
+    if (tail == NULL || tail->samples + tail->repairs < SLAB_TAIL_MIN_SAMPLES) {
+        out->cause = SLAB_CAUSE_UNDECIDED;
+        return;
+    }
+    slab_cause best = SLAB_CAUSE_UNDECIDED;
+    double most = 0.0;
+    for (unsigned c = SLAB_CAUSE_RUNQ; c < SLAB_CAUSE_COUNT; c++) {
+        if (out->share[c] > most) {
+            most = out->share[c];
+            best = (slab_cause)c;
+        }
+    }
+    out->cause = best;
+    out->cause_share = most;
+}
