@@ -75,6 +75,54 @@ static void add_stats(slab_thread_stats *acc, const slab_thread_stats *s)
         acc->wall_hist[i] += s->wall_hist[i];
         acc->cpu_hist[i] += s->cpu_hist[i];
     }
+    acc->sched_samples += s->sched_samples;
+    acc->switched += s->switched;
+    acc->sampled_runq_ns += s->sampled_runq_ns;
+    acc->sampled_blocked_ns += s->sampled_blocked_ns;
+    acc->sampled_other_ns += s->sampled_other_ns;
+    acc->path_fast += s->path_fast;
+    acc->path_refill += s->path_refill;
+    acc->path_partial += s->path_partial;
+    acc->path_new_slab += s->path_new_slab;
+    acc->path_repair += s->path_repair;
+    acc->path_large += s->path_large;
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        slab_tail_group *x = &acc->tail[g];
+        const slab_tail_group *y = &s->tail[g];
+        x->wall_ns += y->wall_ns;
+        x->runq_ns += y->runq_ns;
+        x->blocked_ns += y->blocked_ns;
+        x->other_ns += y->other_ns;
+        for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+            x->work_ns[p] += y->work_ns[p];
+    }
+}
+
+/* The interval's counts (cur - prev) of what the tail needs. */
+static void delta_stats(slab_thread_stats *d, const slab_thread_stats *prev,
+                        const slab_thread_stats *cur)
+{
+    memset(d, 0, sizeof(*d));
+    d->allocs = st_delta(prev->allocs, cur->allocs);
+    d->seed.alloc_samples = st_delta(prev->seed.alloc_samples, cur->seed.alloc_samples);
+    d->seed.repair_count = st_delta(prev->seed.repair_count, cur->seed.repair_count);
+    d->seed.repair_wall_ns_sum = st_delta(prev->seed.repair_wall_ns_sum,
+                                          cur->seed.repair_wall_ns_sum);
+    d->seed.repair_cpu_ns_sum = st_delta(prev->seed.repair_cpu_ns_sum,
+                                         cur->seed.repair_cpu_ns_sum);
+    d->sched_samples = st_delta(prev->sched_samples, cur->sched_samples);
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++)
+        d->wall_hist[i] = st_delta(prev->wall_hist[i], cur->wall_hist[i]);
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        slab_tail_group *x = &d->tail[g];
+        const slab_tail_group *a = &prev->tail[g], *b = &cur->tail[g];
+        x->wall_ns = st_delta(a->wall_ns, b->wall_ns);
+        x->runq_ns = st_delta(a->runq_ns, b->runq_ns);
+        x->blocked_ns = st_delta(a->blocked_ns, b->blocked_ns);
+        x->other_ns = st_delta(a->other_ns, b->other_ns);
+        for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+            x->work_ns[p] = st_delta(a->work_ns[p], b->work_ns[p]);
+    }
 }
 
 void st_snapshot_total(const st_snapshot *s, slab_thread_stats *out)
@@ -116,6 +164,14 @@ static uint64_t interval_max(const uint64_t *dh, uint64_t prev_max,
 void st_figures_compute(st_figures *f, const slab_thread_stats *prev,
                         const slab_thread_stats *cur, uint64_t elapsed_ns,
                         uint64_t floor_wall_ns, uint64_t floor_cpu_ns)
+{
+    st_figures_compute_ctx(f, prev, cur, elapsed_ns, floor_wall_ns, floor_cpu_ns, NULL, 0);
+}
+
+void st_figures_compute_ctx(st_figures *f, const slab_thread_stats *prev,
+                            const slab_thread_stats *cur, uint64_t elapsed_ns,
+                            uint64_t floor_wall_ns, uint64_t floor_cpu_ns,
+                            const slab_context *ctx, uint64_t resolution_ns)
 {
     static const slab_thread_stats zero;
     const ThreadStats *a, *b = &cur->seed;
@@ -205,8 +261,30 @@ void st_figures_compute(st_figures *f, const slab_thread_stats *prev,
         .thread_cpu_ns = thread_cpu,
         .runq_wait_ns = runq,
         .nivcsw = f->nivcsw,
+        .wall_hist = dwall,
+        .cpu_hist = dcpu,
     };
-    f->verdict = slab_verdict_compute(&in, &f->ratio);
+
+    /* The tail above p99 and p99.9, and its cause. */
+    slab_thread_stats *d = malloc(sizeof(*d));
+    slab_clock_floor floor = { floor_wall_ns, floor_cpu_ns };
+    slab_tail_cut cut;
+    bool have_tail = d != NULL;
+    f->resolution_ns = resolution_ns;
+    if (have_tail) {
+        delta_stats(d, prev, cur);
+        slab_tail_cut_at(&cut, dwall, 0.99);
+        f->tail_p99_raw = cut.threshold_ns;
+        slab_tail_add(&f->tail, d, &cut, &floor);
+        slab_tail_cut_at(&cut, dwall, 0.999);
+        f->tail_p999_raw = cut.threshold_ns;
+        slab_tail_add(&f->tail999, d, &cut, &floor);
+        free(d);
+    }
+    slab_diagnose(&in, have_tail ? &f->tail : NULL, ctx, &f->dx);
+    slab_diagnose(&in, have_tail ? &f->tail999 : NULL, ctx, &f->dx999);
+    f->verdict = f->dx.verdict;
+    f->ratio = f->dx.ratio;
 }
 
 double st_figures_offcpu(const st_figures *f)
@@ -387,8 +465,10 @@ int st_model_update(st_model *m, const st_snapshot *cur)
     st_snapshot_total(cur, &v->total);
     if (prev)
         st_snapshot_total(prev, &prev_total);
-    st_figures_compute(&v->summary, prev ? &prev_total : NULL, &v->total,
-                       elapsed, cur->floor_wall_ns, cur->floor_cpu_ns);
+    st_host_context(prev ? &prev->host : NULL, &cur->host, (double)elapsed / 1e9, &v->ctx);
+    st_figures_compute_ctx(&v->summary, prev ? &prev_total : NULL, &v->total,
+                           elapsed, cur->floor_wall_ns, cur->floor_cpu_ns, &v->ctx,
+                           cur->timing.resolution_ns);
 
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         v->dist_wall[i] = st_delta(prev ? prev_total.wall_hist[i] : 0, v->total.wall_hist[i]);
@@ -453,8 +533,9 @@ int st_model_update(st_model *m, const st_snapshot *cur)
         rows[i].state = t->state;
         rows[i].samples_total = t->stats.seed.alloc_samples;
         rows[i].repairs_total = t->stats.seed.repair_count;
-        st_figures_compute(&rows[i].f, pt ? &pt->stats : NULL, &t->stats, te,
-                           cur->floor_wall_ns, cur->floor_cpu_ns);
+        st_figures_compute_ctx(&rows[i].f, pt ? &pt->stats : NULL, &t->stats, te,
+                               cur->floor_wall_ns, cur->floor_cpu_ns, &v->ctx,
+                               cur->timing.resolution_ns);
     }
 
     free(v->rows);

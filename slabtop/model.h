@@ -23,6 +23,7 @@
 #include "slab_stats.h"
 #include "slabtop.h"
 #include "classcol.h"
+#include "context.h"
 
 typedef enum st_proc_state {
     ST_PROC_ALIVE = 0,
@@ -69,6 +70,8 @@ typedef struct st_snapshot {
     uint32_t sample_budget_ppm; /* cost budget, 0 = none */
     uint64_t floor_wall_ns;     /* measurement floor per sample */
     uint64_t floor_cpu_ns;
+    slab_sample_timing timing;  /* the overhead's distribution (format 1.1) */
+    st_host host;               /* the machine, read beside the snapshot */
     slab_thread_stats exited;   /* totals of threads that have exited */
     st_class classes[SLAB_NUM_CLASSES];
     uint64_t mapped_bytes;
@@ -99,6 +102,12 @@ typedef struct st_figures {
     double preempted_share;     /* of samples, 0..1 */
     double cpu_share;           /* thread CPU time / elapsed (per thread) */
     double runq_share;          /* run-queue wait / elapsed */
+    /* Tail attribution: the samples above p99 (tail) and p99.9 (tail999),
+     * what their time was made of, and the cause (slab_diagnose()). */
+    uint64_t tail_p99_raw, tail_p999_raw;   /* the cuts, raw ns */
+    slab_tail tail, tail999;
+    slab_diagnosis dx, dx999;
+    uint64_t resolution_ns;     /* figures below it read "<resolution" */
 } st_figures;
 
 /* Compute the figures of the interval from *prev to *cur (prev NULL: from
@@ -106,6 +115,12 @@ typedef struct st_figures {
 void st_figures_compute(st_figures *f, const slab_thread_stats *prev,
                         const slab_thread_stats *cur, uint64_t elapsed_ns,
                         uint64_t floor_wall_ns, uint64_t floor_cpu_ns);
+/* The same, with the machine's context of the interval (NULL: none) and
+ * the timing resolution (0: unknown). */
+void st_figures_compute_ctx(st_figures *f, const slab_thread_stats *prev,
+                            const slab_thread_stats *cur, uint64_t elapsed_ns,
+                            uint64_t floor_wall_ns, uint64_t floor_cpu_ns,
+                            const slab_context *ctx, uint64_t resolution_ns);
 
 /* Counter difference that treats a decrease as a restart from zero. */
 static inline uint64_t st_delta(uint64_t prev, uint64_t cur)
@@ -183,6 +198,7 @@ typedef struct st_view {
     uint64_t dist_wall[SLAB_HIST_BUCKETS];
     uint64_t dist_cpu[SLAB_HIST_BUCKETS];
     const st_history *history;  /* one point per update, owned by the model */
+    slab_context ctx;           /* the machine over the interval */
 } st_view;
 
 typedef struct st_model {

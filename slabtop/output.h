@@ -12,7 +12,7 @@
 #include "model.h"
 #include "slab_shm_format.h"     /* the counter tables */
 
-#define ST_JSON_SCHEMA_VERSION 1
+#define ST_JSON_SCHEMA_VERSION 2
 
 void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse);
 void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse);

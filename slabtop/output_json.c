@@ -4,6 +4,8 @@
 #include "config.h"
 #include "output.h"
 
+#include "fmt.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -67,14 +69,17 @@ void st_json_number(FILE *out, double v)
         fprintf(out, "%.6g", v);
 }
 
+/* k NULL: the value only (after a key() of its own). */
 static void key(FILE *out, const char *k)
 {
-    fprintf(out, "\"%s\":", k);
+    if (k)
+        fprintf(out, "\"%s\":", k);
 }
 
 static void u64(FILE *out, const char *k, uint64_t v, bool comma)
 {
-    fprintf(out, "\"%s\":%llu%s", k, (unsigned long long)v, comma ? "," : "");
+    key(out, k);
+    fprintf(out, "%llu%s", (unsigned long long)v, comma ? "," : "");
 }
 
 static void num(FILE *out, const char *k, double v, bool comma)
@@ -93,6 +98,29 @@ static void str(FILE *out, const char *k, const char *v, bool comma)
         fputc(',', out);
 }
 
+/* The tail above p99 (or p99.9): where it starts, how many samples it
+ * holds, the calls they stand for, and its time by cause. */
+static void tail(FILE *out, const char *name, const st_figures *f, bool p999)
+{
+    const slab_tail *t = p999 ? &f->tail999 : &f->tail;
+    const slab_diagnosis *dx = p999 ? &f->dx999 : &f->dx;
+    char line[256];
+
+    key(out, name);
+    fputc('{', out);
+    u64(out, "threshold_ns", p999 ? f->wall_p999 : f->wall_p99, true);
+    num(out, "samples", t->samples, true);
+    num(out, "repairs", t->repairs, true);
+    num(out, "calls", t->calls, true);
+    num(out, "mean_ns", dx->tail_ns, true);
+    fputs("\"shares\":{", out);
+    for (unsigned c = SLAB_CAUSE_RUNQ; c < SLAB_CAUSE_COUNT; c++)
+        num(out, slab_cause_name((slab_cause)c), dx->share[c], c + 1 < SLAB_CAUSE_COUNT);
+    fputs("},", out);
+    str(out, "text", st_fmt_tail(line, sizeof(line), f, p999), false);
+    fputc('}', out);
+}
+
 static void ratio(FILE *out, const st_figures *f)
 {
     key(out, "ratio");
@@ -101,7 +129,19 @@ static void ratio(FILE *out, const st_figures *f)
     else
         st_json_number(out, f->ratio);
     fputc(',', out);
-    str(out, "verdict", slab_verdict_name(f->verdict), false);
+    str(out, "verdict", slab_verdict_name(f->verdict), true);
+    key(out, "offcpu_share");
+    if (f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0)
+        fputs("null,", out);
+    else
+        num(out, NULL, f->dx.offcpu_share, true);
+    str(out, "cause", slab_cause_name(f->dx.cause), true);
+    num(out, "cause_share", f->dx.cause_share, true);
+    fputs("\"tail\":{", out);
+    tail(out, "p99", f, false);
+    fputc(',', out);
+    tail(out, "p999", f, true);
+    fputc('}', out);
 }
 
 static void percentiles(FILE *out, const st_figures *f)
@@ -163,7 +203,56 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
     u64(out, "effective_rate", v->effective_interval, true);
     u64(out, "budget_ppm", s->sample_budget_ppm, true);
     u64(out, "floor_wall_ns", s->floor_wall_ns, true);
-    u64(out, "floor_cpu_ns", s->floor_cpu_ns, false);
+    u64(out, "floor_cpu_ns", s->floor_cpu_ns, true);
+    /* The timing overhead as a distribution; figures below the resolution
+     * cannot be told from zero (all 0: a segment of format 1.0). */
+    u64(out, "resolution_ns", s->timing.resolution_ns, true);
+    u64(out, "sample_cost_ns", s->timing.sample_cost_ns, true);
+    fprintf(out, "\"sched\":%s,", s->timing.sched ? "true" : "false");
+    fputs("\"floor_wall_pct_ns\":{", out);
+    u64(out, "p10", s->timing.wall_p10_ns, true);
+    u64(out, "p50", s->timing.wall_p50_ns, true);
+    u64(out, "p90", s->timing.wall_p90_ns, true);
+    u64(out, "p99", s->timing.wall_p99_ns, false);
+    fputs("},\"floor_cpu_pct_ns\":{", out);
+    u64(out, "p10", s->timing.cpu_p10_ns, true);
+    u64(out, "p50", s->timing.cpu_p50_ns, true);
+    u64(out, "p90", s->timing.cpu_p90_ns, true);
+    u64(out, "p99", s->timing.cpu_p99_ns, false);
+    fputs("}},", out);
+
+    /* The machine's side: null where the kernel does not tell. */
+    fputs("\"context\":{", out);
+    key(out, "steal_share");
+    if (v->ctx.have_steal)
+        num(out, NULL, v->ctx.steal_share, true);
+    else
+        fputs("null,", out);
+    key(out, "throttled_ns");
+    if (v->ctx.have_throttle)
+        num(out, NULL, v->ctx.throttled_ns, true);
+    else
+        fputs("null,", out);
+    key(out, "throttled_periods");
+    if (v->ctx.have_throttle)
+        u64(out, NULL, v->ctx.throttled_periods, true);
+    else
+        fputs("null,", out);
+    key(out, "cpu_pressure_some");
+    if (v->ctx.have_pressure)
+        num(out, NULL, v->ctx.pressure_some, true);
+    else
+        fputs("null,", out);
+    key(out, "cpus_allowed");
+    if (v->ctx.cpus_allowed > 0)
+        u64(out, NULL, (uint64_t)v->ctx.cpus_allowed, true);
+    else
+        fputs("null,", out);
+    key(out, "runnable");
+    if (v->ctx.runnable >= 0)
+        u64(out, NULL, (uint64_t)v->ctx.runnable, false);
+    else
+        fputs("null", out);
     fputs("},", out);
 
     fputs("\"totals\":{", out);
@@ -177,6 +266,9 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
     u64(out, "thread_cpu_ns", t->thread_cpu_ns, true);
     u64(out, "runq_wait_ns", t->runq_wait_ns, true);
     u64(out, "nvcsw", t->nvcsw, true);
+#define X(fld, kind, help) u64(out, #fld, t->fld, true);
+    SLAB_SHM_SAMPLE_FIELDS(X)
+#undef X
     u64(out, "nivcsw", t->nivcsw, false);
     fputs("},", out);
 

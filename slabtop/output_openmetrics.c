@@ -118,6 +118,11 @@ static double f_repair_wall(const slab_thread_stats *t) { return (double)t->seed
 static double f_wall_max(const slab_thread_stats *t) { return (double)t->seed.alloc_wall_ns_max / 1e9; }
 static double f_cpu_max(const slab_thread_stats *t) { return (double)t->seed.alloc_cpu_ns_max / 1e9; }
 
+static double f_s_runq(const slab_thread_stats *t) { return (double)t->sampled_runq_ns / 1e9; }
+static double f_s_blocked(const slab_thread_stats *t) { return (double)t->sampled_blocked_ns / 1e9; }
+static double f_s_other(const slab_thread_stats *t) { return (double)t->sampled_other_ns / 1e9; }
+static double f_switched(const slab_thread_stats *t) { return (double)t->switched; }
+
 static void thread_label(char buf[32], const st_thread *t)
 {
     if (t->state == ST_THREAD_OVERFLOW)
@@ -184,6 +189,27 @@ void st_output_openmetrics(FILE *out, const st_view *v)
     per_thread(out, s, "slab_voluntary_context_switches", "counter", "Voluntary context switches of the allocating threads.", f_nvcsw, true);
     per_thread(out, s, "slab_repair_wall_seconds", "counter", "Wall-clock time spent in zombie repairs.", f_repair_wall, true);
 
+    per_thread(out, s, "slab_sample_runqueue_seconds", "counter", "Run-queue wait inside sampled allocations.", f_s_runq, true);
+    per_thread(out, s, "slab_sample_blocked_seconds", "counter", "Other off-CPU time of sampled allocations on paths that may sleep in the allocator (locks, fresh memory).", f_s_blocked, true);
+    per_thread(out, s, "slab_sample_offcpu_other_seconds", "counter", "Other off-CPU time of the remaining sampled allocations (stopped, stolen, ...).", f_s_other, true);
+    per_thread(out, s, "slab_switched_samples", "counter", "Samples during which the thread was switched out.", f_switched, true);
+
+    family(out, "slab_samples_by_path", "counter", "Samples by the allocator path that served them.");
+    for (size_t i = 0; i <= s->nthreads; i++) {
+        const st_thread *t = i < s->nthreads ? &s->threads[i] : NULL;
+        const slab_thread_stats *st = t ? &t->stats : &s->exited;
+        const char *tl = "exited";
+        const uint64_t n[SLAB_PATH_COUNT] = { st->path_fast, st->path_refill, st->path_partial,
+                                              st->path_new_slab, st->path_repair, st->path_large };
+        if (t) {
+            thread_label(buf, t);
+            tl = buf;
+        }
+        for (unsigned k = 0; k < SLAB_PATH_COUNT; k++)
+            sample(out, s, "slab_samples_by_path_total", "thread", tl, "path", slab_path_name(k),
+                   (double)n[k]);
+    }
+
     family(out, "slab_repairs", "counter", "Zombie partial-slab repairs, by reason.");
     for (size_t i = 0; i <= s->nthreads; i++) {
         const st_thread *t = i < s->nthreads ? &s->threads[i] : NULL;
@@ -237,6 +263,47 @@ void st_output_openmetrics(FILE *out, const st_view *v)
         for (unsigned i = 0; i < 3; i++)
             sample(out, s, "slab_sample_latency_seconds", "clock", "cpu", "percentile", q[i],
                    (double)cpu[i] / 1e9);
+    }
+    snprintf(help, sizeof(help), "Share of the time of the threads off the CPU behind the ratio, %s (NaN without enough samples).", span);
+    family(out, "slab_offcpu_share", "gauge", help);
+    sample(out, s, "slab_offcpu_share", NULL, NULL, NULL, NULL,
+           f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0 ? NAN : f->dx.offcpu_share);
+    snprintf(help, sizeof(help), "1 for the cause named beside the verdict, %s, 0 for the others.", span);
+    family(out, "slab_cause", "gauge", help);
+    for (unsigned c = 0; c < SLAB_CAUSE_COUNT; c++)
+        sample(out, s, "slab_cause", "cause", slab_cause_name((slab_cause)c), NULL, NULL,
+               (unsigned)f->dx.cause == c ? 1 : 0);
+    snprintf(help, sizeof(help), "Share of the time of the sampled allocations above the percentile, by cause, %s.", span);
+    family(out, "slab_tail_share", "gauge", help);
+    for (unsigned c = SLAB_CAUSE_RUNQ; c < SLAB_CAUSE_COUNT; c++)
+        sample(out, s, "slab_tail_share", "percentile", "99", "cause",
+               slab_cause_name((slab_cause)c), f->dx.share[c]);
+    for (unsigned c = SLAB_CAUSE_RUNQ; c < SLAB_CAUSE_COUNT; c++)
+        sample(out, s, "slab_tail_share", "percentile", "99.9", "cause",
+               slab_cause_name((slab_cause)c), f->dx999.share[c]);
+    family(out, "slab_timing_resolution_seconds", "gauge", "Smallest floor-corrected figure that can be told from zero (spread of the timing overhead; 0: unknown).");
+    sample(out, s, "slab_timing_resolution_seconds", NULL, NULL, NULL, NULL,
+           (double)s->timing.resolution_ns / 1e9);
+    if (v->ctx.have_steal) {
+        family(out, "slab_host_steal_share", "gauge", "Share of the host's CPU time stolen by the hypervisor over the interval (/proc/stat).");
+        sample(out, s, "slab_host_steal_share", NULL, NULL, NULL, NULL, v->ctx.steal_share);
+    }
+    if (s->host.have_throttle) {
+        family(out, "slab_cgroup_throttled_seconds", "counter", "Time the process's cgroup was throttled by its CPU quota (cpu.stat).");
+        sample(out, s, "slab_cgroup_throttled_seconds_total", NULL, NULL, NULL, NULL,
+               (double)s->host.throttled_ns / 1e9);
+    }
+    if (v->ctx.have_pressure) {
+        family(out, "slab_host_cpu_pressure", "gauge", "Share of time some task waited for a CPU, avg10, percent (/proc/pressure/cpu).");
+        sample(out, s, "slab_host_cpu_pressure", NULL, NULL, NULL, NULL, v->ctx.pressure_some);
+    }
+    if (v->ctx.cpus_allowed > 0) {
+        family(out, "slab_cpus_allowed", "gauge", "CPUs in the process's affinity mask.");
+        sample(out, s, "slab_cpus_allowed", NULL, NULL, NULL, NULL, (double)v->ctx.cpus_allowed);
+    }
+    if (v->ctx.runnable >= 0) {
+        family(out, "slab_runnable_tasks", "gauge", "Tasks runnable on the process's CPUs when read.");
+        sample(out, s, "slab_runnable_tasks", NULL, NULL, NULL, NULL, (double)v->ctx.runnable);
     }
     family(out, "slab_resident_bytes", "gauge", "Slab memory not returned to the operating system.");
     sample(out, s, "slab_resident_bytes", NULL, NULL, NULL, NULL, (double)s->resident_bytes);

@@ -46,11 +46,29 @@ static void stats(FILE *out, const slab_thread_stats *t)
     SLAB_SHM_THREAD_FIELDS(W_THREAD)
 #undef W_SEED
 #undef W_THREAD
+#define W_SAMPLE(f, kind, help) fprintf(out, "\"" #f "\":%llu,", (unsigned long long)t->f);
+    SLAB_SHM_SAMPLE_FIELDS(W_SAMPLE)
+#undef W_SAMPLE
     fputs("\"wall_hist\":", out);
     hist(out, t->wall_hist);
     fputs(",\"cpu_hist\":", out);
     hist(out, t->cpu_hist);
-    fputc('}', out);
+    /* Tail groups as [[g,wall,runq,blocked,other,work...],...], non-empty only. */
+    fputs(",\"tail\":[", out);
+    bool first = true;
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        const slab_tail_group *x = &t->tail[g];
+        if (x->wall_ns == 0)
+            continue;
+        fprintf(out, "%s[%u,%llu,%llu,%llu,%llu", first ? "" : ",", g,
+                (unsigned long long)x->wall_ns, (unsigned long long)x->runq_ns,
+                (unsigned long long)x->blocked_ns, (unsigned long long)x->other_ns);
+        for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+            fprintf(out, ",%llu", (unsigned long long)x->work_ns[p]);
+        fputc(']', out);
+        first = false;
+    }
+    fputs("]}", out);
 }
 
 void st_record_write(FILE *out, const st_snapshot *s)
@@ -64,6 +82,23 @@ void st_record_write(FILE *out, const st_snapshot *s)
             (unsigned long long)s->floor_wall_ns, (unsigned long long)s->floor_cpu_ns,
             (unsigned long long)s->mapped_bytes, (unsigned long long)s->resident_bytes);
     stats(out, &s->exited);
+    fprintf(out, ",\"timing\":[%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%u]",
+            (unsigned long long)s->timing.wall_p10_ns, (unsigned long long)s->timing.wall_p50_ns,
+            (unsigned long long)s->timing.wall_p90_ns, (unsigned long long)s->timing.wall_p99_ns,
+            (unsigned long long)s->timing.cpu_p10_ns, (unsigned long long)s->timing.cpu_p50_ns,
+            (unsigned long long)s->timing.cpu_p90_ns, (unsigned long long)s->timing.cpu_p99_ns,
+            (unsigned long long)s->timing.resolution_ns,
+            (unsigned long long)s->timing.sample_cost_ns, s->timing.sched);
+    const st_host *h = &s->host;
+    fprintf(out, ",\"host\":{\"stat\":%d,\"steal\":%llu,\"total\":%llu,\"throttle\":%d,"
+            "\"throttled_ns\":%llu,\"nr_throttled\":%llu,\"pressure\":%d,\"some\":%.2f,"
+            "\"cpus\":%d,\"runnable\":%d,\"cgroup\":",
+            h->have_stat, (unsigned long long)h->steal_ticks, (unsigned long long)h->total_ticks,
+            h->have_throttle, (unsigned long long)h->throttled_ns,
+            (unsigned long long)h->nr_throttled, h->have_pressure, h->pressure_some,
+            h->cpus_allowed, h->runnable);
+    st_json_string(out, h->cgroup);
+    fputc('}', out);
     fputs(",\"threads\":[", out);
     for (size_t i = 0; i < s->nthreads; i++) {
         const st_thread *t = &s->threads[i];
@@ -121,8 +156,25 @@ static void read_stats(const st_jval *o, slab_thread_stats *t)
     SLAB_SHM_THREAD_FIELDS(R_THREAD)
 #undef R_SEED
 #undef R_THREAD
+#define R_SAMPLE(f, kind, help) t->f = st_json_u64(st_json_get(o, #f));
+    SLAB_SHM_SAMPLE_FIELDS(R_SAMPLE)
+#undef R_SAMPLE
     read_hist(st_json_get(o, "wall_hist"), t->wall_hist);
     read_hist(st_json_get(o, "cpu_hist"), t->cpu_hist);
+    const st_jval *tail = st_json_get(o, "tail");
+    for (const st_jval *e = tail && tail->type == ST_J_ARR ? tail->child : NULL; e; e = e->next) {
+        const st_jval *v = e->type == ST_J_ARR ? e->child : NULL;
+        if (v == NULL || !v->is_u64 || v->u64 >= SLAB_TAIL_GROUPS)
+            continue;
+        slab_tail_group *x = &t->tail[v->u64];
+        uint64_t *slot[4 + SLAB_PATH_COUNT] = { &x->wall_ns, &x->runq_ns, &x->blocked_ns,
+                                                &x->other_ns };
+        for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+            slot[4 + p] = &x->work_ns[p];
+        v = v->next;
+        for (unsigned k = 0; k < 4 + SLAB_PATH_COUNT && v; k++, v = v->next)
+            *slot[k] = st_json_u64(v);
+    }
 }
 
 /* One line into *s; returns 0, or -1 with why in err. */
@@ -160,6 +212,40 @@ static int read_line(const char *text, size_t len, st_snapshot *s, char *err, si
     s->mapped_bytes = st_json_u64(st_json_get(raw, "mapped_bytes"));
     s->resident_bytes = st_json_u64(st_json_get(raw, "resident_bytes"));
     read_stats(st_json_get(raw, "exited"), &s->exited);
+    {
+        const st_jval *tm = st_json_get(raw, "timing");
+        uint64_t *slot[11] = { &s->timing.wall_p10_ns, &s->timing.wall_p50_ns,
+                               &s->timing.wall_p90_ns, &s->timing.wall_p99_ns,
+                               &s->timing.cpu_p10_ns, &s->timing.cpu_p50_ns,
+                               &s->timing.cpu_p90_ns, &s->timing.cpu_p99_ns,
+                               &s->timing.resolution_ns, &s->timing.sample_cost_ns, NULL };
+        unsigned k = 0;
+        for (const st_jval *e = tm && tm->type == ST_J_ARR ? tm->child : NULL; e; e = e->next, k++) {
+            if (k < 10)
+                *slot[k] = st_json_u64(e);
+            else if (k == 10)
+                s->timing.sched = (uint32_t)st_json_u64(e);
+        }
+        const st_jval *h = st_json_get(raw, "host");
+        s->host.runnable = -1;
+        if (h) {
+            s->host.have_stat = st_json_u64(st_json_get(h, "stat")) != 0;
+            s->host.steal_ticks = st_json_u64(st_json_get(h, "steal"));
+            s->host.total_ticks = st_json_u64(st_json_get(h, "total"));
+            s->host.have_throttle = st_json_u64(st_json_get(h, "throttle")) != 0;
+            s->host.throttled_ns = st_json_u64(st_json_get(h, "throttled_ns"));
+            s->host.nr_throttled = st_json_u64(st_json_get(h, "nr_throttled"));
+            s->host.have_pressure = st_json_u64(st_json_get(h, "pressure")) != 0;
+            const st_jval *some = st_json_get(h, "some");
+            s->host.pressure_some = some && some->type == ST_J_NUM ? some->num : 0.0;
+            const st_jval *c = st_json_get(h, "cpus");
+            s->host.cpus_allowed = c && c->is_u64 ? (int)c->u64 : 0;
+            const st_jval *r = st_json_get(h, "runnable");
+            s->host.runnable = r && r->is_u64 ? (int)r->u64 : -1;
+            snprintf(s->host.cgroup, sizeof(s->host.cgroup), "%s",
+                     st_json_str(st_json_get(h, "cgroup")));
+        }
+    }
 
     threads = st_json_get(raw, "threads");
     for (const st_jval *t = threads ? threads->child : NULL; t; t = t->next)

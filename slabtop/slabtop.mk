@@ -29,6 +29,8 @@ slabtop_slabtop_SOURCES = \
 	slabtop/model.c \
 	slabtop/classcol.h \
 	slabtop/classcol.c \
+	slabtop/context.h \
+	slabtop/context.c \
 	slabtop/fmt.h \
 	slabtop/fmt.c \
 	slabtop/esc.h \
@@ -37,6 +39,7 @@ slabtop_slabtop_SOURCES = \
 	slabtop/keys.c \
 	slabtop/ui.h \
 	slabtop/ui.c \
+	slabtop/ui_panels.c \
 	slabtop/ui_draw.h \
 	slabtop/charts.c \
 	slabtop/demo.h \

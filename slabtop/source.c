@@ -152,6 +152,7 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
         out->sample_budget_ppm = s->last.sample_budget_ppm;
         out->floor_wall_ns = s->last.floor_wall_ns;
         out->floor_cpu_ns = s->last.floor_cpu_ns;
+        out->timing = s->last.timing;
         memcpy(out->classes, s->last.classes, sizeof(out->classes));
         out->mapped_bytes = s->last.mapped_bytes;
         out->resident_bytes = s->last.resident_bytes;
@@ -161,6 +162,7 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
         out->sample_budget_ppm = r->sampling.budget_ppm;
         out->floor_wall_ns = r->floor.wall_ns;
         out->floor_cpu_ns = r->floor.cpu_ns;
+        out->timing = r->timing;
         for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
             out->classes[c].size = slab_class_size(c);
             out->classes[c].c = r->classes[c];
@@ -168,6 +170,8 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
         out->mapped_bytes = r->memory.mapped_bytes;
         out->resident_bytes = r->memory.resident_bytes;
     }
+    /* The machine's side, read here: it costs the writer nothing. */
+    st_host_read(&out->host, out->state == ST_PROC_ALIVE ? out->pid : 0);
     out->exited = r->exited;
     /* Threads beyond the snapshot's list are summed with the exited ones. */
     slab_shm_stats_add(&out->exited, &r->omitted);

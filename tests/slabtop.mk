@@ -11,6 +11,8 @@ tests_test_slabtop_model_SOURCES = \
 	slabtop/model.c \
 	slabtop/classcol.h \
 	slabtop/classcol.c \
+	slabtop/context.h \
+	slabtop/context.c \
 	slabtop/cli.h \
 	slabtop/cli.c \
 	slabtop/keys.h \

@@ -5,7 +5,7 @@
                           [--min-threads N] [--state STATE] < output
 
 Every line must be one JSON object (RFC 8259: no NaN or Infinity, no
-duplicate keys) with schema_version 1 and every documented field of the
+duplicate keys) with schema_version 2 and every documented field of the
 right type.  Exits 0, or 1 with one line per problem.
 """
 import argparse
@@ -33,8 +33,13 @@ def need(obj, path, fields, errors):
     for name, kinds in fields.items():
         if name not in obj:
             errors.append('%s.%s is missing' % (path, name))
-        elif not isinstance(obj[name], kinds) or isinstance(obj[name], bool):
+        elif not isinstance(obj[name], kinds) or (isinstance(obj[name], bool) and kinds is not bool):
             errors.append('%s.%s has type %s' % (path, name, type(obj[name]).__name__))
+
+
+CAUSES = ('none', 'undecided', 'run-queue', 'throttling', 'steal', 'blocked', 'off-cpu',
+          'work:fast', 'work:refill', 'work:partial', 'work:new-slab', 'work:repair',
+          'work:large')
 
 
 def check_figures(obj, path, errors):
@@ -50,6 +55,18 @@ def check_figures(obj, path, errors):
             errors.append('%s.ratio should be null when insufficient' % path)
     elif not isinstance(ratio, NUM) or ratio <= 0:
         errors.append('%s.ratio should be a positive number, is %r' % (path, ratio))
+    need(obj, path, {'cause': str, 'cause_share': NUM, 'tail': dict}, errors)
+    if obj.get('cause') not in CAUSES:
+        errors.append('%s.cause is %r' % (path, obj.get('cause')))
+    for q in ('p99', 'p999'):
+        t = obj.get('tail', {}).get(q)
+        need(t, '%s.tail.%s' % (path, q), {'threshold_ns': int, 'samples': NUM,
+             'calls': NUM, 'shares': dict, 'text': str}, errors)
+        sh = (t or {}).get('shares', {})
+        if set(sh) != set(CAUSES) - {'none', 'undecided'}:
+            errors.append('%s.tail.%s.shares has %s' % (path, q, sorted(sh)))
+        elif sum(sh.values()) > 1.0001 or any(v < 0 for v in sh.values()):
+            errors.append('%s.tail.%s.shares do not make a whole: %s' % (path, q, sh))
     iv = obj.get('interval', {})
     need(iv, path + '.interval', {k: NUM for k in (
         'seconds', 'allocs', 'samples', 'preempted', 'repairs', 'allocs_per_s',
@@ -69,17 +86,35 @@ def check_object(obj, args, errors):
     need(obj, '', {'schema_version': int, 'process': dict, 'sampling': dict,
                    'totals': dict, 'repairs': dict, 'threads': list,
                    'classes': list, 'memory': dict}, errors)
-    if obj.get('schema_version') != 1:
+    if obj.get('schema_version') != 2:
         errors.append('schema_version is %r' % obj.get('schema_version'))
     proc = obj.get('process', {})
     need(proc, 'process', {'name': str, 'pid': int, 'command': str, 'state': str,
                            'uptime_s': NUM, 'label': str, 'abi': str}, errors)
     need(obj.get('sampling'), 'sampling', {'mode': str, 'rate': int, 'effective_rate': int,
                                            'budget_ppm': int, 'floor_wall_ns': int,
-                                           'floor_cpu_ns': int}, errors)
+                                           'floor_cpu_ns': int, 'resolution_ns': int,
+                                           'sample_cost_ns': int, 'sched': bool,
+                                           'floor_wall_pct_ns': dict,
+                                           'floor_cpu_pct_ns': dict}, errors)
+    need(obj, '', {'context': dict}, errors)
+    for k in ('steal_share', 'throttled_ns', 'throttled_periods', 'cpu_pressure_some',
+              'cpus_allowed', 'runnable'):
+        if k not in obj.get('context', {}):
+            errors.append('context.%s missing' % k)
     need(obj.get('totals'), 'totals', {k: int for k in (
         'allocs', 'samples', 'wall_ns_sum', 'cpu_ns_sum', 'wall_ns_max', 'cpu_ns_max',
-        'preempted', 'thread_cpu_ns', 'runq_wait_ns', 'nvcsw', 'nivcsw')}, errors)
+        'preempted', 'thread_cpu_ns', 'runq_wait_ns', 'nvcsw', 'nivcsw',
+        'sched_samples', 'switched', 'sampled_runq_ns', 'sampled_blocked_ns',
+        'sampled_other_ns', 'path_fast', 'path_refill', 'path_partial', 'path_new_slab',
+        'path_repair', 'path_large')}, errors)
+    tot = obj.get('totals', {})
+    paths = [tot.get(k) for k in ('path_fast', 'path_refill', 'path_partial',
+                                  'path_new_slab', 'path_repair', 'path_large')]
+    if all(isinstance(p, int) for p in paths) and isinstance(tot.get('samples'), int):
+        if sum(paths) != tot['samples']:
+            errors.append('samples by path (%d) do not add up to samples (%d)'
+                          % (sum(paths), tot['samples']))
     need(obj.get('repairs'), 'repairs', {k: int for k in (
         'count', 'full_bitmap', 'list_mismatch', 'other')}, errors)
     rep = obj.get('repairs', {})

@@ -41,7 +41,7 @@ if have_python; then
 import json, sys
 d = json.loads(open(sys.argv[1]).read(), parse_constant=lambda c: 1 / 0)
 seg = {s["name"]: s for s in d["segments"]}
-assert d["schema_version"] == 1
+assert d["schema_version"] == 2
 assert seg[sys.argv[2]]["state"] == "alive" and seg[sys.argv[2]]["pid"] > 0
 assert seg[sys.argv[3]]["state"] == "stale"
 PY

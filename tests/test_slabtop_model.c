@@ -70,10 +70,15 @@ static void test_figures(void)
     ok(near(f.runq_share, 0.05, 1e-12), "run-queue wait per second of the interval (%g)", f.runq_share);
     ok(near(f.nivcsw_per_s, 20, 1e-12), "involuntary switches per second (%g)", f.nivcsw_per_s);
 
+    /* The interval's histograms: the 2000 samples of b that a lacks. */
+    static uint64_t dw[SLAB_HIST_BUCKETS], dc[SLAB_HIST_BUCKETS];
+    dw[slab_hist_bucket(9000)] = 2000;
+    dc[slab_hist_bucket(1000)] = 2000;
     slab_verdict_input in = {
         .samples = 2000, .wall_ns_sum = 2000 * 9000, .cpu_ns_sum = 2000 * 1000,
         .floor_wall_ns = 100, .floor_cpu_ns = 50, .elapsed_ns = 2 * SEC,
         .thread_cpu_ns = 900000000, .runq_wait_ns = 100000000, .nivcsw = 40,
+        .wall_hist = dw, .cpu_hist = dc,
     };
     slab_verdict v = slab_verdict_compute(&in, &ratio);
     ok(f.verdict == v && f.ratio == ratio, "verdict and ratio are the library's (%s %.2f)",
