@@ -32,6 +32,15 @@ int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochId epoch,
                             unsigned reason);
 
 /*
+ * Sleep usec microseconds (at most 1 s; 0 turns it off) every time a
+ * slow-path allocation takes a size class's shared lock, still holding it:
+ * the thread blocks inside the allocator and so does every thread that
+ * waits for that lock (`slabload --scenario lock`).  Set it while no other
+ * thread uses the library.  Returns 0, or -1 with errno EINVAL.
+ */
+int slab_debug_set_lock_hold(unsigned usec);
+
+/*
  * Check the allocator's invariants (bitmaps against free counts, list
  * membership against recorded lists, slab ownership).  Call it only while no
  * other thread uses alloc.  Returns 0 when consistent, otherwise -1 and a

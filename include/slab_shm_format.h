@@ -122,7 +122,9 @@ extern "C" {
     X(mono_ns,        LATEST, "writer's CLOCK_MONOTONIC when taken, ns")
 
 /* Format 1.1: what each sample learned about its call, after the
- * histograms (see "Tail attribution" in slab_stats.h).  A sample's wall
+ * histograms (see "Tail attribution" in slab_stats.h), then the tail
+ * groups and the histograms of the empty regions timed in place of one
+ * sample in SLAB_NULL_EVERY (the floor as the samples really pay it).  A sample's wall
  * time is its CPU time (work, by path) plus its off-CPU time, which splits
  * into the run-queue wait that grew during the call and the rest: blocked
  * on the paths that may sleep in the allocator, other on the others. */
@@ -137,7 +139,8 @@ extern "C" {
     X(path_partial,       SUM, "samples served from the shared partial list, under its lock") \
     X(path_new_slab,      SUM, "samples served by a slab from the class pool or fresh memory") \
     X(path_repair,        SUM, "samples that repaired a zombie") \
-    X(path_large,         SUM, "samples served by the system allocator (large objects)")
+    X(path_large,         SUM, "samples served by the system allocator (large objects)") \
+    X(null_samples,       SUM, "empty regions timed in place of a sample (the floor in situ)")
 
 /* The allocator paths, in the order of the work_ns[] of a tail group:
  * X(name, help). */
@@ -253,8 +256,10 @@ typedef struct slab_shm_seg_stats {
     uint64_t cpu_hist[SLAB_SHM_HIST_BUCKETS];                  /* 2224 */
     /* format 1.1 */
     SLAB_SHM_SAMPLE_FIELDS(SLAB_SHM_FIELD_U64)                 /* 4272 */
-    slab_shm_tail_group tail[SLAB_SHM_TAIL_GROUPS];            /* 4360 */
-} slab_shm_seg_stats;                                          /* 6920 */
+    slab_shm_tail_group tail[SLAB_SHM_TAIL_GROUPS];            /* 4368 */
+    uint64_t null_wall_hist[SLAB_SHM_HIST_BUCKETS];            /* 6928 */
+    uint64_t null_cpu_hist[SLAB_SHM_HIST_BUCKETS];             /* 8976 */
+} slab_shm_seg_stats;                                          /* 11024 */
 
 /* One size class's counters. */
 typedef struct slab_shm_seg_class {
@@ -373,10 +378,11 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_header, name) == 248, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, reserved1) == 312, "header layout");
 SLAB_SHM_PIN(sizeof(slab_shm_seg_header) == 336, "header size");
 
-SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 6920, "stats size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 11024, "stats size");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, sched_samples) == SLAB_SHM_STATS_SIZE_1_0,
              "stats 1.1 appended after 1.0");
-SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, tail) == 4360, "stats layout");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, tail) == 4368, "stats layout");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, null_cpu_hist) == 8976, "stats layout");
 SLAB_SHM_PIN(sizeof(slab_shm_tail_group) == 80, "tail group size");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, seed.repair_reason_other) == 96, "stats layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, allocs) == 104, "stats layout");
@@ -403,12 +409,12 @@ SLAB_SHM_PIN(sizeof(slab_shm_seg_process) == 1536, "process size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, threads) == 8, "exited layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, stats) == 64, "exited layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 6920, "exited size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 11024, "exited size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, threads) == 8, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, live_threads) == 16, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, stats) == 64, "overflow layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 6920, "overflow size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 11024, "overflow size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, gen) == 8, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, state) == 16, "record layout");
@@ -417,7 +423,7 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_record, update_mono_ns) == 24, "record layout
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, flushes) == 32, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, name) == 40, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, stats) == 64, "record layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 6920, "record size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 11024, "record size");
 
 #ifdef __cplusplus
 }

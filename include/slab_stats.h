@@ -169,7 +169,10 @@ typedef struct slab_thread_stats {
     uint64_t path_new_slab;
     uint64_t path_repair;
     uint64_t path_large;
+    uint64_t null_samples;      /* empty regions timed in place of samples */
     slab_tail_group tail[SLAB_TAIL_GROUPS];
+    uint64_t null_wall_hist[SLAB_HIST_BUCKETS];
+    uint64_t null_cpu_hist[SLAB_HIST_BUCKETS];
 } slab_thread_stats;
 
 /* The calling thread's full statistics, with the allocation count and the
@@ -214,8 +217,17 @@ typedef struct slab_clock_floor {
 
 slab_clock_floor slab_sample_floor(void);
 
-/* Timing resolution.  The floor is the median of FLOOR_RUNS (255) empty
- * regions; the overhead is a distribution, not one number, so its
+/* The floor in situ.  One sample in SLAB_NULL_EVERY times an empty region
+ * in place of the call (that call goes unsampled): the clocks and the
+ * scheduler statistics read cold, after thousands of allocations, as the
+ * real samples read them, which costs more than the same reads in the
+ * start-up loop.  Their histograms (null_wall_hist, null_cpu_hist) give
+ * each interval its own floor (the median) and resolution (the spread
+ * between the 10th and 90th percentiles), slab_floor_in_situ(). */
+#define SLAB_NULL_EVERY 8u
+
+/* Timing resolution.  The start-up floor is the median of FLOOR_RUNS (255)
+ * empty regions; the overhead is a distribution, not one number, so its
  * percentiles are kept too.  resolution_ns is the spread between the 10th
  * and 90th percentiles (the larger of the two clocks'): a floor-corrected
  * figure below it cannot be told from zero, and readers show it as
@@ -235,6 +247,13 @@ typedef struct slab_sample_timing {
 } slab_sample_timing;
 
 int slab_sample_timing_get(slab_sample_timing *out);
+
+/* The floor and resolution of an interval from its empty regions (the
+ * null histograms of the interval, SLAB_HIST_BUCKETS counts each): 0 with
+ * *floor and *resolution_ns set when there are at least min_runs of them,
+ * else -1 and nothing changed. */
+int slab_floor_in_situ(const uint64_t *null_wall_hist, const uint64_t *null_cpu_hist,
+                       uint64_t min_runs, slab_clock_floor *floor, uint64_t *resolution_ns);
 
 /*
  * The verdict on an interval, from the difference of two snapshots of one
@@ -387,12 +406,16 @@ typedef struct slab_diagnosis {
  *    share the cgroup spent throttled, throttled_ns / the interval's
  *    run-queue wait, is throttling), blocked, other off-CPU (of which up
  *    to steal_share of the tail's wall time is steal) and work by path.
- * 2. When the scheduler ratio s (rule 2 of the verdict) is 1.5 or more,
- *    the threads waited for a CPU at least half as long as they ran: the
- *    cause is throttling if at least half of that wait was throttled
- *    time, else run-queue contention, however few samples it caught.
- * 3. Otherwise, with at least SLAB_TAIL_MIN_SAMPLES samples and repairs in
- *    the tail, the part with the largest share; with fewer, undecided.
+ * 2. With at least SLAB_TAIL_MIN_SAMPLES samples and repairs in the tail,
+ *    if its largest part is time off the CPU (run queue, throttling,
+ *    steal, blocked, other), that is the cause.
+ * 3. Otherwise, when the scheduler ratio s (rule 2 of the verdict) is 1.5
+ *    or more, the threads waited for a CPU at least half as long as they
+ *    ran: the cause is throttling if at least half of that wait was
+ *    throttled time, else run-queue contention, however few samples it
+ *    caught (a sampled call is short: few preemptions land in one).
+ * 4. Otherwise the tail's largest part (allocator work by path) with
+ *    enough samples; with fewer, undecided.
  * tail may be NULL (rule 3 then undecided), ctx may be NULL (no context).
  */
 #define SLAB_TAIL_MIN_SAMPLES 3u

@@ -21,6 +21,7 @@ const char *const sl_scenario_names[SC_COUNT] = {
     [SC_NOISY] = "noisy",
     [SC_REPAIR] = "repair",
     [SC_SLABS] = "slabs",
+    [SC_LOCK] = "lock",
     [SC_DEMO] = "demo",
 };
 
@@ -40,6 +41,7 @@ struct sl_options sl_opt = {
     .repair_rate = 60,
     .phase = 6,
     .burst = 4096,
+    .lock_us = 500,
     .quiet = false,
 };
 
@@ -50,7 +52,8 @@ static void usage(FILE *f)
 "Usage: slabload [OPTIONS]\n"
 "Run a libslab workload that publishes its statistics for slabtop.\n"
 "\n"
-"  -s, --scenario NAME    steady, noisy, repair, slabs or demo (default steady)\n"
+"  -s, --scenario NAME    steady, noisy, repair, slabs, lock or demo\n"
+"                         (default steady)\n"
 "  -t, --threads N        worker threads (default 2)\n"
 "  -d, --duration SECS    run time; 0 runs until interrupted (default 0)\n"
 "  -z, --sizes LIST       comma-separated object sizes, 1..%u bytes\n"
@@ -67,7 +70,10 @@ static void usage(FILE *f)
 "      --repair-rate N    zombies planted per second in the repair scenario\n"
 "                         (default 60)\n"
 "      --phase SECS       length of each demo phase (default 6)\n"
-"      --burst N          objects per burst in the slabs scenario (default 4096)\n"
+"      --burst N          objects per burst in the slabs and lock scenarios\n"
+"                         (default 4096)\n"
+"      --lock-us N        lock scenario: microseconds the allocator sleeps\n"
+"                         holding a size class's lock, each time (default 500)\n"
 "  -q, --quiet            print neither the banner nor the summary\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
@@ -146,7 +152,7 @@ static bool valid_name(const char *s)
     return true;
 }
 
-enum { OPT_HOGS = 256, OPT_CPU, OPT_REPAIR_RATE, OPT_PHASE, OPT_BURST };
+enum { OPT_HOGS = 256, OPT_CPU, OPT_REPAIR_RATE, OPT_PHASE, OPT_BURST, OPT_LOCK_US };
 
 void sl_options_parse(int argc, char **argv)
 {
@@ -164,6 +170,7 @@ void sl_options_parse(int argc, char **argv)
         { "repair-rate", required_argument, NULL, OPT_REPAIR_RATE },
         { "phase", required_argument, NULL, OPT_PHASE },
         { "burst", required_argument, NULL, OPT_BURST },
+        { "lock-us", required_argument, NULL, OPT_LOCK_US },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
@@ -181,7 +188,7 @@ void sl_options_parse(int argc, char **argv)
                     found = true;
                 }
             if (!found)
-                usage_error("unknown scenario '%s' (steady, noisy, repair, slabs, demo)",
+                usage_error("unknown scenario '%s' (steady, noisy, repair, slabs, lock, demo)",
                             optarg);
             break;
         }
@@ -225,6 +232,9 @@ void sl_options_parse(int argc, char **argv)
             break;
         case OPT_BURST:
             sl_opt.burst = (unsigned)parse_u64(optarg, 1, 1u << 24, "burst size");
+            break;
+        case OPT_LOCK_US:
+            sl_opt.lock_us = (unsigned)parse_u64(optarg, 1, 1000000, "lock hold time");
             break;
         case 'q':
             sl_opt.quiet = true;

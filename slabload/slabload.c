@@ -17,6 +17,10 @@
  *           recycled after release), free it all and close the epoch, so
  *           memory goes back to the OS (real allocator work: slower, but
  *           wall close to CPU);
+ *   lock    bursts of the largest size while the allocator sleeps each
+ *           time it holds a size class's shared lock
+ *           (slab_debug_set_lock_hold()): the threads block inside the
+ *           allocator, for the cause "blocked" (not in the demo);
  *   demo    steady, noisy, repair and slabs in turn, a few seconds each,
  *           round and round; the phase is shown in the segment's label.
  *
@@ -320,6 +324,36 @@ static void slabs_round(struct worker *w)
     w->bursts++;
 }
 
+/* The lock scenario: bursts of the largest size, so that allocations keep
+ * needing slabs from the shared lists, while every time the allocator
+ * takes a bin lock it sleeps --lock-us holding it
+ * (slab_debug_set_lock_hold): the threads block inside the allocator. */
+static void lock_round(struct worker *w)
+{
+    EpochId e = epoch_advance(alloc);
+    unsigned n = 0;
+    for (unsigned i = 0; i < sl_opt.burst && !stopping(); i++) {
+        SlabHandle h;
+        void *p = alloc_obj_epoch(alloc, SLAB_MAX_SIZE, e, &h);
+        if (!p) {
+            w->failures++;
+            break;
+        }
+        w->allocs++;
+        *(volatile uint8_t *)p = (uint8_t)i;
+        w->burst[n++] = h;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (free_obj(alloc, w->burst[i]))
+            w->frees++;
+        else
+            w->bad_frees++;
+    }
+    if (epoch_close(alloc, e) == 0)
+        w->closes++;
+    w->bursts++;
+}
+
 /* Follow a phase change: pin to the noisy core or unpin. */
 static void adapt(struct worker *w, enum scenario ph)
 {
@@ -357,6 +391,9 @@ static void *worker_main(void *arg)
         switch (ph) {
         case SC_SLABS:
             slabs_round(w);
+            break;
+        case SC_LOCK:
+            lock_round(w);
             break;
         case SC_REPAIR:
             churn(w, batch);
@@ -486,6 +523,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "slabload: out of memory\n");
             return 1;
         }
+    }
+
+    /* Before any worker runs (slab_debug.h). */
+    if (sl_opt.scenario == SC_LOCK && slab_debug_set_lock_hold(sl_opt.lock_us) != 0) {
+        fprintf(stderr, "slabload: cannot set the lock hold: %s\n", strerror(errno));
+        return 1;
     }
 
     unsigned step = 0;

@@ -22,6 +22,7 @@ enum scenario {
     SC_NOISY,
     SC_REPAIR,
     SC_SLABS,
+    SC_LOCK,
     SC_DEMO,
     SC_COUNT
 };
@@ -45,6 +46,7 @@ struct sl_options {
     double repair_rate;         /* zombies planted per second, whole process */
     double phase;               /* seconds per demo phase */
     unsigned burst;             /* objects per slabs-scenario burst */
+    unsigned lock_us;           /* lock scenario: sleep holding a bin lock */
     bool quiet;
 };
 

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static bool read_file(const char *path, char *buf, size_t len)
 {
@@ -187,12 +188,40 @@ static int count_runnable(const cpu_set_t *set)
     return n;
 }
 
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The walk of every task costs milliseconds: one per CPU set per
+ * CACHE_NS, however many segments a refresh reads (the exporter and the
+ * overview read hundreds).  slabtop reads from one thread at a time. */
+#define CACHE_NS 900000000u
+
 void st_host_read(st_host *h, int64_t pid)
 {
+    static st_host host_cache;
+    static uint64_t host_at;
+    static cpu_set_t run_set;
+    static int run_count = -1;
+    static uint64_t run_at;
+    uint64_t now = mono_ns();
+
+    if (host_at == 0 || now - host_at > CACHE_NS / 4) {
+        memset(&host_cache, 0, sizeof(host_cache));
+        read_stat(&host_cache);
+        read_pressure(&host_cache);
+        host_at = now;
+    }
     memset(h, 0, sizeof(*h));
+    h->have_stat = host_cache.have_stat;
+    h->steal_ticks = host_cache.steal_ticks;
+    h->total_ticks = host_cache.total_ticks;
+    h->have_pressure = host_cache.have_pressure;
+    h->pressure_some = host_cache.pressure_some;
     h->runnable = -1;
-    read_stat(h);
-    read_pressure(h);
     if (pid <= 0)
         return;
     read_cgroup(h, pid);
@@ -200,7 +229,12 @@ void st_host_read(st_host *h, int64_t pid)
     CPU_ZERO(&set);
     if (sched_getaffinity((pid_t)pid, sizeof(set), &set) == 0) {
         h->cpus_allowed = CPU_COUNT(&set);
-        h->runnable = count_runnable(&set);
+        if (run_at == 0 || now - run_at > CACHE_NS || !CPU_EQUAL(&set, &run_set)) {
+            run_count = count_runnable(&set);
+            run_set = set;
+            run_at = now;
+        }
+        h->runnable = run_count;
     }
 }
 

@@ -86,6 +86,11 @@ static void add_stats(slab_thread_stats *acc, const slab_thread_stats *s)
     acc->path_new_slab += s->path_new_slab;
     acc->path_repair += s->path_repair;
     acc->path_large += s->path_large;
+    acc->null_samples += s->null_samples;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        acc->null_wall_hist[i] += s->null_wall_hist[i];
+        acc->null_cpu_hist[i] += s->null_cpu_hist[i];
+    }
     for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
         slab_tail_group *x = &acc->tail[g];
         const slab_tail_group *y = &s->tail[g];
@@ -190,6 +195,28 @@ void st_figures_compute_ctx(st_figures *f, const slab_thread_stats *prev,
     if (restarted) {
         prev = &zero;
         a = &prev->seed;
+    }
+
+    /* The floor in situ: the empty regions timed among the interval's
+     * samples, else the thread's all along, else the start-up floor. */
+    {
+        uint64_t nw[SLAB_HIST_BUCKETS], nc[SLAB_HIST_BUCKETS];
+        slab_clock_floor fl;
+        uint64_t res;
+        for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+            nw[i] = st_delta(prev->null_wall_hist[i], cur->null_wall_hist[i]);
+            nc[i] = st_delta(prev->null_cpu_hist[i], cur->null_cpu_hist[i]);
+        }
+        if (slab_floor_in_situ(nw, nc, ST_FLOOR_MIN_RUNS, &fl, &res) == 0 ||
+            slab_floor_in_situ(cur->null_wall_hist, cur->null_cpu_hist, ST_FLOOR_MIN_RUNS,
+                               &fl, &res) == 0) {
+            floor_wall_ns = fl.wall_ns;
+            floor_cpu_ns = fl.cpu_ns;
+            resolution_ns = res;
+            f->floor_in_situ = true;
+        }
+        f->floor_wall_ns = floor_wall_ns;
+        f->floor_cpu_ns = floor_cpu_ns;
     }
 
     f->elapsed_s = (double)elapsed_ns / 1e9;

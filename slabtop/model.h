@@ -108,7 +108,13 @@ typedef struct st_figures {
     slab_tail tail, tail999;
     slab_diagnosis dx, dx999;
     uint64_t resolution_ns;     /* figures below it read "<resolution" */
+    uint64_t floor_wall_ns;     /* the floor taken off (in situ when known) */
+    uint64_t floor_cpu_ns;
+    bool floor_in_situ;         /* from the interval's empty regions */
 } st_figures;
+
+/* Empty regions needed before an interval's own floor is used. */
+#define ST_FLOOR_MIN_RUNS 16u
 
 /* Compute the figures of the interval from *prev to *cur (prev NULL: from
  * zero).  elapsed_ns is the writer's length of the interval. */

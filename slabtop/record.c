@@ -54,6 +54,10 @@ static void stats(FILE *out, const slab_thread_stats *t)
     fputs(",\"cpu_hist\":", out);
     hist(out, t->cpu_hist);
     /* Tail groups as [[g,wall,runq,blocked,other,work...],...], non-empty only. */
+    fputs(",\"null_wall_hist\":", out);
+    hist(out, t->null_wall_hist);
+    fputs(",\"null_cpu_hist\":", out);
+    hist(out, t->null_cpu_hist);
     fputs(",\"tail\":[", out);
     bool first = true;
     for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
@@ -161,6 +165,8 @@ static void read_stats(const st_jval *o, slab_thread_stats *t)
 #undef R_SAMPLE
     read_hist(st_json_get(o, "wall_hist"), t->wall_hist);
     read_hist(st_json_get(o, "cpu_hist"), t->cpu_hist);
+    read_hist(st_json_get(o, "null_wall_hist"), t->null_wall_hist);
+    read_hist(st_json_get(o, "null_cpu_hist"), t->null_cpu_hist);
     const st_jval *tail = st_json_get(o, "tail");
     for (const st_jval *e = tail && tail->type == ST_J_ARR ? tail->child : NULL; e; e = e->next) {
         const st_jval *v = e->type == ST_J_ARR ? e->child : NULL;

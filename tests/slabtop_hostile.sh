@@ -53,7 +53,7 @@ import sys
 lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
 i = next(i for i, l in enumerate(lines) if l.lstrip().startswith("TID NAME"))
 head = lines[i]
-rows = [l for l in lines[i + 1:] if l.strip() and l.rstrip().endswith(("live", "busy"))]
+rows = [l for l in lines[i + 1:] if l.strip() and (" live " in l or " busy " in l)]
 cut = [l for l in rows if "é" in l]
 ok = len(cut) >= 2 and all(len(l) == len(head) for l in rows) \
      and all("\\xc3" in l for l in cut)

@@ -72,6 +72,10 @@ static void print_man(FILE *f)
 #undef X
     row(f, (unsigned)offsetof(slab_shm_seg_stats, tail), "tail[32]", "SUM",
         "(1.1) tail groups: samples of wall buckets 8g..8g+7 (slab_shm_tail_group)");
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, null_wall_hist), "null_wall_hist[256]",
+        "SUM", "(1.1) histogram of the empty regions timed in place of samples, wall ns");
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, null_cpu_hist), "null_cpu_hist[256]",
+        "SUM", "(1.1) the same, CPU ns");
     fputs(".TE\n.SS Tail group (slab_shm_tail_group, 80 bytes, format 1.1)\n"
           ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", f);
     row(f, (unsigned)offsetof(slab_shm_tail_group, wall_ns), "wall_ns", "SUM",

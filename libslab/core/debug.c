@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "core.h"
 #include "slab_debug.h"
@@ -175,6 +176,32 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
         buf[0] = '\0';
     return 0;
 #undef FAIL
+}
+
+/* slab_debug_set_lock_hold(): the pause hook that sleeps while holding a
+ * bin lock. */
+static _Atomic unsigned lock_hold_us;
+
+static void hold_lock(enum slab_test_point point, SlabAllocator *alloc)
+{
+    (void)alloc;
+    unsigned us = atomic_load_explicit(&lock_hold_us, memory_order_relaxed);
+    if (point == SLAB_TEST_BIN_LOCKED && us > 0) {
+        struct timespec ts = { (time_t)(us / 1000000u), (long)(us % 1000000u) * 1000L };
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+}
+
+int slab_debug_set_lock_hold(unsigned usec)
+{
+    if (usec > 1000000u) {
+        errno = EINVAL;
+        return -1;
+    }
+    atomic_store_explicit(&lock_hold_us, usec, memory_order_relaxed);
+    slab_test_set_pause(usec ? hold_lock : NULL);
+    return 0;
 }
 
 void slab_test_set_pause(slab_test_pause_fn *fn)

@@ -23,7 +23,10 @@ enum slab_test_point {
     SLAB_TEST_RELEASE = 1,
     /* slow_alloc(): a slab came from slab_get() (fresh or recycled) and
      * is about to become the calling heap's current slab. */
-    SLAB_TEST_GOT_SLAB = 2
+    SLAB_TEST_GOT_SLAB = 2,
+    /* slow_alloc(): the thread has just taken a size class's bin lock (to
+     * look at its shared partial list). */
+    SLAB_TEST_BIN_LOCKED = 3
 };
 
 /* Install fn (NULL to remove): it is called, on the calling thread, at each

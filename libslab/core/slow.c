@@ -157,6 +157,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
     for (;;) {
         repair rep = { .reason = -1 };
         pthread_mutex_lock(&b->lock);
+        test_point(SLAB_TEST_BIN_LOCKED, a);
         s = partial_take(b, h, cls, EPOCH_ERA(word), &rep);
         pthread_mutex_unlock(&b->lock);
         if (rep.reason >= 0)

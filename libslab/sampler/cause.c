@@ -119,6 +119,44 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
     }
 }
 
+/* ------------------------------------------------------------ floor */
+
+static uint64_t hist_total(const uint64_t *h)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++)
+        n += h[i];
+    return n;
+}
+
+SLAB_API int slab_floor_in_situ(const uint64_t *null_wall_hist, const uint64_t *null_cpu_hist,
+                                uint64_t min_runs, slab_clock_floor *floor,
+                                uint64_t *resolution_ns)
+{
+    if (null_wall_hist == NULL || null_cpu_hist == NULL)
+        return -1;
+    uint64_t n = hist_total(null_wall_hist);
+    if (n == 0 || n < min_runs)
+        return -1;
+    uint64_t w10 = slab_hist_quantile(null_wall_hist, 0.10);
+    uint64_t w50 = slab_hist_quantile(null_wall_hist, 0.50);
+    uint64_t w90 = slab_hist_quantile(null_wall_hist, 0.90);
+    uint64_t c10 = slab_hist_quantile(null_cpu_hist, 0.10);
+    uint64_t c50 = slab_hist_quantile(null_cpu_hist, 0.50);
+    uint64_t c90 = slab_hist_quantile(null_cpu_hist, 0.90);
+    if (floor) {
+        floor->wall_ns = w50;
+        floor->cpu_ns = c50;
+    }
+    if (resolution_ns) {
+        uint64_t rw = w90 - w10, rc = c90 - c10;
+        *resolution_ns = rw > rc ? rw : rc;
+        if (*resolution_ns == 0)
+            *resolution_ns = 1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ names */
 
 static const char *const cause_names[SLAB_CAUSE_COUNT] = {
@@ -220,7 +258,23 @@ SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
             out->tail_ns = tail->wall_ns / tail->calls;
     }
 
-    /* Rule 2: the threads' own accounting. */
+    /* Rule 2: the tail's largest part, when it is time off the CPU. */
+    bool enough = tail != NULL && tail->samples + tail->repairs >= SLAB_TAIL_MIN_SAMPLES;
+    slab_cause best = SLAB_CAUSE_UNDECIDED;
+    double most = 0.0;
+    for (unsigned c = SLAB_CAUSE_RUNQ; enough && c < SLAB_CAUSE_COUNT; c++) {
+        if (out->share[c] > most) {
+            most = out->share[c];
+            best = (slab_cause)c;
+        }
+    }
+    if (enough && best < SLAB_CAUSE_WORK_FAST && best != SLAB_CAUSE_UNDECIDED) {
+        out->cause = best;
+        out->cause_share = most;
+        return;
+    }
+
+    /* Rule 3: the threads' own accounting. */
     double s = 0.0;
     if (in->thread_cpu_ns >= SLAB_VERDICT_MIN_CPU_NS)
         s = ((double)in->thread_cpu_ns + (double)in->runq_wait_ns) / (double)in->thread_cpu_ns;
@@ -234,19 +288,7 @@ SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
         return;
     }
 
-    /* Rule 3: the tail's largest part. */
-    if (tail == NULL || tail->samples + tail->repairs < SLAB_TAIL_MIN_SAMPLES) {
-        out->cause = SLAB_CAUSE_UNDECIDED;
-        return;
-    }
-    slab_cause best = SLAB_CAUSE_UNDECIDED;
-    double most = 0.0;
-    for (unsigned c = SLAB_CAUSE_RUNQ; c < SLAB_CAUSE_COUNT; c++) {
-        if (out->share[c] > most) {
-            most = out->share[c];
-            best = (slab_cause)c;
-        }
-    }
-    out->cause = best;
-    out->cause_share = most;
+    /* Rule 4: the tail's largest part, allocator work; or undecided. */
+    out->cause = enough ? best : SLAB_CAUSE_UNDECIDED;
+    out->cause_share = enough ? most : 0.0;
 }

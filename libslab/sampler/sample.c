@@ -190,6 +190,18 @@ void slab_sample_record(slab_thread_stats *st, const slab_sample_clock *t0,
     (*path_counter(st, path))++;
 }
 
+void slab_sample_record_null(slab_thread_stats *st, const slab_sample_clock *t0,
+                             const slab_sample_clock *t1)
+{
+    /* A region the thread was switched out of measures the scheduler,
+     * not the clocks: left out. */
+    if (t0->sched && t1->sched && t1->slices != t0->slices)
+        return;
+    st->null_samples++;
+    st->null_wall_hist[slab_hist_bucket(delta(t1->wall_ns, t0->wall_ns))]++;
+    st->null_cpu_hist[slab_hist_bucket(delta(t1->cpu_ns, t0->cpu_ns))]++;
+}
+
 /* ------------------------------------------------------------ calibration */
 
 static slab_clock_floor floor_ns;

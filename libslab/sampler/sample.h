@@ -32,6 +32,10 @@ void slab_sample_stop(slab_sample_clock *t, int fd);
 void slab_sample_record(slab_thread_stats *st, const slab_sample_clock *t0,
                         const slab_sample_clock *t1, unsigned path);
 
+/* Add an empty region timed in place of a sample to *st. */
+void slab_sample_record_null(slab_thread_stats *st, const slab_sample_clock *t0,
+                             const slab_sample_clock *t1);
+
 /* Measure the floor, its spread and the cost of a whole sample; once,
  * before any of the three is used (pthread_once in sampler.c). */
 void slab_sample_calibrate(void);

@@ -135,6 +135,7 @@ struct thread_state {
     int sched_fd;               /* /proc/thread-self/schedstat, or -1 */
     bool in_sample;
     bool repaired;              /* the sampled call repaired a zombie */
+    uint64_t next_null_at;      /* allocation number of the next empty region */
 };
 
 static __thread struct thread_state *self;
@@ -388,6 +389,8 @@ static void rearm(struct thread_state *ts, uint64_t at)
 {
     uint64_t next = ts->next_tick_at < ts->next_sample_at ? ts->next_tick_at
                                                           : ts->next_sample_at;
+    if (ts->next_null_at < next)
+        next = ts->next_null_at;
     uint64_t k = next > at ? next - at : 1;
     ts->armed_total = at + k;
     countdown_arm((int64_t)k);
@@ -432,12 +435,27 @@ static void tick(struct thread_state *ts, uint64_t at, uint64_t now)
     ts->next_tick_at = at + t;
 }
 
+/* The next empty region: SLAB_NULL_EVERY random intervals on (always
+ * random, so that it never falls in step with fixed-mode samples). */
+static void next_null(struct thread_state *ts, uint64_t at)
+{
+    if (ts->mean == 0) {
+        ts->next_null_at = UINT64_MAX;
+        return;
+    }
+    uint64_t n = 0;
+    for (unsigned k = 0; k < SLAB_NULL_EVERY; k++)
+        n += draw(ts, SLAB_SAMPLE_RANDOM);
+    ts->next_null_at = at + n;
+}
+
 /* Bring the thread's sampling in line with the settings in force. */
 static void apply_settings(struct thread_state *ts, uint64_t w, uint64_t at)
 {
     ts->config = w;
     set_mean(ts, effective_interval(ts, w));
     ts->next_sample_at = ts->mean ? at + draw(ts, cfg_mode(w)) : UINT64_MAX;
+    next_null(ts, at);
 }
 
 static struct thread_state *thread_init(void)
@@ -493,6 +511,20 @@ bool slab_sampler_begin(slab_sample_clock *t0)
     if (UNLIKELY(w != ts->config))
         apply_settings(ts, w, at);
 
+    if (at >= ts->next_null_at) {
+        /* An empty region, timed as cold as the samples are: the floor as
+         * they pay it (slab_stats.h).  On its own random schedule, about
+         * one per SLAB_NULL_EVERY samples; a sample due at the same call
+         * goes first and the region waits for its next turn. */
+        if (at < ts->next_sample_at) {
+            slab_sample_clock n0, n1;
+            slab_sample_start(&n0, ts->sched_fd);
+            slab_sample_stop(&n1, ts->sched_fd);
+            slab_sample_record_null(&ts->st, &n0, &n1);
+            ts->st.sample_cost_ns += slab_sample_cost_ns();
+        }
+        next_null(ts, at);
+    }
     if (at >= ts->next_sample_at) {
         /* Re-armed by slab_sampler_end(), once the next interval is known;
          * until then the countdown keeps this call's number. */
@@ -592,6 +624,8 @@ static void fork_child(void)
     ts->armed_total -= at;
     if (ts->next_sample_at != UINT64_MAX)
         ts->next_sample_at -= at;
+    if (ts->next_null_at != UINT64_MAX)
+        ts->next_null_at -= at;
     ts->next_tick_at -= at;
     ts->ctl_at = 0;
     ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);

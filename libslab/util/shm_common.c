@@ -147,6 +147,10 @@ void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b)
         a->wall_hist[i] += b->wall_hist[i];
         a->cpu_hist[i] += b->cpu_hist[i];
     }
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        a->null_wall_hist[i] += b->null_wall_hist[i];
+        a->null_cpu_hist[i] += b->null_cpu_hist[i];
+    }
     for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
         uint64_t *x = (uint64_t *)(void *)&a->tail[g];
         const uint64_t *y = (const uint64_t *)(const void *)&b->tail[g];
@@ -167,6 +171,12 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
     SLAB_SHM_THREAD_FIELDS(X)
     SLAB_SHM_SAMPLE_FIELDS(X)
 #undef X
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        dst->null_wall_hist[i] = DELTA_SUM(dst->null_wall_hist[i], now->null_wall_hist[i],
+                                           last->null_wall_hist[i]);
+        dst->null_cpu_hist[i] = DELTA_SUM(dst->null_cpu_hist[i], now->null_cpu_hist[i],
+                                          last->null_cpu_hist[i]);
+    }
     for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
         uint64_t *d = (uint64_t *)(void *)&dst->tail[g];
         const uint64_t *n = (const uint64_t *)(const void *)&now->tail[g];
@@ -202,6 +212,8 @@ void slab_shm_stats_to_seg(slab_shm_seg_stats *d, const slab_thread_stats *s)
         d->tail[g].other_ns = s->tail[g].other_ns;
         memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns));
     }
+    memcpy(d->null_wall_hist, s->null_wall_hist, sizeof(d->null_wall_hist));
+    memcpy(d->null_cpu_hist, s->null_cpu_hist, sizeof(d->null_cpu_hist));
 }
 
 void slab_shm_stats_from_seg(slab_thread_stats *d, const slab_shm_seg_stats *s)
@@ -222,6 +234,8 @@ void slab_shm_stats_from_seg(slab_thread_stats *d, const slab_shm_seg_stats *s)
         d->tail[g].other_ns = s->tail[g].other_ns;
         memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns));
     }
+    memcpy(d->null_wall_hist, s->null_wall_hist, sizeof(d->null_wall_hist));
+    memcpy(d->null_cpu_hist, s->null_cpu_hist, sizeof(d->null_cpu_hist));
 }
 
 void slab_shm_class_to_seg(slab_shm_seg_class *d, const PerfCounters *s)
