@@ -15,11 +15,12 @@ SCENARIO_TESTS = \
 	tests/scenario_steady.sh \
 	tests/scenario_noisy.sh \
 	tests/scenario_repair.sh \
-	tests/scenario_slabs.sh
+	tests/scenario_slabs.sh \
+	tests/scenario_cause.sh
 TESTS += $(SCENARIO_TESTS)
 EXTRA_DIST += $(SCENARIO_TESTS) tests/scenario_lib.sh
 
-CLEANFILES += tests/scenario-retries.txt tests/scenario.lock
+CLEANFILES += tests/scenario-retries.txt tests/scenario.lock tests/scenario-accuracy.txt
 clean-local: clean-scenario
 clean-scenario:
 	-rm -rf tests/scenario-*.d
