@@ -331,7 +331,10 @@ void st_ui_draw(st_ui *ui, st_view *v, const char *banner)
     y++;
     repairs = LINES >= 12;
     st_ui_draw_summary(ui, v, &y, repairs);
-    y++;
+    /* A blank row before the pictures when there is room for it (the tail
+     * line took the one 80x24 had). */
+    if (LINES >= 30)
+        y++;
     {
         /* The pictures take what the table (header and 3 rows) leaves:
          * sparklines first, then the distribution, growing to 4 rows of
