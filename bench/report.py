@@ -276,6 +276,8 @@ def main():
 
     # wall: {(alloc, wl, size): [ns...]}, plus faults and RSS
     wall, cpu, minflt, rss = {}, {}, {}, {}
+    # A run cut short (the bench stopped mid-line) has no figures: skip it.
+    times = [r for r in times if "ns_per_op" in r and "workload" in r]
     for r in times:
         key = (r["name"], r["workload"], r["size"])
         wall.setdefault(key, []).append(float(r["ns_per_op"]))
