@@ -45,6 +45,7 @@ libslab_libslab_all_la_SOURCES = \
 	libslab/sampler/options.c \
 	libslab/sampler/sampler.h \
 	libslab/sampler/sampler.c \
+	libslab/sampler/draw.h \
 	libslab/sampler/sample.h \
 	libslab/sampler/sample.c
 # core: the allocator

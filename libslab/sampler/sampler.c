@@ -52,6 +52,7 @@
 #include "slab_stats.h"
 #include "options.h"
 #include "common.h"
+#include "draw.h"
 
 /* ------------------------------------------------------------ sink */
 
@@ -267,46 +268,12 @@ SLAB_API int slab_sample_timing_get(slab_sample_timing *out)
 
 /* ------------------------------------------------------------ random draws */
 
-/* xorshift64*: small, fast, and good enough to place samples. */
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * UINT64_C(2685821657736338717);
-}
-
-/* Natural logarithm of x > 0 without libm: x = m * 2^e with m in
- * [sqrt(1/2), sqrt(2)), ln m = 2 atanh((m - 1) / (m + 1)); the series to
- * z^17 is exact to about 1e-10 there. */
-static double ln(double x)
-{
-    uint64_t bits;
-    memcpy(&bits, &x, sizeof(bits));
-    int e = (int)((bits >> 52) & 0x7ff) - 1023;
-    bits = (bits & ~(UINT64_C(0x7ff) << 52)) | (UINT64_C(1023) << 52);
-    double m;
-    memcpy(&m, &bits, sizeof(m));
-    if (m > 1.4142135623730951) {
-        m /= 2.0;
-        e++;
-    }
-    double z = (m - 1.0) / (m + 1.0), z2 = z * z, term = z, sum = 0.0;
-    for (int k = 1; k <= 17; k += 2) {
-        sum += term / k;
-        term *= z2;
-    }
-    return 2.0 * sum + e * 0.6931471805599453;
-}
-
 static void set_mean(struct thread_state *ts, uint64_t mean)
 {
     if (mean == ts->mean)
         return;
     ts->mean = mean;
-    ts->geo_log = mean > 1 ? ln(1.0 - 1.0 / (double)mean) : 0.0;
+    ts->geo_log = mean > 1 ? slab_ln(1.0 - 1.0 / (double)mean) : 0.0;
 }
 
 /* Allocations from one sample to the next: 1 + a geometric variable, i.e.
@@ -318,8 +285,8 @@ static uint64_t draw(struct thread_state *ts, unsigned mode)
     if (mode == SLAB_SAMPLE_FIXED)
         return ts->mean;
     /* u in (0, 1]: 53 random bits, plus one so that ln(u) is finite. */
-    double u = (double)((rng_next(&ts->rng) >> 11) + 1) * (1.0 / 9007199254740992.0);
-    double n = ln(u) / ts->geo_log;
+    double u = (double)((slab_rng_next(&ts->rng) >> 11) + 1) * (1.0 / 9007199254740992.0);
+    double n = slab_ln(u) / ts->geo_log;
     if (n >= (double)INTERVAL_MAX)
         return INTERVAL_MAX;
     return 1 + (uint64_t)n;
