@@ -41,11 +41,13 @@ static void fork_parent(void)
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* The thread that forked, the child's only one, holds every lock: it gives
+ * them back as in the parent.  (Initialising them again would do as well
+ * for the child, but ThreadSanitizer would count them as still held and
+ * report an inversion with the next lock the child takes.) */
 static void fork_child(void)
 {
-    for (SlabAllocator *a = registry_list; a; a = a->reg_next)
-        allocator_locks_init(a);
-    pthread_mutex_init(&registry_lock, NULL);
+    fork_parent();
 }
 
 static void install_fork_handlers(void)
