@@ -138,6 +138,11 @@ typedef enum slab_shm_state {
                                    claims, or than the process it names
                                    runs as: a fake; never read as that
                                    process's */
+    SLAB_SHM_UNKNOWN,           /* its owner's liveness cannot be told from
+                                   here: it runs in another pid namespace
+                                   (a container sharing /dev/shm), so its
+                                   pid means nothing here.  Never called
+                                   dead; gc never removes it */
     SLAB_SHM_STATE_NUM
 } slab_shm_state;
 

@@ -228,7 +228,9 @@ typedef struct slab_shm_seg_header {
     uint64_t created_real_ns;   /* 144 CLOCK_REALTIME at creation */
     uint64_t created_mono_ns;   /* 152 CLOCK_MONOTONIC at creation */
     uint32_t clock_ticks;       /* 160 sysconf(_SC_CLK_TCK) */
-    uint32_t reserved0;         /* 164 */
+    uint32_t pid_ns;            /* 164 inode of the owner's pid namespace
+                                       (/proc/self/ns/pid); 0: not known
+                                       (a writer from before this field) */
     char boot_id[SLAB_SHM_BOOT_ID_LEN]; /* 168 NUL-terminated */
     char comm[SLAB_SHM_COMM_LEN];       /* 216 NUL-terminated */
     char name[SLAB_SHM_NAME_MAX + 1];   /* 248 NAME, NUL-terminated */
@@ -372,6 +374,7 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_header, pid) == 128, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, start_time) == 136, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, created_real_ns) == 144, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, clock_ticks) == 160, "header layout");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_header, pid_ns) == 164, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, boot_id) == 168, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, comm) == 216, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, name) == 248, "header layout");

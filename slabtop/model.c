@@ -452,6 +452,7 @@ const char *st_proc_state_name(st_proc_state s)
     case ST_PROC_EXITED:   return "exited";
     case ST_PROC_STALE:    return "stale";
     case ST_PROC_STARTING: return "starting";
+    case ST_PROC_UNKNOWN:  return "unknown";
     }
     return "?";
 }

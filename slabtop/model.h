@@ -29,7 +29,9 @@ typedef enum st_proc_state {
     ST_PROC_ALIVE = 0,
     ST_PROC_EXITED,             /* owner unpublished at exit: final numbers */
     ST_PROC_STALE,              /* owner died without cleaning up */
-    ST_PROC_STARTING            /* header not ready yet */
+    ST_PROC_STARTING,           /* header not ready yet */
+    ST_PROC_UNKNOWN             /* owner in another pid namespace: its
+                                   liveness cannot be told from here */
 } st_proc_state;
 
 const char *st_proc_state_name(st_proc_state s);

@@ -75,6 +75,7 @@ static st_proc_state proc_state(slab_shm_state st)
     case SLAB_SHM_ALIVE:  return ST_PROC_ALIVE;
     case SLAB_SHM_EXITED: return ST_PROC_EXITED;
     case SLAB_SHM_BUSY:   return ST_PROC_STARTING;
+    case SLAB_SHM_UNKNOWN: return ST_PROC_UNKNOWN;
     default:              return ST_PROC_STALE;
     }
 }

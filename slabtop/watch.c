@@ -125,7 +125,8 @@ int st_watch_headless(const st_options *o, st_source *src, bool demo)
             rc = ST_EXIT_ERROR;
             break;
         }
-        if (snap.state != ST_PROC_ALIVE && snap.state != ST_PROC_STARTING) {
+        if (snap.state != ST_PROC_ALIVE && snap.state != ST_PROC_STARTING &&
+            snap.state != ST_PROC_UNKNOWN) {
             fputs("slabtop: the owner of ", stderr);
             st_esc_fputs(stderr, snap.name);
             fprintf(stderr, " (pid %lld) has %s\n",

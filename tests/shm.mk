@@ -68,3 +68,11 @@ tests_test_shm_exec_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/test_shm_resize
 TESTS += tests/test_shm_resize
 tests_test_shm_resize_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_collect
+TESTS += tests/test_shm_collect
+tests_test_shm_collect_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/test_shm_fork
+TESTS += tests/test_shm_fork
+tests_test_shm_fork_LDADD = $(TEST_LIBS) $(PTHREAD_LIBS)

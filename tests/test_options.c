@@ -21,6 +21,7 @@
 static const char *const all_vars[] = {
     "SLAB_SAMPLE_RATE", "SLAB_SAMPLE_MODE", "SLAB_SAMPLE_BUDGET", "SLAB_SHM",
     "SLAB_SHM_NAME", "SLAB_SHM_NAME_PID", "SLAB_SHM_MODE", "SLAB_SHM_THREADS", "SLAB_VERBOSE",
+    "SLAB_SHM_GC",
 };
 
 /* ---------------------------------------------------------------- man page */

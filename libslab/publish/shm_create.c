@@ -15,6 +15,7 @@
 #include "config.h"
 #include "shm_writer.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -84,7 +85,11 @@ static int replace_if_dead(const char *object)
 
     bool dead;
     uint64_t my_start = 0;
-    if (h.magic == SLAB_SHM_MAGIC && h.ready != 0 && h.pid == (int32_t)getpid() &&
+    if (h.magic == SLAB_SHM_MAGIC && h.ready != 0 && !slab_shm_same_pid_ns(h.pid_ns)) {
+        /* Its pid is another namespace's (or ours cannot be read): nothing
+         * proves its owner dead, nor that it is this process. */
+        dead = false;
+    } else if (h.magic == SLAB_SHM_MAGIC && h.ready != 0 && h.pid == (int32_t)getpid() &&
         slab_shm_proc_stat(getpid(), &my_start, NULL) == 0 &&
         h.start_time == my_start) {
         /* This very process wrote it, in the image it ran before exec():
@@ -137,6 +142,55 @@ out:
     return rc;
 }
 
+/* ------------------------------------------------------------------ collect */
+
+/* Objects judged (opened) per start, entries looked at, and time: a
+ * start-up pays at most this for the leftovers of crashed processes. */
+#define COLLECT_JUDGED 32u
+#define COLLECT_SEEN 512u
+#define COLLECT_NS 2000000u             /* 2 ms */
+
+const char *slab_shm_collect_prefix;
+
+void slab_shm_create_collect(const char *self)
+{
+    const size_t plen = strlen(SLAB_SHM_PREFIX);
+    char object[SLAB_SHM_NAME_MAX + 16];
+    unsigned judged = 0, seen = 0;
+    struct dirent *de;
+    int saved = errno;
+    uid_t me = geteuid();
+
+    if (!slab_option_bool(SLAB_OPT_SHM_GC))
+        return;
+    DIR *d = opendir(SLAB_SHM_DIR);
+    if (!d)
+        return;
+    uint64_t end = slab_shm_mono_ns() + COLLECT_NS;
+    while (judged < COLLECT_JUDGED && seen < COLLECT_SEEN && (de = readdir(d)) != NULL) {
+        const char *name = de->d_name + plen;
+        struct stat st;
+
+        if (strncmp(de->d_name, SLAB_SHM_PREFIX, plen) != 0 ||
+            !slab_shm_name_valid(name) || strcmp(name, self) == 0)
+            continue;
+        if (slab_shm_collect_prefix &&
+            strncmp(name, slab_shm_collect_prefix, strlen(slab_shm_collect_prefix)) != 0)
+            continue;
+        if (++seen % 16 == 0 && slab_shm_mono_ns() > end)
+            break;
+        /* Cheap first: only this user's regular files are ever judged. */
+        if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(st.st_mode) || st.st_uid != me)
+            continue;
+        judged++;
+        slab_shm_object_path(object, sizeof(object), name);
+        (void)replace_if_dead(object);
+    }
+    closedir(d);
+    errno = saved;
+}
+
 /* ------------------------------------------------------------------ create */
 
 static void fill_header(slab_shm_writer *w, slab_shm_seg_header *h)
@@ -153,6 +207,7 @@ static void fill_header(slab_shm_writer *w, slab_shm_seg_header *h)
     h->created_real_ns = slab_shm_real_ns();
     h->created_mono_ns = slab_shm_mono_ns();
     h->clock_ticks = tck > 0 ? (uint32_t)tck : 100;
+    h->pid_ns = slab_shm_pid_ns();
     slab_shm_boot_id(h->boot_id);
     slab_shm_self_comm(h->comm);
     snprintf(h->name, sizeof(h->name), "%s", w->name);

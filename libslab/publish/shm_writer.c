@@ -363,6 +363,7 @@ static int publish_locked(const char *name)
     }
     /* Pairs with the acquire load in slab_shm_writer_current(). */
     atomic_store_explicit(&current, w, memory_order_release);
+    slab_shm_create_collect(w->name);
 #ifndef ENABLE_SLOWPATH_SAMPLING
     start_refresher();
 #endif

@@ -78,6 +78,19 @@ bool slab_shm_writer_deferred(void);
  * process's segment under it); NULL with errno on failure. */
 slab_shm_writer *slab_shm_create(const char *name);
 
+/* Remove what this user's dead processes left in /dev/shm (a crash leaves
+ * ~1 MB of RAM behind), except the segment named self: at most
+ * COLLECT_JUDGED objects judged and about 2 ms (shm_create.c), unless
+ * SLAB_SHM_GC=0.  The judging is replace_if_dead()'s: only regular files
+ * of this effective user, only owners provably dead in this pid
+ * namespace, and only the very object judged (flock, device and inode). */
+void slab_shm_create_collect(const char *self);
+
+/* Test hook: when set, the collection only looks at NAMEs that begin with
+ * it, so that a test never removes other tests' segments.  NULL outside
+ * tests. */
+extern const char *slab_shm_collect_prefix;
+
 /* Write the process section now; proc_lock held. */
 void slab_shm_writer_write_process(slab_shm_writer *w);
 

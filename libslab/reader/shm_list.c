@@ -196,8 +196,10 @@ static int pid_one(const char *name, void *arg)
     }
     slab_shm_state st = slab_shm_reader_state(r);
     int alive = st == SLAB_SHM_ALIVE;
-    if (st == SLAB_SHM_UNTRUSTED) {
-        slab_shm_detach(r);     /* a fake: never the process's segment */
+    if (st == SLAB_SHM_UNTRUSTED || st == SLAB_SHM_UNKNOWN) {
+        /* A fake, or another pid namespace's process with the same
+         * number: never this process's segment. */
+        slab_shm_detach(r);
         return 0;
     }
     if (!ps->best || (alive && !ps->best_alive)) {
@@ -235,7 +237,7 @@ SLAB_API slab_shm_error slab_shm_attach_pid(int32_t pid, slab_shm_reader **out,
         slab_shm_state st = slab_shm_reader_state(*out);
         if (st == SLAB_SHM_ALIVE)
             return e;
-        if (st != SLAB_SHM_UNTRUSTED)
+        if (st != SLAB_SHM_UNTRUSTED && st != SLAB_SHM_UNKNOWN)
             ps.best = *out; /* a fallback if no live one is found */
         else
             slab_shm_detach(*out);

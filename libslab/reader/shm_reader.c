@@ -365,6 +365,8 @@ SLAB_API slab_shm_state slab_shm_reader_state(slab_shm_reader *r)
      * OWNER_CHECK_NS. */
     slab_shm_owner o;
     uint64_t now = slab_shm_mono_ns();
+    if (!slab_shm_same_pid_ns(r->hdr.pid_ns))
+        return SLAB_SHM_UNKNOWN;    /* its pid is not one of ours */
     if (kill(r->hdr.pid, 0) != 0 && errno == ESRCH) {
         o = SLAB_SHM_OWNER_DEAD;
     } else if (r->owner_checked_ns && now - r->owner_checked_ns < OWNER_CHECK_NS) {

@@ -59,6 +59,7 @@ typedef enum slab_option_id {
     SLAB_OPT_SHM_MODE,          /* octal: segment permissions, default 0600 */
     SLAB_OPT_SHM_THREADS,       /* uint: per-thread records, default 256 */
     SLAB_OPT_VERBOSE,           /* uint 0..3: log to stderr */
+    SLAB_OPT_SHM_GC,            /* bool: collect dead segments at start */
     SLAB_OPT_COUNT
 } slab_option_id;
 

@@ -10,9 +10,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -377,6 +379,28 @@ static void read_boot_now(void)
         boot_now[0] = '\0';
 }
 
+uint32_t slab_shm_pid_ns(void)
+{
+    /* A process never changes its own pid namespace (setns() and unshare()
+     * move only its children), and a fork()ed child stays in it: read
+     * once.  0: not known yet, UINT32_MAX: unreadable. */
+    static _Atomic uint32_t cached;
+    uint32_t ns = atomic_load_explicit(&cached, memory_order_relaxed);
+    struct stat st;
+
+    if (ns == 0) {
+        ns = stat("/proc/self/ns/pid", &st) == 0 && st.st_ino != 0 &&
+             st.st_ino < UINT32_MAX ? (uint32_t)st.st_ino : UINT32_MAX;
+        atomic_store_explicit(&cached, ns, memory_order_relaxed);
+    }
+    return ns == UINT32_MAX ? 0 : ns;
+}
+
+bool slab_shm_same_pid_ns(uint32_t pid_ns)
+{
+    return pid_ns == 0 || pid_ns == slab_shm_pid_ns();
+}
+
 slab_shm_owner slab_shm_owner_check(int32_t pid, uint64_t start_time,
                                     const char *boot_id)
 {
@@ -454,6 +478,7 @@ SLAB_API const char *slab_shm_state_name(slab_shm_state state)
     case SLAB_SHM_DENIED:           return "denied";
     case SLAB_SHM_NOT_SLAB:         return "not-libslab";
     case SLAB_SHM_UNTRUSTED:        return "untrusted";
+    case SLAB_SHM_UNKNOWN:          return "unknown";
     case SLAB_SHM_STATE_NUM:        break;
     }
     return "unknown";

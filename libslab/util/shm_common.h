@@ -95,6 +95,16 @@ typedef enum slab_shm_owner {
 slab_shm_owner slab_shm_owner_check(int32_t pid, uint64_t start_time,
                                     const char *boot_id);
 
+/* The inode of this process's pid namespace (/proc/self/ns/pid), 0 if it
+ * cannot be read. */
+uint32_t slab_shm_pid_ns(void);
+
+/* May a segment whose header says pid_ns be judged by its pid here?  Yes
+ * for this namespace, and for 0 (a writer from before the field, judged
+ * as before); no for another namespace, or when ours cannot be read: then
+ * the owner's liveness is unknown, and it is never called dead. */
+bool slab_shm_same_pid_ns(uint32_t pid_ns);
+
 /* Validate a header copy against the file size.  On error fills *err
  * (code and message naming the segment "what"). */
 slab_shm_error slab_shm_header_check(const slab_shm_seg_header *h,
