@@ -26,6 +26,7 @@ enum {
     OPT_DEMO,
     OPT_LISTEN,
     OPT_REPLAY,
+    OPT_DISCARD,
 };
 
 typedef struct opt_desc {
@@ -65,6 +66,8 @@ static const opt_desc opt_table[] = {
       "start the bundled slabload workload and watch it" },
     { "listen", required_argument, OPT_LISTEN, "[ADDR:]PORT",
       "serve /metrics of every readable segment to Prometheus (ADDR default 127.0.0.1; Accept: application/openmetrics-text gets OpenMetrics)" },
+    { "discard-output", no_argument, OPT_DISCARD, NULL,
+      "with -- PROGRAM: send its output to /dev/null instead of a file" },
     { "help", no_argument, 'h', NULL, "show this help and exit" },
     { "version", no_argument, 'V', NULL, "show the version and exit" },
 };
@@ -102,13 +105,16 @@ void st_cli_help(FILE *out, const char *argv0)
         prog = "slabtop";
     fprintf(out,
             "Usage: %s [OPTIONS] [NAME]\n"
+            "       %s [OPTIONS] -- PROGRAM [ARGS...]\n"
             "       %s --list | --gc | --demo | --listen [ADDR:]PORT | --replay FILE\n"
             "Watch a libslab process live: allocation sampling, wall/CPU ratio and\n"
             "verdict, latency percentiles, zombie repairs, per thread and size class.\n"
             "NAME is the segment name the process was given with SLAB_SHM_NAME\n"
             "(by default its pid).  Without NAME or --pid: the only live process,\n"
             "or on a terminal an overview of every process (Enter watches one).\n"
-            "\nOptions:\n", prog, prog);
+            "After --: run PROGRAM with libslab's drop-in malloc preloaded, its output\n"
+            "in a file named at exit, watch it, and exit with its status.\n"
+            "\nOptions:\n", prog, prog, prog);
     for (size_t i = 0; i < NOPTS; i++) {
         const opt_desc *o = &opt_table[i];
         char left[48];
@@ -186,6 +192,39 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
     int c;
 
     memset(opt, 0, sizeof(*opt));
+    /* Whatever follows the first "--" that is not an option's argument is
+     * a command to run: getopt sees only what comes before it. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (strcmp(a, "--") == 0) {
+            opt->run_argv = argv + i + 1;
+            argc = i;
+            break;
+        }
+        if (a[0] != '-' || a[1] == '\0')
+            continue;
+        if (a[1] == '-') {          /* --long: its argument may follow */
+            for (size_t k = 0; k < NOPTS; k++)
+                if (opt_table[k].has_arg == required_argument &&
+                    strcmp(a + 2, opt_table[k].name) == 0)
+                    i++;
+            continue;
+        }
+        for (const char *p = a + 1; *p; p++) {  /* -abc: a short needing an
+                                                   argument takes the rest */
+            bool takes = false;
+            for (size_t k = 0; k < NOPTS; k++)
+                if (opt_table[k].val == (unsigned char)*p &&
+                    opt_table[k].has_arg == required_argument)
+                    takes = true;
+            if (takes) {
+                if (p[1] == '\0')
+                    i++;
+                break;
+            }
+        }
+    }
     opt->delay_s = 1.0;
     opt->wait_s = -1;
     opt->sort = "allocs";
@@ -244,6 +283,7 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
         case OPT_DEMO: demo = true; break;
         case OPT_LISTEN: opt->listen = optarg; break;
         case OPT_REPLAY: opt->replay = optarg; break;
+        case OPT_DISCARD: opt->discard_output = true; break;
         case 'h': opt->command = ST_CMD_HELP; return 0;
         case 'V': opt->command = ST_CMD_VERSION; return 0;
         case ':':
@@ -306,7 +346,17 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
     if (opt->replay && (list || gc || demo || opt->listen || opt->name || opt->pid || opt->wait))
         return usage_error(err, "%s", "--replay shows a recording: it takes no NAME, --pid, --wait or other mode");
 
-    if (opt->listen)
+    if (opt->run_argv && opt->run_argv[0] == NULL)
+        return usage_error(err, "%s", "-- must be followed by a PROGRAM to run");
+    if (opt->run_argv && (list || gc || demo || opt->listen || opt->replay || opt->name ||
+                          opt->pid || opt->wait))
+        return usage_error(err, "%s", "-- PROGRAM runs and watches PROGRAM: it takes no NAME, --pid, --wait or other mode");
+    if (opt->discard_output && !opt->run_argv)
+        return usage_error(err, "%s", "--discard-output goes with -- PROGRAM");
+
+    if (opt->run_argv)
+        opt->command = ST_CMD_RUN;
+    else if (opt->listen)
         opt->command = ST_CMD_LISTEN;
     else if (opt->replay)
         opt->command = ST_CMD_REPLAY;
@@ -331,7 +381,8 @@ int st_cli_parse(int argc, char **argv, bool stdout_tty, st_options *opt,
         opt->output = ST_OUT_SCREEN;
 
     if (opt->output != ST_OUT_SCREEN && !opt->iterations_set)
-        opt->iterations = opt->replay ? 0 : 1;  /* a replay: every refresh */
+        opt->iterations = opt->replay || opt->run_argv ? 0 : 1;  /* a replay: every
+                                           refresh; a run: until it ends */
     if (once)
         opt->iterations = 1;
     opt->once = once;

@@ -25,6 +25,7 @@ typedef enum st_command {
     ST_CMD_DEMO,                /* --demo: start slabload, watch it */
     ST_CMD_LISTEN,              /* --listen: the Prometheus exporter */
     ST_CMD_REPLAY,              /* --replay FILE: a --json recording */
+    ST_CMD_RUN,                 /* -- PROGRAM [ARGS...]: start it, watch it */
     ST_CMD_HELP,
     ST_CMD_VERSION
 } st_command;
@@ -44,6 +45,8 @@ typedef struct st_options {
     bool no_color;
     const char *listen;         /* --listen [ADDR:]PORT */
     const char *replay;         /* --replay FILE */
+    char **run_argv;            /* after --: PROGRAM [ARGS...], NULL-ended */
+    bool discard_output;        /* --discard-output: its output to /dev/null */
 } st_options;
 
 /* Parse argv into *opt.  stdout_tty says whether stdout is a terminal (the

@@ -1,5 +1,6 @@
 /*
- * demo.c - start, watch and stop the workload program of --demo.
+ * demo.c - start, watch and stop the program slabtop runs: the workload
+ * of --demo, or the command of slabtop -- PROGRAM [ARGS...].
  */
 #include "config.h"
 #include "demo.h"
@@ -19,6 +20,13 @@
 #include <unistd.h>
 
 static pid_t child = -1;
+static int child_status = -1;           /* once reaped: the exit status */
+
+static void reaped(int st)
+{
+    child_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    child = -1;
+}
 
 static bool executable(const char *path)
 {
@@ -110,8 +118,9 @@ int st_demo_start(char *name, size_t len)
         if (n == (ssize_t)sizeof(e)) {
             fprintf(stderr, "slabtop: cannot run %s for --demo: %s; build it (make) or put it in PATH\n",
                     found ? path : "slabload", strerror(e));
-            waitpid(child, NULL, 0);
-            child = -1;
+            int st;
+            waitpid(child, &st, 0);
+            reaped(st);
             return -1;
         }
     }
@@ -121,13 +130,130 @@ int st_demo_start(char *name, size_t len)
 
 bool st_demo_running(void)
 {
+    int st;
+
     if (child <= 0)
         return false;
-    if (waitpid(child, NULL, WNOHANG) == child) {
-        child = -1;
+    if (waitpid(child, &st, WNOHANG) == child) {
+        reaped(st);
         return false;
     }
     return true;
+}
+
+int st_demo_status(void)
+{
+    return child > 0 ? -1 : child_status;
+}
+
+/* The drop-in malloc, found like slabload: the build tree's for the build
+ * tree's slabtop, else the one installed in libdir. */
+static bool find_preload(char *out, size_t len)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+    if (n > 0) {
+        self[n] = '\0';
+        if (strcmp(self, SLABTOP_BUILD_PATH) == 0 && access(MALLOC_BUILD_PATH, R_OK) == 0) {
+            snprintf(out, len, "%s", MALLOC_BUILD_PATH);
+            return true;
+        }
+    }
+    snprintf(out, len, "%s", MALLOC_INSTALL_PATH);
+    return access(out, R_OK) == 0;
+}
+
+int st_demo_run(char *const argv[], bool discard, char *name, size_t len,
+                char *out_path, size_t out_len)
+{
+    char preload[PATH_MAX + 1];
+    int pipefd[2], out = -1;
+    pid_t parent = getpid();
+
+    if (!find_preload(preload, sizeof(preload))) {
+        fprintf(stderr, "slabtop: cannot find the drop-in malloc (looked for %s); "
+                "is libslab installed?\n", preload);
+        return -1;
+    }
+    snprintf(name, len, "run-%ld", (long)parent);
+    if (discard) {
+        snprintf(out_path, out_len, "/dev/null");
+        out = open(out_path, O_WRONLY | O_CLOEXEC);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+
+        snprintf(out_path, out_len, "%s/slabtop-%s.out", tmp && tmp[0] ? tmp : "/tmp", name);
+        out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    }
+    if (out < 0) {
+        fprintf(stderr, "slabtop: cannot write the program's output to %s: %s\n",
+                out_path, strerror(errno));
+        return -1;
+    }
+    if (pipe2(pipefd, O_CLOEXEC) != 0) {
+        fprintf(stderr, "slabtop: cannot start %s: %s\n", argv[0], strerror(errno));
+        close(out);
+        return -1;
+    }
+    fflush(NULL);
+    child = fork();
+    if (child < 0) {
+        fprintf(stderr, "slabtop: cannot start %s: %s\n", argv[0], strerror(errno));
+        close(out);
+        close(pipefd[0]);
+        close(pipefd[1]);
+        return -1;
+    }
+    if (child == 0) {
+        int devnull = open("/dev/null", O_RDONLY);
+        const char *old = getenv("LD_PRELOAD");
+        char both[2 * PATH_MAX + 2], pid_text[24];
+        int e;
+
+        /* Never outlive slabtop; keep the terminal's keys (its own process
+         * group) and the screen (output to the file) to slabtop. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(127);
+        setpgid(0, 0);
+        if (devnull >= 0)
+            dup2(devnull, STDIN_FILENO);
+        dup2(out, STDOUT_FILENO);
+        dup2(out, STDERR_FILENO);
+        /* As slabrun(1) runs it: the drop-in in front of any preload, the
+         * segment named, publishing from the first call; descendants
+         * publish as NAME-PID. */
+        if (old && old[0])
+            snprintf(both, sizeof(both), "%s:%s", preload, old);
+        else
+            snprintf(both, sizeof(both), "%s", preload);
+        snprintf(pid_text, sizeof(pid_text), "%d", (int)getpid());
+        if (setenv("LD_PRELOAD", both, 1) != 0 || setenv("SLAB_SHM_NAME", name, 1) != 0 ||
+            setenv("SLAB_SHM_NAME_PID", pid_text, 1) != 0)
+            _exit(125);
+        execvp(argv[0], argv);
+        e = errno;
+        if (write(pipefd[1], &e, sizeof(e)) < 0)
+            _exit(127);
+        _exit(e == ENOENT ? 127 : 126);
+    }
+    close(out);
+    close(pipefd[1]);
+    {
+        int e = 0, st;
+        ssize_t n = read(pipefd[0], &e, sizeof(e));
+
+        close(pipefd[0]);
+        if (n == (ssize_t)sizeof(e)) {
+            fprintf(stderr, "slabtop: cannot run %s: %s\n", argv[0], strerror(e));
+            waitpid(child, &st, 0);
+            reaped(st);
+            return -1;
+        }
+    }
+    atexit(st_demo_stop);
+    return 0;
 }
 
 void st_demo_stop(void)
@@ -136,15 +262,17 @@ void st_demo_stop(void)
 
     if (child <= 0)
         return;
+    int st;
+
     kill(child, SIGTERM);
     for (int i = 0; i < 150; i++) {     /* 3 s grace */
-        if (waitpid(child, NULL, WNOHANG) == child) {
-            child = -1;
+        if (waitpid(child, &st, WNOHANG) == child) {
+            reaped(st);
             return;
         }
         nanosleep(&ts, NULL);
     }
     kill(child, SIGKILL);
-    waitpid(child, NULL, 0);
-    child = -1;
+    waitpid(child, &st, 0);
+    reaped(st);
 }

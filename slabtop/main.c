@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,39 @@
 
 #include "app.h"
 #include "demo.h"
+#include "esc.h"
 #include "exporter.h"
 #include "scan.h"
+
+/* slabtop -- PROGRAM: the program's end, and its exit status as
+ * slabtop's.  One that still runs when the watch ends early (q, a
+ * signal, an error) is stopped; otherwise it is given a moment to finish
+ * exiting (its segment says it exited just before it does). */
+static int run_end(const st_options *o, bool early, int rc, const char *out_path)
+{
+    for (int i = 0; i < 250 && !early && !st_app_stop && st_demo_running(); i++)
+        st_app_nap(0.02);
+    if (st_demo_running()) {
+        fputs("slabtop: stopping ", stderr);
+        st_esc_fputs(stderr, o->run_argv[0]);
+        fputc('\n', stderr);
+        st_demo_stop();
+    }
+    int status = st_demo_status();
+
+    fputs("slabtop: ", stderr);
+    st_esc_fputs(stderr, o->run_argv[0]);
+    if (status > 128)
+        fprintf(stderr, " was killed by signal %d", status - 128);
+    else
+        fprintf(stderr, " exited with status %d", status);
+    if (!o->discard_output) {
+        fputs("; its output is in ", stderr);
+        st_esc_fputs(stderr, out_path);
+    }
+    fputc('\n', stderr);
+    return status >= 0 ? status : rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -22,7 +54,7 @@ int main(int argc, char **argv)
     st_source src;
     slab_shm_errinfo err;
     slab_shm_error e;
-    char demo_name[SLAB_SHM_NAME_MAX + 1];
+    char demo_name[SLAB_SHM_NAME_MAX + 1], out_path[PATH_MAX];
     const char *name;
     st_ui ui;
     bool quit = false;
@@ -55,6 +87,12 @@ int main(int argc, char **argv)
     if (o.command == ST_CMD_DEMO) {
         if (st_demo_start(demo_name, sizeof(demo_name)) != 0)
             return ST_EXIT_ERROR;
+        name = demo_name;
+    }
+    if (o.command == ST_CMD_RUN) {
+        if (st_demo_run(o.run_argv, o.discard_output, demo_name, sizeof(demo_name),
+                        out_path, sizeof(out_path)) != 0)
+            return st_demo_status() >= 0 ? st_demo_status() : ST_EXIT_ERROR;
         name = demo_name;
     }
 
@@ -102,10 +140,17 @@ int main(int argc, char **argv)
     }
 
     memset(&err, 0, sizeof(err));
-    e = st_watch_attach(&src, &o, name, o.command == ST_CMD_DEMO,
+    bool child = o.command == ST_CMD_DEMO || o.command == ST_CMD_RUN;
+    e = st_watch_attach(&src, &o, name, child,
                o.output == ST_OUT_SCREEN ? &ui : NULL, &quit, &err);
     if (e != SLAB_SHM_OK) {
         st_ui_end();
+        if (o.command == ST_CMD_RUN) {
+            if (!quit && !st_app_stop)
+                st_app_error(err.message[0] ? err.message : slab_shm_strerror(e));
+            return run_end(&o, quit || st_app_stop || st_demo_running(), st_exit_code(e),
+                           out_path);
+        }
         st_demo_stop();
         if (st_app_stop)
             return st_app_signal_exit();
@@ -125,11 +170,15 @@ int main(int argc, char **argv)
         if (back)
             rc = st_overview_run(&o, &ui);
         st_ui_end();
+        if (o.command == ST_CMD_RUN)
+            return run_end(&o, true, rc, out_path);
         st_demo_stop();
         return rc;
     } else
-        rc = st_watch_headless(&o, &src, o.command == ST_CMD_DEMO);
+        rc = st_watch_headless(&o, &src, child);
     st_source_close(&src);
+    if (o.command == ST_CMD_RUN)
+        return run_end(&o, rc != ST_EXIT_OK, rc, out_path);
     st_demo_stop();
     return rc;
 }

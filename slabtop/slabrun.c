@@ -192,7 +192,11 @@ static pid_t start_recorder(const char *slabtop, const char *file, const char *n
     }
     dup2(fileno(out), STDOUT_FILENO);
     unsetenv("LD_PRELOAD");
-    execl(slabtop, "slabtop", "--json", "--wait=30", "-n", "0", "-d", "0.25", "--", name, (char *)NULL);
+    /* The object's path rather than "-- NAME" (after --, slabtop runs a
+     * command): a NAME that begins with '-' is still no option. */
+    char path[SLAB_SHM_NAME_MAX + 32];
+    snprintf(path, sizeof(path), "/dev/shm/slab.%s", name);
+    execl(slabtop, "slabtop", "--json", "--wait=30", "-n", "0", "-d", "0.25", path, (char *)NULL);
     fprintf(stderr, "%s: cannot run %s: %s\n", prog, slabtop, strerror(errno));
     _exit(1);
 }

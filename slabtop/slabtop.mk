@@ -63,8 +63,9 @@ nodist_slabtop_slabtop_SOURCES = slabtop/paths.h
 BUILT_SOURCES += slabtop/paths.h
 CLEANFILES += slabtop/paths.h
 
-# Where --demo finds slabload (demo.c): the build tree's for the build
-# tree's slabtop, else the one in bindir.  Made again whenever configure
+# Where --demo finds slabload, and slabtop -- PROGRAM the drop-in malloc
+# (demo.c): the build tree's for the build tree's slabtop, else the one in
+# bindir (libdir).  Made again whenever configure
 # runs again, so that a --prefix chosen after the first build holds.
 slabtop/paths.h: Makefile
 	$(AM_V_GEN)$(MKDIR_P) slabtop && { \
@@ -72,6 +73,8 @@ slabtop/paths.h: Makefile
 	  echo '#define SLABTOP_BUILD_PATH "$(abs_top_builddir)/slabtop/slabtop$(EXEEXT)"'; \
 	  echo '#define SLABLOAD_BUILD_PATH "$(abs_top_builddir)/slabload/slabload$(EXEEXT)"'; \
 	  echo '#define SLABLOAD_INSTALL_PATH "$(bindir)/slabload$(EXEEXT)"'; \
+	  echo '#define MALLOC_BUILD_PATH "$(abs_top_builddir)/libslab/malloc/.libs/libslab-malloc.so"'; \
+	  echo '#define MALLOC_INSTALL_PATH "$(libdir)/libslab-malloc.so"'; \
 	} > $@-t && mv $@-t $@
 
 dist_man_MANS += man/slabtop.1

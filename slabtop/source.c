@@ -40,6 +40,7 @@ static void remember_owner(st_source *s)
     slab_shm_reader_identity(s->reader, &id);
     s->owner_pid = id.pid;
     s->owner_start = id.start_time;
+    s->owner_created = id.created_mono_ns;
 }
 
 slab_shm_error st_source_open(st_source *s, const char *name, long pid,
@@ -239,7 +240,8 @@ bool st_source_reattach(st_source *s)
     if (slab_shm_attach(s->name, &r, NULL) != SLAB_SHM_OK)
         return false;
     slab_shm_reader_identity(r, &id);
-    if ((id.pid == s->owner_pid && id.start_time == s->owner_start)
+    if ((id.pid == s->owner_pid && id.start_time == s->owner_start &&
+         id.created_mono_ns == s->owner_created)
         || slab_shm_reader_state(r) != SLAB_SHM_ALIVE) {
         slab_shm_detach(r);
         return false;

@@ -21,6 +21,7 @@ typedef struct st_source {
     long pid;                           /* pid as asked for, or 0 */
     int32_t owner_pid;                  /* identity of the attached owner */
     uint64_t owner_start;
+    uint64_t owner_created;             /* its segment's creation time */
     st_snapshot last;                   /* for busy records */
 } st_source;
 
@@ -34,7 +35,9 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
                               slab_shm_errinfo *err);
 
 /* The owner has gone: if a live process now publishes under the same name,
- * attach to it and return true (the caller resets its model). */
+ * attach to it and return true (the caller resets its model).  The same
+ * process counts too when it made a new segment: it exec()ed another
+ * libslab program, which replaced its predecessor's. */
 bool st_source_reattach(st_source *s);
 
 void st_source_close(st_source *s);

@@ -45,8 +45,12 @@ slab_shm_error st_watch_attach(st_source *src, const st_options *o, const char *
         if (e == SLAB_SHM_OK || !retryable(e) || st_app_stop)
             return e;
         if (demo && !st_demo_running()) {
-            snprintf(err->message, sizeof(err->message),
-                     "the demo workload (slabload) exited before publishing its segment");
+            if (o->command == ST_CMD_RUN)
+                snprintf(err->message, sizeof(err->message),
+                         "%.200s exited before publishing its segment", o->run_argv[0]);
+            else
+                snprintf(err->message, sizeof(err->message),
+                         "the demo workload (slabload) exited before publishing its segment");
             return SLAB_SHM_ERR_NOT_FOUND;
         }
         creating = e == SLAB_SHM_ERR_NOT_READY || e == SLAB_SHM_ERR_EMPTY;
@@ -95,12 +99,14 @@ int st_watch_headless(const st_options *o, st_source *src, bool demo)
     slab_shm_errinfo err;
     int rc = ST_EXIT_OK;
     st_sort sort = (st_sort)st_sort_from_name(o->sort);
+    bool run = o->command == ST_CMD_RUN;
+    long shown = 0;
 
     st_model_init(&m);
     st_snapshot_init(&snap);
     if (demo)
         await_first_threads(src, &snap);
-    for (long i = 0; o->iterations == 0 || i < o->iterations; i++) {
+    for (long i = 0; run || o->iterations == 0 || i < o->iterations; i++) {
         slab_shm_error e;
 
         if (i > 0)
@@ -119,6 +125,29 @@ int st_watch_headless(const st_options *o, st_source *src, bool demo)
             fprintf(stderr, "slabtop: out of memory\n");
             rc = ST_EXIT_ERROR;
             break;
+        }
+        if (run) {
+            /* -- PROGRAM: watched until it ends; -n N shows at most N
+             * refreshes, the last of them its final numbers. */
+            bool ended = (snap.state != ST_PROC_ALIVE && snap.state != ST_PROC_STARTING &&
+                          snap.state != ST_PROC_UNKNOWN);
+            /* A program that exec()s (a wrapper script, env) replaces its
+             * segment with the new image's: follow it. */
+            if (ended && st_demo_running() && st_source_reattach(src)) {
+                st_model_reset(&m);
+                i = -1;
+                continue;
+            }
+            if (ended || o->iterations == 0 || shown < o->iterations - 1) {
+                st_app_emit(o, &m.view, sort, shown++ == 0);
+                if (st_app_finish_stdout(ST_EXIT_OK) != ST_EXIT_OK) {
+                    rc = ST_EXIT_ERROR;
+                    break;
+                }
+            }
+            if (ended)
+                break;
+            continue;
         }
         st_app_emit(o, &m.view, sort, i == 0);
         if (st_app_finish_stdout(ST_EXIT_OK) != ST_EXIT_OK) {
