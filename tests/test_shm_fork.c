@@ -41,7 +41,7 @@ static char parent_name[96], child_prefix[128];
 
 static bool exists(const char *name)
 {
-    char path[192];
+    char path[256];
     struct stat st;
 
     snprintf(path, sizeof(path), "/dev/shm/slab.%s", name);
@@ -155,6 +155,24 @@ const char *__tsan_default_options(void);
 const char *__tsan_default_options(void)
 {
     return "detect_deadlocks=0";
+}
+#endif
+
+/* The children end with exit(), and LeakSanitizer then reports the state
+ * of the parent's threads, which do not exist in a child, as leaks: it is
+ * the parent's, and the parent frees it.  Only leak detection is off. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN 1
+#endif
+#endif
+#ifdef ASAN
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void)
+{
+    return "detect_leaks=0";
 }
 #endif
 
