@@ -81,10 +81,15 @@ pid_ticks() { t=0; for p in "$@"; do v=$(awk '{ print $14 + $15 }' "/proc/$p/sta
 # one_read CPU: a read; sets others (percent of CPU CPU, or of the whole
 # machine for "", used by programs other than the workload and our hogs).
 one_read() {
-	c0=$(cpu_ticks "$1"); p0=$(pid_ticks "$load_pid" $hog_pids)
+	# On one CPU only the workload is ours: the hogs run on other CPUs
+	# (othercore), and their ticks are not that CPU's.
+	if [ -n "$1" ]; then ours=$load_pid; else ours="$load_pid $hog_pids"; fi
+	# shellcheck disable=SC2086
+	c0=$(cpu_ticks "$1"); p0=$(pid_ticks $ours)
 	"$SLABTOP" --json -n 2 -d "$read_interval" "$name" >"$work/state.json" 2>"$work/read.err"
 	rc=$?
-	c1=$(cpu_ticks "$1"); p1=$(pid_ticks "$load_pid" $hog_pids)
+	# shellcheck disable=SC2086
+	c1=$(cpu_ticks "$1"); p1=$(pid_ticks $ours)
 	others=$(echo "$c0 $c1 $p0 $p1" | awk '{ t = $4 - $2; o = ($3 - $1) - ($6 - $5);
 		if (o < 0) o = 0; printf "%d", (t > 0 ? 100 * o / t : 0) }')
 	[ $rc -eq 0 ] || { diag "slabtop failed: $(head -c 200 "$work/read.err")"; return 1; }
