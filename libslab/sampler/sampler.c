@@ -696,4 +696,12 @@ SLAB_API slab_clock_floor slab_sample_floor(void)
     return f;
 }
 
+SLAB_API int slab_sample_timing_get(slab_sample_timing *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    errno = ENOTSUP;
+    return -1;
+}
+
 #endif /* ENABLE_SLOWPATH_SAMPLING */
