@@ -230,7 +230,7 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
     return SLAB_SHM_OK;
 }
 
-bool st_source_reattach(st_source *s)
+bool st_source_reattach(st_source *s, bool ended_too)
 {
     slab_shm_reader *r = NULL;
     slab_shm_identity id;
@@ -242,7 +242,7 @@ bool st_source_reattach(st_source *s)
     slab_shm_reader_identity(r, &id);
     if ((id.pid == s->owner_pid && id.start_time == s->owner_start &&
          id.created_mono_ns == s->owner_created)
-        || slab_shm_reader_state(r) != SLAB_SHM_ALIVE) {
+        || (!ended_too && slab_shm_reader_state(r) != SLAB_SHM_ALIVE)) {
         slab_shm_detach(r);
         return false;
     }

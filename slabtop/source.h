@@ -37,8 +37,9 @@ slab_shm_error st_source_take(st_source *s, st_snapshot *out,
 /* The owner has gone: if a live process now publishes under the same name,
  * attach to it and return true (the caller resets its model).  The same
  * process counts too when it made a new segment: it exec()ed another
- * libslab program, which replaced its predecessor's. */
-bool st_source_reattach(st_source *s);
+ * libslab program, which replaced its predecessor's.  With ended_too, a
+ * new owner that has already ended counts as well. */
+bool st_source_reattach(st_source *s, bool ended_too);
 
 void st_source_close(st_source *s);
 

@@ -79,17 +79,58 @@ slab_shm_error st_watch_attach(st_source *src, const st_options *o, const char *
 }
 
 /* The demo workload has just started: give its threads a moment (at most
- * 3 s) to publish their first records, so the first refresh shows them. */
+ * 3 s) to publish their first records, so the first refresh shows them.
+ * A segment that has ended (its image exec()ed another) is left to the
+ * caller, which follows the exec. */
 static void await_first_threads(st_source *src, st_snapshot *snap)
 {
     slab_shm_errinfo err;
     double start = st_app_now();
 
     while (!st_app_stop && st_app_now() - start < 3.0 && st_demo_running()) {
-        if (st_source_take(src, snap, &err) != SLAB_SHM_OK || snap->nthreads > 0)
+        if (st_source_take(src, snap, &err) != SLAB_SHM_OK || snap->nthreads > 0 ||
+            (snap->state != ST_PROC_ALIVE && snap->state != ST_PROC_STARTING))
             return;
         st_app_nap(0.05);
     }
+}
+
+/* The watched segment ended while the program slabtop started may still
+ * run: wait until a new owner publishes under the same name (true) or the
+ * program ends.  Then a new owner that came and went between two looks
+ * is still the one to report (true); with none, the old segment's final
+ * figures are (false).  An image that never publishes (a statically
+ * linked program) is waited for until it ends. */
+static bool await_successor(st_source *src)
+{
+    while (!st_app_stop && st_demo_running()) {
+        if (st_source_reattach(src, false))
+            return true;
+        st_app_nap(0.05);
+    }
+    return st_source_reattach(src, true);
+}
+
+/* A refresh's wait when watching a program slabtop started: looked at
+ * every 50 ms, so that when the program exec()s, the new image's segment
+ * is attached to as it appears.  Attached to only at the next refresh,
+ * a short-lived image would have come and gone, its segment with it.
+ * Returns whether it attached to a new owner. */
+static bool nap_or_follow(st_source *src, double secs)
+{
+    double end = st_app_now() + secs;
+
+    while (!st_app_stop) {
+        double left = end - st_app_now();
+
+        if (left <= 0)
+            return false;
+        st_app_nap(left < 0.05 ? left : 0.05);
+        if (slab_shm_reader_state(src->reader) != SLAB_SHM_ALIVE &&
+            st_source_reattach(src, false))
+            return true;
+    }
+    return false;
 }
 
 int st_watch_headless(const st_options *o, st_source *src, bool demo)
@@ -109,8 +150,13 @@ int st_watch_headless(const st_options *o, st_source *src, bool demo)
     for (long i = 0; run || o->iterations == 0 || i < o->iterations; i++) {
         slab_shm_error e;
 
-        if (i > 0)
+        if (i > 0 && !run) {
             st_app_nap(o->delay_s);
+        } else if (i > 0 && nap_or_follow(src, o->delay_s)) {
+            st_model_reset(&m);
+            i = -1;
+            continue;
+        }
         if (st_app_stop) {
             rc = st_app_signal_exit();
             break;
@@ -132,8 +178,10 @@ int st_watch_headless(const st_options *o, st_source *src, bool demo)
             bool ended = (snap.state != ST_PROC_ALIVE && snap.state != ST_PROC_STARTING &&
                           snap.state != ST_PROC_UNKNOWN);
             /* A program that exec()s (a wrapper script, env) replaces its
-             * segment with the new image's: follow it. */
-            if (ended && st_demo_running() && st_source_reattach(src)) {
+             * segment with the new image's: follow it.  The new image
+             * publishes a moment after the old segment ends, so wait for
+             * it while the program runs rather than report the old one. */
+            if (ended && await_successor(src)) {
                 st_model_reset(&m);
                 i = -1;
                 continue;
@@ -198,6 +246,15 @@ int st_watch_screen(const st_options *o, st_source *src, st_ui *ui, bool can_go_
             rc = st_app_signal_exit();
             break;
         }
+        /* An ended owner's successor (an exec()ed image, a restarted
+         * service) is looked for at every turn, not only at refreshes. */
+        if (have_view && (snap.state == ST_PROC_EXITED || snap.state == ST_PROC_STALE) &&
+            !ui->paused && st_source_reattach(src, false)) {
+            st_model_reset(&m);
+            snprintf(ui->message, sizeof(ui->message),
+                     "re-attached to %s: a new owner appeared", src->name);
+            next = 0;
+        }
         if (t >= next && (!ui->paused || !have_view)) {
             slab_shm_error e = st_source_take(src, &snap, &err);
 
@@ -213,7 +270,7 @@ int st_watch_screen(const st_options *o, st_source *src, st_ui *ui, bool can_go_
                              (long long)snap.pid,
                              snap.state == ST_PROC_EXITED ? "exited" : "died",
                              src->name[0] ? "; waiting for a new owner" : "");
-                    if (st_source_reattach(src)) {
+                    if (st_source_reattach(src, false)) {
                         st_model_reset(&m);
                         snprintf(ui->message, sizeof(ui->message),
                                  "re-attached to %s: a new owner appeared", src->name);

@@ -6,17 +6,17 @@
 # numbers and its exit status.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 14
+plan 16
 if grep -q '^#define SLAB_SANITIZED 1' "$top_builddir/config.h"; then
     # A sanitizer replaces malloc itself: the preload is tested without.
-    for i in $(seq 1 14); do skip "sanitizer build: the preload is tested without sanitizers"; done
+    for i in $(seq 1 16); do skip "sanitizer build: the preload is tested without sanitizers"; done
     finish
 fi
 # The interpreter itself, not a wrapper script that runs it (pyenv's shims
 # fork helpers of their own, each publishing under NAME-PID).
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 if [ -z "$PY" ]; then
-    for i in $(seq 1 14); do skip "python3 is not installed"; done
+    for i in $(seq 1 16); do skip "python3 is not installed"; done
     finish
 fi
 # A Python program whose objects go through malloc for about a second.
@@ -69,6 +69,27 @@ rc=$?
 r=$?
 [ $rc -eq 0 ] && [ $r -eq 0 ]
 ok $? "--discard-output: status 0, no file named (rc $rc: $(cat "$WORK/quiet.err" | tr '\n' ' '))"
+
+# A wrapper that exec()s the program, as pyenv's shims do, each shell on
+# the way living long enough to publish a segment of its own, which the
+# next image replaces: the final numbers are the program's, not a shell's.
+cat > "$WORK/wrapper.sh" <<EOF
+#!/bin/sh
+sleep 0.2
+exec sh -c 'sleep 0.2; exec "\$0" "\$@"' "$PY" "\$@"
+EOF
+chmod +x "$WORK/wrapper.sh"
+PYTHONMALLOC=malloc TMPDIR="$WORK" timeout 60 "$SLABTOP" --once --json --discard-output -- \
+    "$WORK/wrapper.sh" -c "$WORKLOAD" > "$WORK/wrap.json" 2> "$WORK/wrap.err"
+is $? 3 "through a wrapper script: the program's exit status"
+python3 - "$WORK/wrap.json" > "$WORK/wrap.txt" 2>&1 <<'PYEOF'
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+print(last["process"]["state"], last["process"]["command"], last["totals"]["allocs"])
+PYEOF
+read -r state cmd allocs < "$WORK/wrap.txt"
+case "$state $cmd" in "exited python3"*) [ "${allocs:-0}" -gt 1000 ]; r=$? ;; *) r=1 ;; esac
+ok $r "--once through a wrapper: the program's final numbers ($(cat "$WORK/wrap.txt"))"
 
 timeout 30 "$SLABTOP" --json -- "$WORK/no-such-program" > /dev/null 2>&1
 is $? 127 "a program that does not exist: 127"
