@@ -72,10 +72,13 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
         fputc(']', out);
     }
     fputc('\n', out);
-    if (s->sample_rate)
+    if (s->sample_rate && v->effective_interval)
         fprintf(out, "sampling: %s 1/%llu, effective 1/%llu",
                 st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate,
                 (unsigned long long)v->effective_interval);
+    else if (s->sample_rate)    /* no thread record to tell it */
+        fprintf(out, "sampling: %s 1/%llu, effective -",
+                st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate);
     else
         fprintf(out, "sampling: off");
     fprintf(out, "  floor: wall %s cpu %s", st_fmt_ns(a, (double)s->floor_wall_ns),

@@ -40,10 +40,14 @@ void st_ui_draw_header(const st_ui *ui, const st_view *v, int *y)
             st_ui_safe(label, sizeof(label), s->label, -1, false));
     (*y)++;
 
-    if (s->sample_rate)
+    if (s->sample_rate && v->effective_interval)
         st_ui_put(*y, 0, 0, "sampling %s 1/%llu (effective 1/%llu)  floor wall %s cpu %s",
             st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate,
             (unsigned long long)v->effective_interval,
+            st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns));
+    else if (s->sample_rate)    /* no thread record to tell it */
+        st_ui_put(*y, 0, 0, "sampling %s 1/%llu (effective -)  floor wall %s cpu %s",
+            st_mode_name(s->sample_mode), (unsigned long long)s->sample_rate,
             st_fmt_ns(a, (double)s->floor_wall_ns), st_fmt_ns(b, (double)s->floor_cpu_ns));
     else
         st_ui_put(*y, 0, 0, "sampling off  floor wall %s cpu %s",
