@@ -196,62 +196,45 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
 
 /* ------------------------------------------------------------------ copies */
 
+/* The segment's thread record and the API's slab_thread_stats name their
+ * fields alike: one body copies either way, from s to d (the parameters
+ * of both functions). */
+#define COPY_SEED_FIELD(f, kind, help) d->seed.f = s->seed.f;
+#define COPY_FIELD(f, kind, help) d->f = s->f;
+#define COPY_STATS                                                              \
+    SLAB_SHM_SEED_FIELDS(COPY_SEED_FIELD)                                       \
+    SLAB_SHM_THREAD_FIELDS(COPY_FIELD)                                          \
+    SLAB_SHM_SAMPLE_FIELDS(COPY_FIELD)                                          \
+    memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));                   \
+    memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));                      \
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {                           \
+        d->tail[g].wall_ns = s->tail[g].wall_ns;                                \
+        d->tail[g].runq_ns = s->tail[g].runq_ns;                                \
+        d->tail[g].blocked_ns = s->tail[g].blocked_ns;                          \
+        d->tail[g].other_ns = s->tail[g].other_ns;                              \
+        memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns)); \
+    }                                                                           \
+    memcpy(d->null_wall_hist, s->null_wall_hist, sizeof(d->null_wall_hist));    \
+    memcpy(d->null_cpu_hist, s->null_cpu_hist, sizeof(d->null_cpu_hist));
+
 void slab_shm_stats_to_seg(slab_shm_seg_stats *d, const slab_thread_stats *s)
 {
-#define X(f, kind, help) d->seed.f = s->seed.f;
-    SLAB_SHM_SEED_FIELDS(X)
-#undef X
-#define X(f, kind, help) d->f = s->f;
-    SLAB_SHM_THREAD_FIELDS(X)
-    SLAB_SHM_SAMPLE_FIELDS(X)
-#undef X
-    memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));
-    memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));
-    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
-        d->tail[g].wall_ns = s->tail[g].wall_ns;
-        d->tail[g].runq_ns = s->tail[g].runq_ns;
-        d->tail[g].blocked_ns = s->tail[g].blocked_ns;
-        d->tail[g].other_ns = s->tail[g].other_ns;
-        memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns));
-    }
-    memcpy(d->null_wall_hist, s->null_wall_hist, sizeof(d->null_wall_hist));
-    memcpy(d->null_cpu_hist, s->null_cpu_hist, sizeof(d->null_cpu_hist));
+    COPY_STATS
 }
 
 void slab_shm_stats_from_seg(slab_thread_stats *d, const slab_shm_seg_stats *s)
 {
-#define X(f, kind, help) d->seed.f = s->seed.f;
-    SLAB_SHM_SEED_FIELDS(X)
-#undef X
-#define X(f, kind, help) d->f = s->f;
-    SLAB_SHM_THREAD_FIELDS(X)
-    SLAB_SHM_SAMPLE_FIELDS(X)
-#undef X
-    memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));
-    memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));
-    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
-        d->tail[g].wall_ns = s->tail[g].wall_ns;
-        d->tail[g].runq_ns = s->tail[g].runq_ns;
-        d->tail[g].blocked_ns = s->tail[g].blocked_ns;
-        d->tail[g].other_ns = s->tail[g].other_ns;
-        memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns));
-    }
-    memcpy(d->null_wall_hist, s->null_wall_hist, sizeof(d->null_wall_hist));
-    memcpy(d->null_cpu_hist, s->null_cpu_hist, sizeof(d->null_cpu_hist));
+    COPY_STATS
 }
 
 void slab_shm_class_to_seg(slab_shm_seg_class *d, const PerfCounters *s)
 {
-#define X(f, kind, help) d->f = s->f;
-    SLAB_SHM_CLASS_FIELDS(X)
-#undef X
+    SLAB_SHM_CLASS_FIELDS(COPY_FIELD)
 }
 
 void slab_shm_class_from_seg(PerfCounters *d, const slab_shm_seg_class *s)
 {
-#define X(f, kind, help) d->f = s->f;
-    SLAB_SHM_CLASS_FIELDS(X)
-#undef X
+    SLAB_SHM_CLASS_FIELDS(COPY_FIELD)
 }
 
 SLAB_API void slab_shm_stats_add(slab_thread_stats *a, const slab_thread_stats *b)
