@@ -45,6 +45,8 @@ libslab_libslab_all_la_SOURCES = \
 	libslab/sampler/options.c \
 	libslab/sampler/sampler.h \
 	libslab/sampler/sampler.c \
+	libslab/sampler/settings.h \
+	libslab/sampler/settings.c \
 	libslab/sampler/draw.h \
 	libslab/sampler/sample.h \
 	libslab/sampler/sample.c

@@ -5,7 +5,8 @@
 ## allocation API is exported.  libslab-dropin-test.la is the same code
 ## with prefixed entry points (dropin.h) for tests that call it directly.
 
-DROPIN_SOURCES = libslab/malloc/dropin.c libslab/malloc/dropin.h
+DROPIN_SOURCES = libslab/malloc/dropin.c libslab/malloc/dropin.h \
+	libslab/malloc/dropin_internal.h libslab/malloc/aligned.c libslab/malloc/startup.c
 DROPIN_EXPORTS = '^(malloc|free|calloc|realloc|reallocarray|posix_memalign|aligned_alloc|memalign|valloc|pvalloc|malloc_usable_size)$$'
 
 lib_LTLIBRARIES += libslab/malloc/libslab-malloc.la

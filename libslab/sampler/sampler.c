@@ -32,12 +32,13 @@
  * slab_thread_stats.interval.
  *
  * All state is the calling thread's own, reached through one TLS pointer;
- * the only shared data are the settings (one atomic word) and the
- * measurements made once at start-up (behind pthread_once).
+ * the only shared data are the settings (one atomic word, settings.c) and
+ * the measurements made once at start-up (behind pthread_once).
  */
 #include "config.h"
 #include "sampler.h"
 #include "sample.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -89,8 +90,6 @@ void slab_sampler_set_sink(const slab_sampler_sink *k)
 #define TICK_MAX            (UINT64_C(1) << 20) /* allocations between ticks */
 #define TICK_FIRST          UINT64_C(64)
 #define INTERVAL_MAX        (UINT64_C(1) << 40) /* the budget never stretches further */
-#define MAX_RATE            (UINT32_C(1) << 30)
-#define MAX_BUDGET_PPM      UINT32_C(1000000)
 
 #ifdef CLOCK_MONOTONIC_COARSE
 #define COARSE_CLOCK CLOCK_MONOTONIC_COARSE
@@ -124,7 +123,7 @@ struct thread_state {
     uint64_t last_tick_ns;      /* coarse clock */
     uint64_t last_flush_ns;     /* coarse clock */
     uint64_t last_signal_ns;    /* coarse clock */
-    uint64_t config;            /* packed settings in force (see pack()) */
+    uint64_t config;            /* packed settings in force (settings.h) */
     uint64_t mean;              /* mean interval of the draw, 0: no sampling */
     double geo_log;             /* ln(1 - 1/mean), for the geometric draw */
     uint64_t rng;
@@ -140,64 +139,6 @@ struct thread_state {
 };
 
 static __thread struct thread_state *self;
-
-/* ------------------------------------------------------------ settings */
-
-/* The settings live in one atomic word so that a thread never sees half of
- * an update: rate in bits 0..31, mode in bit 32, budget (ppm) in 33..52. */
-static _Atomic uint64_t settings;
-static pthread_once_t settings_once = PTHREAD_ONCE_INIT;
-
-static uint64_t pack(uint32_t rate, unsigned mode, uint32_t budget_ppm)
-{
-    return (uint64_t)rate | ((uint64_t)(mode & 1u) << 32) | ((uint64_t)budget_ppm << 33);
-}
-
-static uint32_t cfg_rate(uint64_t w) { return (uint32_t)w; }
-static unsigned cfg_mode(uint64_t w) { return (unsigned)(w >> 32) & 1u; }
-static uint32_t cfg_budget(uint64_t w) { return (uint32_t)(w >> 33); }
-
-static void settings_from_env(void)
-{
-    uint64_t w = pack((uint32_t)slab_option_uint(SLAB_OPT_SAMPLE_RATE),
-                      slab_option_uint(SLAB_OPT_SAMPLE_MODE) == 1 ? SLAB_SAMPLE_FIXED
-                                                                  : SLAB_SAMPLE_RANDOM,
-                      (uint32_t)slab_option_uint(SLAB_OPT_SAMPLE_BUDGET));
-    /* Ordered by pthread_once for every caller of settings_word(). */
-    atomic_store_explicit(&settings, w, memory_order_relaxed);
-}
-
-static uint64_t settings_word(void)
-{
-    pthread_once(&settings_once, settings_from_env);
-    /* Relaxed: the word is self-contained, and a thread may pick up a new
-     * setting at its next tick rather than at once. */
-    return atomic_load_explicit(&settings, memory_order_relaxed);
-}
-
-SLAB_API void slab_sample_get_config(slab_sample_config *out)
-{
-    if (out == NULL)
-        return;
-    uint64_t w = settings_word();
-    out->rate = cfg_rate(w);
-    out->mode = cfg_mode(w) ? SLAB_SAMPLE_FIXED : SLAB_SAMPLE_RANDOM;
-    out->budget_ppm = cfg_budget(w);
-}
-
-SLAB_API int slab_sample_set_config(const slab_sample_config *config)
-{
-    if (config == NULL || config->rate > MAX_RATE || config->budget_ppm > MAX_BUDGET_PPM ||
-        (config->mode != SLAB_SAMPLE_RANDOM && config->mode != SLAB_SAMPLE_FIXED)) {
-        errno = EINVAL;
-        return -1;
-    }
-    pthread_once(&settings_once, settings_from_env);
-    atomic_store_explicit(&settings, pack(config->rate, (unsigned)config->mode,
-                                          config->budget_ppm),
-                          memory_order_relaxed);
-    return 0;
-}
 
 static inline uint64_t clock_ns(clockid_t id)
 {
@@ -298,7 +239,7 @@ static uint64_t draw(struct thread_state *ts, unsigned mode)
  * thread's CPU time per allocation. */
 static uint64_t effective_interval(const struct thread_state *ts, uint64_t w)
 {
-    uint32_t rate = cfg_rate(w), budget = cfg_budget(w);
+    uint32_t rate = slab_settings_rate(w), budget = slab_settings_budget(w);
     if (rate == 0)
         return 0;
     if (budget == 0 || ts->ctl_alloc_sum <= 0.0 || ts->ctl_cpu_sum <= 0.0)
@@ -421,7 +362,7 @@ static void apply_settings(struct thread_state *ts, uint64_t w, uint64_t at)
 {
     ts->config = w;
     set_mean(ts, effective_interval(ts, w));
-    ts->next_sample_at = ts->mean ? at + draw(ts, cfg_mode(w)) : UINT64_MAX;
+    ts->next_sample_at = ts->mean ? at + draw(ts, slab_settings_mode(w)) : UINT64_MAX;
     next_null(ts, at);
 }
 
@@ -453,7 +394,7 @@ static struct thread_state *thread_init(void)
     ts->armed_total = 1 + (uint64_t)countdown_left();
     ts->ctl_at = 0;
     ts->next_tick_at = 1 + TICK_FIRST;
-    apply_settings(ts, settings_word(), 0);
+    apply_settings(ts, slab_settings_word(), 0);
     self = ts;
     return ts;
 }
@@ -467,7 +408,7 @@ bool slab_sampler_begin(slab_sample_clock *t0)
             return false;
     }
     uint64_t at = position(ts);
-    uint64_t w = settings_word();
+    uint64_t w = slab_settings_word();
     uint64_t now = clock_ns(COARSE_CLOCK);
 
     ts->in_sample = false;
@@ -521,7 +462,7 @@ void slab_sampler_end(const slab_sample_clock *t0)
 
     budget_update(ts, t1.cpu_ns, at);
     set_mean(ts, effective_interval(ts, ts->config));
-    ts->next_sample_at = ts->mean ? at + draw(ts, cfg_mode(ts->config)) : UINT64_MAX;
+    ts->next_sample_at = ts->mean ? at + draw(ts, slab_settings_mode(ts->config)) : UINT64_MAX;
     rearm(ts, at);
 }
 
@@ -630,8 +571,8 @@ SLAB_API int slab_stats_thread_ext(slab_thread_stats *out)
     struct thread_state *ts = self;
     if (ts == NULL) {
         memset(out, 0, sizeof(*out));
-        uint64_t w = settings_word();
-        out->interval = cfg_rate(w);
+        uint64_t w = slab_settings_word();
+        out->interval = slab_settings_rate(w);
         out->mono_ns = clock_ns(CLOCK_MONOTONIC);
         return 0;
     }
@@ -655,8 +596,8 @@ SLAB_API ThreadStats slab_stats_thread(void)
 
 #else /* !ENABLE_SLOWPATH_SAMPLING */
 
-/* Sampling is compiled out: the API links, reports zeros, and refuses to be
- * configured. */
+/* Sampling is compiled out: the API links and reports zeros (settings.c
+ * refuses to be configured). */
 
 SLAB_API ThreadStats slab_stats_thread(void)
 {
@@ -669,23 +610,6 @@ SLAB_API int slab_stats_thread_ext(slab_thread_stats *out)
 {
     if (out != NULL)
         memset(out, 0, sizeof(*out));
-    errno = ENOTSUP;
-    return -1;
-}
-
-SLAB_API void slab_sample_get_config(slab_sample_config *out)
-{
-    if (out == NULL)
-        return;
-    out->rate = 0;
-    out->mode = slab_option_uint(SLAB_OPT_SAMPLE_MODE) == 1 ? SLAB_SAMPLE_FIXED
-                                                            : SLAB_SAMPLE_RANDOM;
-    out->budget_ppm = (uint32_t)slab_option_uint(SLAB_OPT_SAMPLE_BUDGET);
-}
-
-SLAB_API int slab_sample_set_config(const slab_sample_config *config)
-{
-    (void)config;
     errno = ENOTSUP;
     return -1;
 }
