@@ -6,8 +6,12 @@
  * alignment of at most 512 for the aligned calls, go to the slab classes,
  * the rest to glibc's allocator (the "large path").
  *
- * The drop-in publishes every malloc-family call in its segment but not
- * which path served it, so bench/preload.sh loads this in front of it:
+ * The drop-in's segment counts the calls of its own large path
+ * (allocs_large, segment format 1.2), and slabrun prints the share the
+ * slabs served for the process it runs; but a run of several processes
+ * (gcc's cc1 and as, git repack's pack-objects) publishes one segment per
+ * process, each gone with it.  To sum every process of a run,
+ * bench/preload.sh loads this in front of the drop-in:
  *
  *   LD_PRELOAD="libcallcount.so libslab-malloc.so" CALLCOUNT_OUT=FILE PROG
  *

@@ -242,8 +242,11 @@ cmd_calls() {
 				"$GIT" -c pack.threads=2 repack -adfq --window=50 >/dev/null
 				rm -rf "$W/repack.slabrun.git" ;;
 			esac
+			# The drop-in's own count of the process slabrun ran.
+			local served
+			served=$(sed -n 's/^Served by slabs: \([0-9.]*\) %.*/\1/p' "$err" | tail -n 1)
 			sed -n 's/^Allocation calls: \([0-9]*\), sampled: \([0-9]*\).*/slabrun_calls=\1 slabrun_samples=\2/p' \
-				"$err" | tail -n 1 | sed "s/^/workload=$wl /" >>"$OUT/calls.txt"
+				"$err" | tail -n 1 | sed "s/^/workload=$wl /; s/\$/ slabrun_served=${served:--}/" >>"$OUT/calls.txt"
 		fi
 	done
 }

@@ -294,13 +294,13 @@ def section(p, calls, info):
         return L, chart
     w("Share of malloc-family calls (malloc, calloc, realloc, the aligned "
       "calls) that the slab classes serve, counted by `bench/callcount.c` "
-      "preloaded in front of `libslab-malloc.so` (the drop-in publishes the "
-      "number of calls but not which path served each, so the shim applies "
-      "`dropin.c`'s rule: 0..768 bytes and an alignment of at most 512 go "
-      "to the slabs, the rest to glibc; all processes of the run summed).  "
-      "Samples: what `slabrun --name NAME -- PROGRAM` printed at exit for "
+      "preloaded in front of `libslab-malloc.so` (it applies `dropin.c`'s "
+      "rule: 0..768 bytes and an alignment of at most 512 go to the slabs, "
+      "the rest to glibc; all processes of the run summed).  "
+      "slabrun: what `slabrun --name NAME -- PROGRAM` printed at exit for "
       "the process it ran (its segment's totals: calls counted by the "
-      "sampler, samples taken); for gcc that is the driver and for "
+      "sampler, samples taken, and the share the slabs served by the "
+      "drop-in's own count of its large path); for gcc that is the driver and for "
       "git-repack `git repack`, whose children (cc1 and as; pack-objects), "
       "which do the work, publish segments of their own that go with them.  "
       "Wall: the medians of the timed rounds above, without a preload "
@@ -309,7 +309,7 @@ def section(p, calls, info):
       "drop-in.")
     w("")
     w("| program | processes | malloc-family calls | slab classes | large path "
-      "| slabrun: calls / samples | wall, no preload | wall, drop-in | ×glibc |")
+      "| slabrun: calls / samples / slabs | wall, no preload | wall, drop-in | ×glibc |")
     w("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for wl in p.workloads:
         if wl not in counts:
@@ -318,7 +318,9 @@ def section(p, calls, info):
         calls_n, slab = int(c["calls"]), int(c["slab"])
         share = f"{100 * slab / calls_n:.1f} %" if calls_n else "–"
         s = summ.get(wl)
-        stxt = f"{int(s['slabrun_calls']):,} / {int(s['slabrun_samples']):,}" if s else \
+        served = s.get("slabrun_served", "-") if s else "-"
+        stxt = (f"{int(s['slabrun_calls']):,} / {int(s['slabrun_samples']):,} / "
+                + (f"{served} %" if served != "-" else "–")) if s else \
             "no summary (the program failed)"
         g, d = p.med("glibc", wl, "wall_s"), p.med(DROPIN, wl, "wall_s")
         r = p.ratio(DROPIN, wl)

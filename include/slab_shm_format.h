@@ -1,5 +1,5 @@
 /*
- * slab_shm_format.h - the libslab shared-memory segment format, ABI 1.1:
+ * slab_shm_format.h - the libslab shared-memory segment format, ABI 1.2:
  * every structure of the segment, once, with fixed-width fields of its
  * own, the tables of its counters, and the protocol to read it.
  *
@@ -49,7 +49,7 @@ extern "C" {
 
 #define SLAB_SHM_MAGIC       UINT64_C(0x004d48534241534c) /* "LSABSHM\0" */
 #define SLAB_SHM_ABI_MAJOR   1u      /* incompatible layout change */
-#define SLAB_SHM_ABI_MINOR   1u      /* fields appended; readers ignore them */
+#define SLAB_SHM_ABI_MINOR   2u      /* fields appended; readers ignore them */
 /* The header's ready word once the writer has filled every section. */
 #define SLAB_SHM_READY(major, minor) \
     ((UINT64_C(0x52454144) << 32) | ((uint64_t)(major) << 16) | (uint64_t)(minor))
@@ -65,9 +65,10 @@ extern "C" {
 #define SLAB_SHM_TAIL_GROUPS 32u     /* tail groups: 8 histogram buckets each */
 #define SLAB_SHM_PATH_COUNT  6u      /* allocator paths, SLAB_SHM_PATHS */
 
-/* Sizes of the sections that grew, in format 1.0: a reader of 1.1 reads a
- * 1.0 segment as if the appended fields were zero. */
+/* Sizes of the sections that grew, in the formats before: a reader reads
+ * an older segment as if the appended fields were zero. */
 #define SLAB_SHM_STATS_SIZE_1_0   4272u
+#define SLAB_SHM_STATS_SIZE_1_1   11024u
 #define SLAB_SHM_PROCESS_SIZE_1_0 1408u
 
 /* Header flags (slab_shm_seg_header.flags). */
@@ -141,6 +142,14 @@ extern "C" {
     X(path_repair,        SUM, "samples that repaired a zombie") \
     X(path_large,         SUM, "samples served by the system allocator (large objects)") \
     X(null_samples,       SUM, "empty regions timed in place of a sample (the floor in situ)")
+
+/* Format 1.2: the drop-in's calls that the system allocator served (its
+ * large path), counted there and never on the slab paths; 0 in a program
+ * that calls libslab's own API.  allocs - allocs_large is what the slab
+ * classes served. */
+#define SLAB_SHM_LARGE_FIELDS(X) \
+    X(allocs_large, SUM, "allocating calls served by the system allocator (drop-in)") \
+    X(frees_large,  SUM, "frees handed to the system allocator (drop-in)")
 
 /* The allocator paths, in the order of the work_ns[] of a tail group:
  * X(name, help). */
@@ -261,7 +270,9 @@ typedef struct slab_shm_seg_stats {
     slab_shm_tail_group tail[SLAB_SHM_TAIL_GROUPS];            /* 4368 */
     uint64_t null_wall_hist[SLAB_SHM_HIST_BUCKETS];            /* 6928 */
     uint64_t null_cpu_hist[SLAB_SHM_HIST_BUCKETS];             /* 8976 */
-} slab_shm_seg_stats;                                          /* 11024 */
+    /* format 1.2 */
+    SLAB_SHM_LARGE_FIELDS(SLAB_SHM_FIELD_U64)                  /* 11024 */
+} slab_shm_seg_stats;                                          /* 11040 */
 
 /* One size class's counters. */
 typedef struct slab_shm_seg_class {
@@ -381,9 +392,11 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_header, name) == 248, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, reserved1) == 312, "header layout");
 SLAB_SHM_PIN(sizeof(slab_shm_seg_header) == 336, "header size");
 
-SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 11024, "stats size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 11040, "stats size");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, sched_samples) == SLAB_SHM_STATS_SIZE_1_0,
              "stats 1.1 appended after 1.0");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, allocs_large) == SLAB_SHM_STATS_SIZE_1_1,
+             "stats 1.2 appended after 1.1");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, tail) == 4368, "stats layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, null_cpu_hist) == 8976, "stats layout");
 SLAB_SHM_PIN(sizeof(slab_shm_tail_group) == 80, "tail group size");
@@ -412,12 +425,12 @@ SLAB_SHM_PIN(sizeof(slab_shm_seg_process) == 1536, "process size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, threads) == 8, "exited layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, stats) == 64, "exited layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 11024, "exited size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 11040, "exited size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, threads) == 8, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, live_threads) == 16, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, stats) == 64, "overflow layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 11024, "overflow size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 11040, "overflow size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, gen) == 8, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, state) == 16, "record layout");
@@ -426,7 +439,7 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_record, update_mono_ns) == 24, "record layout
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, flushes) == 32, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, name) == 40, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, stats) == 64, "record layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 11024, "record size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 11040, "record size");
 
 #ifdef __cplusplus
 }

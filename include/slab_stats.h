@@ -173,6 +173,11 @@ typedef struct slab_thread_stats {
     slab_tail_group tail[SLAB_TAIL_GROUPS];
     uint64_t null_wall_hist[SLAB_HIST_BUCKETS];
     uint64_t null_cpu_hist[SLAB_HIST_BUCKETS];
+    /* Segment format 1.2: of allocs, the calls that libslab-malloc.so
+     * handed to the system allocator (its large path), and the frees it
+     * handed there; 0 for a program of libslab's own API. */
+    uint64_t allocs_large;
+    uint64_t frees_large;
 } slab_thread_stats;
 
 /* The calling thread's full statistics, with the allocation count and the

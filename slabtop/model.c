@@ -87,6 +87,9 @@ static void add_stats(slab_thread_stats *acc, const slab_thread_stats *s)
     acc->path_repair += s->path_repair;
     acc->path_large += s->path_large;
     acc->null_samples += s->null_samples;
+#define X(f, kind, help) acc->f += s->f;
+    SLAB_SHM_LARGE_FIELDS(X)
+#undef X
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         acc->null_wall_hist[i] += s->null_wall_hist[i];
         acc->null_cpu_hist[i] += s->null_cpu_hist[i];

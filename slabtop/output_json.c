@@ -268,6 +268,7 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
     u64(out, "nvcsw", t->nvcsw, true);
 #define X(fld, kind, help) u64(out, #fld, t->fld, true);
     SLAB_SHM_SAMPLE_FIELDS(X)
+    SLAB_SHM_LARGE_FIELDS(X)
 #undef X
     u64(out, "nivcsw", t->nivcsw, false);
     fputs("},", out);

@@ -122,6 +122,8 @@ static double f_s_runq(const slab_thread_stats *t) { return (double)t->sampled_r
 static double f_s_blocked(const slab_thread_stats *t) { return (double)t->sampled_blocked_ns / 1e9; }
 static double f_s_other(const slab_thread_stats *t) { return (double)t->sampled_other_ns / 1e9; }
 static double f_switched(const slab_thread_stats *t) { return (double)t->switched; }
+static double f_allocs_large(const slab_thread_stats *t) { return (double)t->allocs_large; }
+static double f_frees_large(const slab_thread_stats *t) { return (double)t->frees_large; }
 
 static void thread_label(char buf[32], const st_thread *t)
 {
@@ -188,6 +190,8 @@ void st_output_openmetrics(FILE *out, const st_view *v)
     per_thread(out, s, "slab_involuntary_context_switches", "counter", "Involuntary context switches of the allocating threads.", f_nivcsw, true);
     per_thread(out, s, "slab_voluntary_context_switches", "counter", "Voluntary context switches of the allocating threads.", f_nvcsw, true);
     per_thread(out, s, "slab_repair_wall_seconds", "counter", "Wall-clock time spent in zombie repairs.", f_repair_wall, true);
+    per_thread(out, s, "slab_large_allocations", "counter", "Allocating calls the drop-in malloc handed to the system allocator (not served by the slab classes).", f_allocs_large, true);
+    per_thread(out, s, "slab_large_frees", "counter", "Frees the drop-in malloc handed to the system allocator.", f_frees_large, true);
 
     per_thread(out, s, "slab_sample_runqueue_seconds", "counter", "Run-queue wait inside sampled allocations.", f_s_runq, true);
     per_thread(out, s, "slab_sample_blocked_seconds", "counter", "Other off-CPU time of sampled allocations on paths that may sleep in the allocator (locks, fresh memory).", f_s_blocked, true);

@@ -76,6 +76,8 @@ static double t_nvcsw(const slab_thread_stats *t) { return (double)t->nvcsw; }
 static double t_repair_wall(const slab_thread_stats *t) { return (double)t->seed.repair_wall_ns_sum / 1e9; }
 static double t_repair_cpu(const slab_thread_stats *t) { return (double)t->seed.repair_cpu_ns_sum / 1e9; }
 static double t_sample_cost(const slab_thread_stats *t) { return (double)t->sample_cost_ns / 1e9; }
+static double t_allocs_large(const slab_thread_stats *t) { return (double)t->allocs_large; }
+static double t_frees_large(const slab_thread_stats *t) { return (double)t->frees_large; }
 
 static const struct {
     const char *name;
@@ -94,6 +96,8 @@ static const struct {
     { "slab_repair_wall_seconds", "Wall-clock time spent in zombie repairs.", t_repair_wall },
     { "slab_repair_cpu_seconds", "Thread CPU time spent in zombie repairs.", t_repair_cpu },
     { "slab_sampler_cost_seconds", "Time the sampler itself spent reading clocks.", t_sample_cost },
+    { "slab_large_allocations", "Allocating calls the drop-in malloc handed to the system allocator.", t_allocs_large },
+    { "slab_large_frees", "Frees the drop-in malloc handed to the system allocator.", t_frees_large },
 };
 
 /* A latency histogram in whole octaves: le = 2^k ns for k = 4..34 (16 ns

@@ -119,6 +119,14 @@ void st_output_text(FILE *out, st_view *v, st_sort sort, bool reverse)
             (unsigned long long)t->seed.repair_reason_list_mismatch,
             (unsigned long long)t->seed.repair_reason_other,
             v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never");
+    if (t->allocs_large || t->frees_large) {
+        /* The drop-in malloc: what its slab classes served, since start. */
+        uint64_t large = t->allocs_large < t->allocs ? t->allocs_large : t->allocs;
+        fprintf(out, "large path: %llu allocations (served by slabs: %.1f%%)  %llu frees\n",
+                (unsigned long long)t->allocs_large,
+                t->allocs ? 100.0 * (double)(t->allocs - large) / (double)t->allocs : 0.0,
+                (unsigned long long)t->frees_large);
+    }
 
     fprintf(out, "\n%8s %-16s %9s %9s %6s %9s %9s %8s %-8s %-13s\n", "TID", "NAME", "ALLOC/S",
             "SAMPLES", "RATIO", "P99WALL", "P99CPU", "REPAIRS", "STATE", "CAUSE");

@@ -48,6 +48,7 @@ static void stats(FILE *out, const slab_thread_stats *t)
 #undef W_THREAD
 #define W_SAMPLE(f, kind, help) fprintf(out, "\"" #f "\":%llu,", (unsigned long long)t->f);
     SLAB_SHM_SAMPLE_FIELDS(W_SAMPLE)
+    SLAB_SHM_LARGE_FIELDS(W_SAMPLE)
 #undef W_SAMPLE
     fputs("\"wall_hist\":", out);
     hist(out, t->wall_hist);
@@ -162,6 +163,7 @@ static void read_stats(const st_jval *o, slab_thread_stats *t)
 #undef R_THREAD
 #define R_SAMPLE(f, kind, help) t->f = st_json_u64(st_json_get(o, #f));
     SLAB_SHM_SAMPLE_FIELDS(R_SAMPLE)
+    SLAB_SHM_LARGE_FIELDS(R_SAMPLE)
 #undef R_SAMPLE
     read_hist(st_json_get(o, "wall_hist"), t->wall_hist);
     read_hist(st_json_get(o, "cpu_hist"), t->cpu_hist);

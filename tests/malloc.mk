@@ -42,3 +42,8 @@ check_PROGRAMS += tests/malloc_hard
 tests_malloc_hard_LDADD = $(PTHREAD_LIBS)
 TESTS += tests/malloc_hard.sh
 EXTRA_DIST += tests/malloc_hard.sh
+
+# The large-path counts (allocs_large, frees_large) of a known mix.
+check_PROGRAMS += tests/malloc_large
+TESTS += tests/malloc_large.sh
+EXTRA_DIST += tests/malloc_large.sh

@@ -107,7 +107,7 @@ def check_object(obj, args, errors):
         'preempted', 'thread_cpu_ns', 'runq_wait_ns', 'nvcsw', 'nivcsw',
         'sched_samples', 'switched', 'sampled_runq_ns', 'sampled_blocked_ns',
         'sampled_other_ns', 'path_fast', 'path_refill', 'path_partial', 'path_new_slab',
-        'path_repair', 'path_large')}, errors)
+        'path_repair', 'path_large', 'allocs_large', 'frees_large')}, errors)
     tot = obj.get('totals', {})
     paths = [tot.get(k) for k in ('path_fast', 'path_refill', 'path_partial',
                                   'path_new_slab', 'path_repair', 'path_large')]

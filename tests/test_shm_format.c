@@ -51,9 +51,10 @@ static void row(FILE *f, unsigned off, const char *name, const char *kind,
 
 static void print_man(FILE *f)
 {
-    fprintf(f, ".SS Thread statistics (slab_shm_seg_stats, %zu bytes; %u in format 1.0)\n"
+    fprintf(f, ".SS Thread statistics (slab_shm_seg_stats, %zu bytes; %u in format 1.0, "
+          "%u in 1.1)\n"
           ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", sizeof(slab_shm_seg_stats),
-          SLAB_SHM_STATS_SIZE_1_0);
+          SLAB_SHM_STATS_SIZE_1_0, SLAB_SHM_STATS_SIZE_1_1);
 #define X(fld, kind, help) \
     row(f, (unsigned)offsetof(slab_shm_seg_stats, seed.fld), #fld, #kind, help);
     SLAB_SHM_SEED_FIELDS(X)
@@ -76,6 +77,10 @@ static void print_man(FILE *f)
         "SUM", "(1.1) histogram of the empty regions timed in place of samples, wall ns");
     row(f, (unsigned)offsetof(slab_shm_seg_stats, null_cpu_hist), "null_cpu_hist[256]",
         "SUM", "(1.1) the same, CPU ns");
+#define X(fld, kind, help) \
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, fld), #fld, #kind, "(1.2) " help);
+    SLAB_SHM_LARGE_FIELDS(X)
+#undef X
     fputs(".TE\n.SS Tail group (slab_shm_tail_group, 80 bytes, format 1.1)\n"
           ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", f);
     row(f, (unsigned)offsetof(slab_shm_tail_group, wall_ns), "wall_ns", "SUM",
@@ -170,7 +175,7 @@ int main(int argc, char **argv)
         print_man(stdout);
         return 0;
     }
-    plan(14);
+    plan(15);
 
     /* Each field at the offset it had in the API structure. */
     unsigned bad = 0, fields = 0;
@@ -184,6 +189,7 @@ int main(int argc, char **argv)
         bad++, diag("stats field %s moved", #f);
     SLAB_SHM_THREAD_FIELDS(X)
     SLAB_SHM_SAMPLE_FIELDS(X)
+    SLAB_SHM_LARGE_FIELDS(X)
 #undef X
     is_int(bad, 0, "all %u scalar thread statistics sit where the old layout had them",
            fields);
@@ -264,6 +270,9 @@ int main(int argc, char **argv)
        SLAB_SHM_ABI_MINOR >= 1,
        "format 1.1 only appends: to the thread statistics at %u, to the process "
        "section at %u", SLAB_SHM_STATS_SIZE_1_0, SLAB_SHM_PROCESS_SIZE_1_0);
+    ok(offsetof(slab_shm_seg_stats, allocs_large) == SLAB_SHM_STATS_SIZE_1_1 &&
+       SLAB_SHM_ABI_MINOR >= 2,
+       "format 1.2 only appends: to the thread statistics at %u", SLAB_SHM_STATS_SIZE_1_1);
     ok(man_matches(), "libslab-shm(5) field tables match the tables");
     return tap_exit();
 }

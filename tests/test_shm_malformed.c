@@ -103,7 +103,7 @@ int main(void)
     char name[64], file[128];
     unsigned char *c;
 
-    plan(39);
+    plan(41);
     snprintf(name, sizeof(name), "bad.%s.%d", tag ? tag : "x", (int)getpid());
     snprintf(prefix, sizeof(prefix), "%s", name);
     setenv("SLAB_SHM_THREADS", "4", 1);
@@ -113,6 +113,7 @@ int main(void)
     slab_thread_stats st;
     memset(&st, 0, sizeof(st));
     st.allocs = 5;
+    st.allocs_large = 3;        /* format 1.2 */
     slab_pub_thread_flush(slab_pub_thread_get(), &st);
 
     /* A valid image: the bytes of our own segment. */
@@ -138,6 +139,43 @@ int main(void)
         is_int(slab_shm_snapshot_take(r, &s, &e), SLAB_SHM_OK, "and snapshots");
         ok(s && s->thread_count == 1 && s->total.allocs == 5, "with the published numbers");
         is_int(slab_shm_reader_state(r), SLAB_SHM_ALIVE, "owner (us) alive");
+        slab_shm_snapshot_free(s);
+        slab_shm_detach(r);
+        drop(n);
+    }
+
+    /* The same segment as a writer of format 1.1 lays it out: the thread
+     * statistics end before allocs_large (the stride of the records and
+     * the offsets of the sections do not change).  The bytes that follow
+     * in each record are not the reader's to see. */
+    {
+        slab_shm_reader *r = NULL;
+        slab_shm_snapshot *s = NULL;
+        slab_shm_errinfo e;
+        c = copy();
+        put32(c, H(abi_minor), 1);
+        put64(c, H(ready), SLAB_SHM_READY(1, 1));
+        put32(c, H(stats_size), SLAB_SHM_STATS_SIZE_1_1);
+        put64(c, H(exited_size), get64(c, H(exited_size)) - (sizeof(slab_shm_seg_stats) -
+                                                              SLAB_SHM_STATS_SIZE_1_1));
+        put64(c, H(overflow_size), get64(c, H(overflow_size)) - (sizeof(slab_shm_seg_stats) -
+                                                                  SLAB_SHM_STATS_SIZE_1_1));
+        const char *n = make(c, image_size);
+        bool read = slab_shm_attach(n, &r, &e) == SLAB_SHM_OK &&
+                    slab_shm_snapshot_take(r, &s, &e) == SLAB_SHM_OK;
+        ok(read && s->thread_count == 1 && s->total.allocs == 5 &&
+           s->total.allocs_large == 0 && s->id.abi_minor == 1,
+           "a segment of format 1.1 reads, its allocs_large 0 (%s)", read ? "read" : e.message);
+        slab_shm_snapshot_free(s);
+        slab_shm_detach(r);
+        drop(n);
+        free(c);
+        s = NULL;
+        r = NULL;
+        n = make(image, image_size);
+        read = slab_shm_attach(n, &r, &e) == SLAB_SHM_OK &&
+               slab_shm_snapshot_take(r, &s, &e) == SLAB_SHM_OK;
+        ok(read && s->total.allocs_large == 3, "the same in format 1.2: allocs_large 3");
         slab_shm_snapshot_free(s);
         slab_shm_detach(r);
         drop(n);

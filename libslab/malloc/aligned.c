@@ -40,6 +40,7 @@ static void *do_memalign(size_t alignment, size_t size)
             return p;
     }
     slab_sampler_note_path(SLAB_PATH_LARGE);
+    slab_sampler_count_large_alloc();
     return sys_memalign(alignment, size);
 }
 

@@ -110,6 +110,7 @@ NOINLINE void *dropin_large_malloc(size_t size)
             return p;
     }
     slab_sampler_note_path(SLAB_PATH_LARGE);
+    slab_sampler_count_large_alloc();
     return sys_malloc(size);
 }
 
@@ -127,6 +128,7 @@ static void *do_calloc(size_t n, size_t size)
         return memset(p, 0, 1);
     /* glibc knows which of its blocks are fresh from the kernel. */
     slab_sampler_note_path(SLAB_PATH_LARGE);
+    slab_sampler_count_large_alloc();
     return sys_calloc(n, size);
 }
 
@@ -245,8 +247,10 @@ static void *do_realloc(void *p, size_t size)
         DROPIN_ENTRY(free)(p);
         return NULL;
     }
-    if (!dropin_owns(p))
+    if (!dropin_owns(p)) {
+        slab_sampler_count_large_alloc();
         return sys_realloc(p, size);
+    }
     size_t old = slab_addr_size(ALLOC, p);
     if (UNLIKELY(old == 0)) {
         errno = EINVAL;             /* not a live block of ours */
@@ -262,6 +266,15 @@ static void *do_realloc(void *p, size_t size)
     memcpy(q, p, size < old ? size : old);
     release_at(p, arena_offset(p));
     return q;
+}
+
+/* A pointer the slabs did not hand out (the large path's, or from before
+ * the preload took over): the system allocator's. */
+static NOINLINE void free_foreign(void *p)
+{
+    if (p != NULL)
+        slab_sampler_count_large_free();
+    sys_free(p);
 }
 
 /* ------------------------------------------------------------ the API */
@@ -309,7 +322,7 @@ SLAB_API void DROPIN_ENTRY(free)(void *p)
         release_at(p, off);
         return;
     }
-    sys_free(p);
+    free_foreign(p);
 }
 
 SLAB_API void *DROPIN_ENTRY(calloc)(size_t n, size_t size)

@@ -114,6 +114,10 @@ static inline void countdown_arm(int64_t k)
     slab_sampler_countdown = k - 1;
 }
 
+/* The drop-in's large-path counts (sampler.h). */
+__thread uint64_t slab_sampler_large_allocs __attribute__((tls_model("initial-exec")));
+__thread uint64_t slab_sampler_large_frees __attribute__((tls_model("initial-exec")));
+
 struct thread_state {
     slab_thread_stats st;       /* what gets published; allocs/mono_ns at flush */
     uint64_t armed_total;       /* allocation number = armed_total - countdown */
@@ -136,6 +140,8 @@ struct thread_state {
     bool in_sample;
     bool repaired;              /* the sampled call repaired a zombie */
     uint64_t next_null_at;      /* allocation number of the next empty region */
+    uint64_t large_allocs_base; /* the large-path counts when counting began */
+    uint64_t large_frees_base;
 };
 
 static __thread struct thread_state *self;
@@ -304,9 +310,18 @@ static void rearm(struct thread_state *ts, uint64_t at)
     countdown_arm((int64_t)k);
 }
 
+/* Count the large paths from now on (allocation number 0). */
+static void large_base(struct thread_state *ts)
+{
+    ts->large_allocs_base = slab_sampler_large_allocs;
+    ts->large_frees_base = slab_sampler_large_frees;
+}
+
 static void snapshot(struct thread_state *ts, uint64_t at)
 {
     ts->st.allocs = at;
+    ts->st.allocs_large = slab_sampler_large_allocs - ts->large_allocs_base;
+    ts->st.frees_large = slab_sampler_large_frees - ts->large_frees_base;
     ts->st.interval = ts->mean;
     ts->st.mono_ns = clock_ns(CLOCK_MONOTONIC);
 }
@@ -394,6 +409,7 @@ static struct thread_state *thread_init(void)
     ts->armed_total = 1 + (uint64_t)countdown_left();
     ts->ctl_at = 0;
     ts->next_tick_at = 1 + TICK_FIRST;
+    large_base(ts);
     apply_settings(ts, slab_settings_word(), 0);
     self = ts;
     return ts;
@@ -538,6 +554,7 @@ static void fork_child(void)
     ts->ctl_at = 0;
     ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
     ts->ctl_cpu_sum = ts->ctl_alloc_sum = 0.0;
+    large_base(ts);
     ts->last_signal_ns = clock_ns(COARSE_CLOCK) - SIGNAL_NS;
     /* The descriptor names the parent's thread. */
     if (ts->sched_fd >= 0)

@@ -13,7 +13,7 @@
  * before and slab_sampler_repair() after.
  *
  * Without ENABLE_SLOWPATH_SAMPLING none of this exists (but
- * slab_sampler_note_path() compiles to nothing).
+ * slab_sampler_note_path() and the large-path counts compile to nothing).
  */
 #ifndef SLAB_SAMPLER_H
 #define SLAB_SAMPLER_H
@@ -57,6 +57,19 @@ extern __thread unsigned char slab_sampler_path
 
 #define slab_sampler_note_path(p) (slab_sampler_path = (unsigned char)(p))
 
+/* The drop-in's calls that the system allocator served (its large path),
+ * and its frees handed there: one increment each, made on those paths
+ * only, never on a slab path.  The sampler publishes them as allocs_large
+ * and frees_large, counted from the thread's first sampler call as allocs
+ * is, so that allocs - allocs_large is what the slab classes served. */
+extern __thread uint64_t slab_sampler_large_allocs
+    __attribute__((tls_model("initial-exec")));
+extern __thread uint64_t slab_sampler_large_frees
+    __attribute__((tls_model("initial-exec")));
+
+#define slab_sampler_count_large_alloc() ((void)slab_sampler_large_allocs++)
+#define slab_sampler_count_large_free() ((void)slab_sampler_large_frees++)
+
 /* The per-thread countdown; the only sampler state the fast path touches.
  * Initial-exec TLS keeps the access a single segment-relative load even in
  * the shared library. */
@@ -94,6 +107,8 @@ void slab_sampler_repair(unsigned reason, const slab_sample_clock *t0);
 #else
 
 #define slab_sampler_note_path(p) ((void)0)
+#define slab_sampler_count_large_alloc() ((void)0)
+#define slab_sampler_count_large_free() ((void)0)
 
 #endif /* ENABLE_SLOWPATH_SAMPLING */
 

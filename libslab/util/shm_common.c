@@ -144,6 +144,7 @@ void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b)
 #define X(f, kind, help) a->f = FOLD_##kind(a->f, b->f);
     SLAB_SHM_THREAD_FIELDS(X)
     SLAB_SHM_SAMPLE_FIELDS(X)
+    SLAB_SHM_LARGE_FIELDS(X)
 #undef X
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         a->wall_hist[i] += b->wall_hist[i];
@@ -172,6 +173,7 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
 #define X(f, kind, help) dst->f = DELTA_##kind(dst->f, now->f, last->f);
     SLAB_SHM_THREAD_FIELDS(X)
     SLAB_SHM_SAMPLE_FIELDS(X)
+    SLAB_SHM_LARGE_FIELDS(X)
 #undef X
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         dst->null_wall_hist[i] = DELTA_SUM(dst->null_wall_hist[i], now->null_wall_hist[i],
@@ -205,6 +207,7 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
     SLAB_SHM_SEED_FIELDS(COPY_SEED_FIELD)                                       \
     SLAB_SHM_THREAD_FIELDS(COPY_FIELD)                                          \
     SLAB_SHM_SAMPLE_FIELDS(COPY_FIELD)                                          \
+    SLAB_SHM_LARGE_FIELDS(COPY_FIELD)                                           \
     memcpy(d->wall_hist, s->wall_hist, sizeof(d->wall_hist));                   \
     memcpy(d->cpu_hist, s->cpu_hist, sizeof(d->cpu_hist));                      \
     for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {                           \
