@@ -18,6 +18,7 @@
 #include "slab_alloc.h"
 #include "slab_shm.h"
 #include "tap.h"
+#include "fork_harness.h"
 
 #define CHURNERS 2
 #define MAILBOXES 256
@@ -76,8 +77,9 @@ static void *churn(void *arg)
 }
 
 /* The child: allocate in the parent's allocator and in a new one. */
-static int child(void)
+static int child(void *arg)
 {
+    (void)arg;
     SlabHandle h[64];
     for (int round = 0; round < 4; round++) {
         EpochId e = epoch_current(a);
@@ -110,49 +112,7 @@ static int child(void)
     return 0;
 }
 
-static void nap_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* Wait for pid; kill it after CHILD_TIMEOUT_MS.  Returns its exit status,
- * or -1 when it hung. */
-static int reap(pid_t pid)
-{
-    for (long waited = 0;; waited++) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        if (r < 0 && errno != EINTR)
-            return -2;
-        if (waited >= CHILD_TIMEOUT_MS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            return -1;
-        }
-        nap_ms(1);
-    }
-}
-
-/* ThreadSanitizer's deadlock detector follows at most 64 mutexes held by
- * one thread and aborts beyond that; the fork handlers hold every lock of
- * every allocator (130 each) across fork().  Its race detection stays on. */
-#if defined(__SANITIZE_THREAD__)
-#define TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TSAN 1
-#endif
-#endif
-#ifdef TSAN
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
-{
-    return "detect_deadlocks=0";
-}
-#endif
+FORK_HARNESS_TSAN_OPTIONS
 
 int main(void)
 {
@@ -164,30 +124,23 @@ int main(void)
     for (unsigned i = 0; i < CHURNERS; i++)
         pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)i);
     while (atomic_load(&work[0]) == 0 || atomic_load(&work[1]) == 0)
-        nap_ms(1);
+        fork_nap_ms(1);
 
-    int forks = TAP_SCALE(200), hung = 0, failed = 0, bad_status = 0;
+    int forks = TAP_SCALE(200);
+    fork_tally kids = { 0 };
     for (int i = 0; i < forks; i++) {
-        pid_t pid = fork();
-        if (pid < 0)
+        int st = fork_run(child, NULL, FORK_UNDERSCORE_EXIT, CHILD_TIMEOUT_MS);
+        if (st == FORK_FAILED)
             bail_out("fork failed");
-        if (pid == 0)
-            _exit(child());
-        int st = reap(pid);
-        if (st == -1)
-            hung++;
-        else if (st != 0) {
-            failed++;
-            bad_status = st;
-        }
+        fork_tally_add(&kids, st);
     }
     atomic_store(&stop, true);
     for (unsigned i = 0; i < CHURNERS; i++)
         pthread_join(t[i], NULL);
 
-    is_int(hung, 0, "no child of %d hangs in the allocator", forks);
-    ok(failed == 0, "every child allocates, creates an allocator and exits (%d failed, "
-       "last status %d)", failed, bad_status);
+    is_int(kids.hung, 0, "no child of %d hangs in the allocator", forks);
+    ok(kids.failed == 0, "every child allocates, creates an allocator and exits (%d failed, "
+       "last status %d)", kids.failed, kids.last_status);
     ok(atomic_load(&work[0]) > 1 && atomic_load(&work[1]) > 1,
        "the parent's threads kept churning (%llu, %llu rounds)",
        (unsigned long long)atomic_load(&work[0]), (unsigned long long)atomic_load(&work[1]));

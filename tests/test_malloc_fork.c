@@ -6,7 +6,7 @@
  * left it, and exit; none may hang.  Then fork + exec: the exec'ed program
  * runs and its exit status comes back.
  *
- * A child that does not finish within CHILD_TIMEOUT_S is counted as hung
+ * A child that does not finish within CHILD_TIMEOUT_MS is counted as hung
  * and killed.
  */
 #include "config.h"
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "fork_harness.h"
 #define SLAB_DROPIN_TEST 1
 #include "dropin.h"
 #include "slab_shm.h"
@@ -43,7 +44,7 @@
 #define LARGE_SIZE(s) (1000 + ((s) >> 20) % 20000)
 #endif
 #define WORKERS 3
-#define CHILD_TIMEOUT_S 20
+#define CHILD_TIMEOUT_MS 20000
 
 static atomic_bool stop;
 
@@ -81,29 +82,14 @@ static void *churn(void *arg)
     return NULL;
 }
 
-/* ThreadSanitizer's deadlock detector follows at most 64 mutexes held by
- * one thread and aborts beyond that; the core's fork handlers hold every
- * lock of the allocator (130) across fork().  Its race detection stays
- * on. */
-#if defined(__SANITIZE_THREAD__)
-#define TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TSAN 1
-#endif
-#endif
-#ifdef TSAN
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
-{
-    return "detect_deadlocks=0";
-}
-#endif
+FORK_HARNESS_TSAN_OPTIONS
 
 /* The child: many allocations of every size, frees them and what the
- * parent handed down. */
-static int child_work(void **inherited, size_t n_inherited)
+ * parent handed down (64 blocks). */
+static int child_work(void *arg)
 {
+    void **inherited = arg;
+    const size_t n_inherited = 64;
 #ifdef SLAB_SANITIZED
     enum { N = 2000 };
 #else
@@ -128,28 +114,19 @@ static int child_work(void **inherited, size_t n_inherited)
     return 0;
 }
 
-/* Wait for pid at most CHILD_TIMEOUT_S; returns its status, or -1 when it
- * hung (it is then killed). */
-static int wait_bounded(pid_t pid)
+/* A child that execs a shell exiting 7. */
+static int exec_sh(void *arg)
 {
-    int status;
-    for (int i = 0; i < CHILD_TIMEOUT_S * 100; i++) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            return status;
-        struct timespec ts = { 0, 10000000 };
-        nanosleep(&ts, NULL);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    return -1;
+    (void)arg;
+    execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+    return 127;
 }
 
 int main(void)
 {
     pthread_t t[WORKERS];
     void *inherited[64];
-    int hung = 0, failed = 0;
+    fork_tally kids = { 0 };
 
     plan(4);
     for (size_t i = 0; i < 64; i++)
@@ -157,20 +134,9 @@ int main(void)
     for (unsigned i = 0; i < WORKERS; i++)
         pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(i + 1));
 
-    for (int f = 0; f < FORKS; f++) {
-        pid_t pid = fork();
-        if (pid == 0)
-            _exit(child_work(inherited, 64));
-        if (pid < 0) {
-            failed++;
-            continue;
-        }
-        int st = wait_bounded(pid);
-        if (st == -1)
-            hung++;
-        else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-            failed++;
-    }
+    for (int f = 0; f < FORKS; f++)
+        fork_tally_add(&kids, fork_run(child_work, inherited, FORK_UNDERSCORE_EXIT,
+                                       CHILD_TIMEOUT_MS));
     atomic_store(&stop, true);
     for (unsigned i = 0; i < WORKERS; i++)
         pthread_join(t[i], NULL);
@@ -178,27 +144,20 @@ int main(void)
     /* The sanitizer's own allocator is not fork-safe: a child can hang in
      * it whatever this library does (seen in ASan's calloc).  The build
      * without sanitizers makes this check with 300 forks. */
-    if (hung > 0)
+    if (kids.hung > 0)
         skip(1, "a child hung; under a sanitizer that may be its own allocator");
     else
 #endif
-    is_int(hung, 0, "%d forks from a parent with %d allocating threads: no child hung",
+    is_int(kids.hung, 0, "%d forks from a parent with %d allocating threads: no child hung",
            FORKS, WORKERS);
-    is_int(failed, 0, "every child allocated, freed and exited 0");
+    is_int(kids.failed, 0, "every child allocated, freed and exited 0");
 
     /* fork + exec, the parent's threads gone or not. */
     pthread_create(&t[0], NULL, churn, (void *)(uintptr_t)99);
     atomic_store(&stop, false);
     int exec_ok = 0;
-    for (int i = 0; i < 20; i++) {
-        pid_t pid = fork();
-        if (pid == 0) {
-            execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
-            _exit(127);
-        }
-        int st = wait_bounded(pid);
-        exec_ok += st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 7;
-    }
+    for (int i = 0; i < 20; i++)
+        exec_ok += fork_run(exec_sh, NULL, FORK_UNDERSCORE_EXIT, CHILD_TIMEOUT_MS) == 7;
     atomic_store(&stop, true);
     pthread_join(t[0], NULL);
     is_int(exec_ok, 20, "fork + exec from a multi-threaded parent: status 7 every time");

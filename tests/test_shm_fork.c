@@ -30,6 +30,7 @@
 #include "slab_alloc.h"
 #include "slab_shm.h"
 #include "tap.h"
+#include "fork_harness.h"
 
 #define CHURNERS 2
 #define CHILD_TIMEOUT_MS 10000
@@ -46,12 +47,6 @@ static bool exists(const char *name)
 
     snprintf(path, sizeof(path), "/dev/shm/slab.%s", name);
     return stat(path, &st) == 0;
-}
-
-static void nap_ms(long ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
 }
 
 static void *churn(void *arg)
@@ -123,64 +118,20 @@ static int child(int i)
     return 0;               /* exit(): the atexit handler unpublishes */
 }
 
-static int reap(pid_t pid)
-{
-    for (long waited = 0;; waited++) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        if (r < 0 && errno != EINTR)
-            return -2;
-        if (waited >= CHILD_TIMEOUT_MS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            return -1;
-        }
-        nap_ms(1);
-    }
-}
+FORK_HARNESS_TSAN_OPTIONS
+FORK_HARNESS_LSAN_OPTIONS
 
-#if defined(__SANITIZE_THREAD__)
-#define TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define TSAN 1
-#endif
-#endif
-#ifdef TSAN
-/* The fork handlers hold every allocator lock across fork(), beyond the
- * 64 that TSan's deadlock detector follows; race detection stays on. */
-const char *__tsan_default_options(void);
-const char *__tsan_default_options(void)
+static int run_child(void *arg)
 {
-    return "detect_deadlocks=0";
+    return child(*(const int *)arg);
 }
-#endif
-
-/* The children end with exit(), and LeakSanitizer then reports the state
- * of the parent's threads, which do not exist in a child, as leaks: it is
- * the parent's, and the parent frees it.  Only leak detection is off. */
-#if defined(__SANITIZE_ADDRESS__)
-#define ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define ASAN 1
-#endif
-#endif
-#ifdef ASAN
-const char *__lsan_default_options(void);
-const char *__lsan_default_options(void)
-{
-    return "detect_leaks=0";
-}
-#endif
 
 int main(void)
 {
     const char *tag = getenv("SLAB_TEST_TAG");
     pthread_t t[CHURNERS + 1];
-    int forks = TAP_SCALE(100), hung = 0, failed = 0, bad_status = 0, left = 0;
+    int forks = TAP_SCALE(100), left = 0;
+    fork_tally kids = { 0 };
 
     plan(6);
     snprintf(parent_name, sizeof(parent_name), "fork.%s.%d", tag ? tag : "x", (int)getpid());
@@ -197,24 +148,16 @@ int main(void)
     pthread_create(&t[CHURNERS], NULL, spawner, NULL);
     for (unsigned i = 0; i <= CHURNERS; i++)
         while (atomic_load(&work[i]) == 0)
-            nap_ms(1);
+            fork_nap_ms(1);
 
     for (int i = 0; i < forks; i++) {
         char name[192];
 
-        fflush(stdout);     /* the child's exit() must not repeat it */
-        pid_t pid = fork();
-        if (pid < 0)
+        /* exit(): the child's atexit handler unpublishes. */
+        int st = fork_run(run_child, &i, FORK_EXIT, CHILD_TIMEOUT_MS);
+        if (st == FORK_FAILED)
             bail_out("fork failed");
-        if (pid == 0)
-            exit(child(i));
-        int st = reap(pid);
-        if (st == -1)
-            hung++;
-        else if (st != 0) {
-            failed++;
-            bad_status = st;
-        }
+        fork_tally_add(&kids, st);
         snprintf(name, sizeof(name), "%s%d", child_prefix, i);
         if (exists(name)) {
             left++;
@@ -224,15 +167,15 @@ int main(void)
         }
     }
     uint64_t before = atomic_load(&work[0]);
-    nap_ms(50);
+    fork_nap_ms(50);
     bool still = atomic_load(&work[0]) > before;
     atomic_store(&stop, true);
     for (unsigned i = 0; i <= CHURNERS; i++)
         pthread_join(t[i], NULL);
 
-    is_int(hung, 0, "no child of %d hangs", forks);
-    ok(failed == 0, "every child publishes its own segment, reads it back and exits "
-       "(%d failed, last status %d)", failed, bad_status);
+    is_int(kids.hung, 0, "no child of %d hangs", forks);
+    ok(kids.failed == 0, "every child publishes its own segment, reads it back and exits "
+       "(%d failed, last status %d)", kids.failed, kids.last_status);
     is_int(left, 0, "each child's exit removed its own segment");
     ok(exists(parent_name), "and never the parent's");
     ok(still, "the parent's threads kept publishing");
