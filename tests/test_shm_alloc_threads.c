@@ -26,6 +26,7 @@
 #define RECORDS 16u
 #define PER_THREAD 300u
 
+#ifdef ENABLE_SLOWPATH_SAMPLING
 static SlabAllocator *alloc;
 static pthread_barrier_t hold;
 static int failures;
@@ -70,6 +71,7 @@ static slab_shm_snapshot *snap(slab_shm_reader *r, slab_shm_snapshot **s)
         bail_out(e.message);
     return *s;
 }
+#endif
 
 int main(void)
 {

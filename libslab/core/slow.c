@@ -13,9 +13,12 @@
 #include "sampler.h"
 #include "slab_stats.h"
 
+#ifdef ENABLE_SLOWPATH_SAMPLING
+/* The sampler's REPAIR_REASON_* bit of each reason. */
 static const unsigned reason_bit[3] = {
     REPAIR_REASON_FULL_BITMAP, REPAIR_REASON_LIST_MISMATCH, REPAIR_REASON_OTHER
 };
+#endif
 
 /* What partial_take() found wrong with a slab, to finish and record once
  * the bin lock is dropped. */
