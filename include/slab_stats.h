@@ -332,10 +332,11 @@ const char *slab_verdict_name(slab_verdict v);
  * for d->allocs / d->seed.alloc_samples calls, and the interval's zombie
  * repairs when their mean wall time reaches cut->threshold_ns (every
  * repair is timed, so each stands for itself: their CPU time is repair
- * work, the rest other off-CPU time).  Within a tail group the samples
- * beyond the cut are taken to be like the group's others.  Times are
- * estimates for all the calls of the tail, in ns, floor-corrected (the
- * CPU floor comes off the work).
+ * work, the rest other off-CPU time; the sampled calls that repaired then
+ * leave their repair work out, so that no repair counts twice).  Within a
+ * tail group the samples beyond the cut are taken to be like the group's
+ * others.  Times are estimates for all the calls of the tail, in ns,
+ * floor-corrected (the CPU floor comes off the work).
  */
 typedef struct slab_tail_cut {
     unsigned bucket;            /* the bucket the cut falls in */

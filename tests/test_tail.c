@@ -77,7 +77,7 @@ static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
 
 int main(void)
 {
-    plan(21);
+    plan(22);
 
     /* ---- the decomposed sample, in process */
     slab_sample_config cfg = { .rate = 1, .mode = SLAB_SAMPLE_FIXED, .budget_ppm = 0 };
@@ -214,6 +214,28 @@ int main(void)
     is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_REPAIR,
            "5000 repairs of 20 us against 10 refills: repair work (%s, %.0f%%)",
            slab_cause_name(dg.cause), 100 * dg.cause_share);
+
+    /* Sampled calls that repaired, and the same repairs timed one by one:
+     * each repair counts once. */
+    memset(&d, 0, sizeof(d));
+    put_samples(&d, 200, 1000, SLAB_PATH_FAST, 200, 0, 0, 0);
+    put_samples(&d, 20000, 12, SLAB_PATH_REPAIR, 19000, 0, 0, 0);
+    d.allocs = 1012 * 1000;
+    d.seed.repair_count = 12000;
+    d.seed.repair_wall_ns_sum = 12000 * 20000ull;
+    d.seed.repair_cpu_ns_sum = 12000 * 19000ull;
+    {
+        slab_clock_floor fl = { 100, 100 };
+        slab_tail t;
+        slab_tail_cut cut;
+        memset(&t, 0, sizeof(t));
+        slab_tail_cut_at(&cut, d.wall_hist, 0.99);
+        slab_tail_add(&t, &d, &cut, &fl);
+        double want = 12000.0 * (19000 - 100), got = t.work_ns[SLAB_PATH_REPAIR];
+        ok(got > 0.99 * want && got < 1.01 * want,
+           "repairs sampled and timed count once (%.0f ms of repair work, want %.0f)",
+           got / 1e6, want / 1e6);
+    }
 
     /* Too little in the tail. */
     memset(&d, 0, sizeof(d));

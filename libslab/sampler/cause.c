@@ -55,6 +55,14 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
     double fw = floor ? (double)floor->wall_ns : 0.0;
     double fc = floor ? (double)floor->cpu_ns : 0.0;
 
+    /* Repairs: each one is timed, so when they reach the tail they count
+     * one by one (below), and the sampled calls that repaired must not
+     * stand for them a second time: their repair work is left out of the
+     * samples' (their off-CPU time, not kept by path, stays). */
+    const ThreadStats *s = &d->seed;
+    bool exact = s->repair_count > 0 &&
+                 s->repair_wall_ns_sum / s->repair_count >= cut->threshold_ns;
+
     if (d->seed.alloc_samples > 0 && cut->bucket < SLAB_HIST_BUCKETS) {
         double weight = d->allocs > d->seed.alloc_samples
                             ? (double)d->allocs / (double)d->seed.alloc_samples : 1.0;
@@ -82,7 +90,8 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
             double keep = work > 0.0 ? (work - n * fc) / work : 0.0;
             if (keep < 0.0)
                 keep = 0.0;
-            double wall = ((double)x->wall_ns - n * fw) * k;
+            double counted = exact ? (double)x->work_ns[SLAB_PATH_REPAIR] : 0.0;
+            double wall = ((double)x->wall_ns - counted - n * fw) * k;
             t->samples += in;
             mine += in;
             t->calls += in * weight;
@@ -91,17 +100,15 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
             t->blocked_ns += (double)x->blocked_ns * k;
             t->other_ns += (double)x->other_ns * k;
             for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
-                t->work_ns[p] += (double)x->work_ns[p] * keep * k;
+                if (!(exact && p == SLAB_PATH_REPAIR))
+                    t->work_ns[p] += (double)x->work_ns[p] * keep * k;
         }
         if (d->sched_samples > 0)
             t->sched_samples += mine * (double)d->sched_samples /
                                 (double)d->seed.alloc_samples;
     }
 
-    /* Repairs: each one is timed. */
-    const ThreadStats *s = &d->seed;
-    if (s->repair_count > 0 &&
-        s->repair_wall_ns_sum / s->repair_count >= cut->threshold_ns) {
+    if (exact) {
         double n = (double)s->repair_count;
         double wall = (double)s->repair_wall_ns_sum - n * fw;
         double cpu = (double)s->repair_cpu_ns_sum - n * fc;
