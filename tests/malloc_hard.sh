@@ -15,10 +15,10 @@
 
 SO="$top_builddir/libslab/malloc/.libs/libslab-malloc.so"
 HARD="$top_builddir/tests/malloc_hard"
-plan 12
+plan 13
 
 if grep -q '^#define SLAB_SANITIZED 1' "$top_builddir/config.h"; then
-    for _ in $(seq 1 12); do skip "sanitizer build: the preload is tested without sanitizers"; done
+    for _ in $(seq 1 13); do skip "sanitizer build: the preload is tested without sanitizers"; done
     finish
 fi
 
@@ -28,6 +28,10 @@ grep FAILED "$WORK/early.err" | sed 's/^/# /'
 
 LD_PRELOAD="$SO" "$HARD" exiting 2> "$WORK/exiting.err"
 ok $? "blocks of 80 exited threads stay valid and free from the main thread"
+
+SLAB_SAMPLE_RATE=1 LD_PRELOAD="$SO" "$HARD" fds 2> "$WORK/fds.err"
+ok $? "the library's descriptors leave the low numbers to the program, in a child too"
+sed 's/^/# /' "$WORK/fds.err"
 
 seg hostile
 SLAB_SHM_NAME="$SEG" LD_PRELOAD="$SO" "$HARD" hostile 2> "$WORK/hostile.err"

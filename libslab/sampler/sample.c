@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -53,18 +54,50 @@ static inline uint64_t delta(uint64_t end, uint64_t start)
 
 /* ------------------------------------------------------------ schedstat */
 
-int slab_sample_sched_open(void)
+/* The lowest number the descriptor moves to.  A program may count on the
+ * lowest free number ("close(0); dup(fd)", as shells do between fork and
+ * exec): a descriptor the library opened in between, inside a malloc(),
+ * would take it, and the program's stdin would be our schedstat (seen
+ * with sh and redis-cli).  Moved up, it leaves the low numbers as the
+ * program left them. */
+#define SCHED_FD_MIN 512
+
+static uint64_t fd_ino(int fd)
 {
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
+}
+
+void slab_sample_sched_open(slab_sched_file *f)
+{
+    f->fd = -1;
+    f->ino = 0;
     int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return -1;
+        return;
+    /* Below SCHED_FD_MIN only when the descriptor limit leaves no room
+     * above it. */
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, SCHED_FD_MIN);
+    if (high >= 0) {
+        close(fd);
+        fd = high;
+    }
     slab_sample_clock t;
     slab_sample_start(&t, fd);
     if (!t.sched) {
         close(fd);
-        return -1;
+        return;
     }
-    return fd;
+    f->fd = fd;
+    f->ino = fd_ino(fd);
+}
+
+void slab_sample_sched_close(slab_sched_file *f)
+{
+    if (f->fd >= 0 && f->ino != 0 && fd_ino(f->fd) == f->ino)
+        close(f->fd);
+    f->fd = -1;
+    f->ino = 0;
 }
 
 /* "RUN WAIT SLICES\n": parsed by hand, this is on every sample. */
@@ -223,7 +256,9 @@ void slab_sample_calibrate(void)
 {
     static uint64_t wall[FLOOR_RUNS], cpu[FLOOR_RUNS];  /* once, under pthread_once */
     slab_sample_clock t0, t1;
-    int fd = slab_sample_sched_open();
+    slab_sched_file sched;
+    slab_sample_sched_open(&sched);
+    int fd = sched.fd;
 
     /* Warm up the clocks' code paths first. */
     for (int i = 0; i < 8; i++) {
@@ -271,8 +306,7 @@ void slab_sample_calibrate(void)
         batch[r] = delta(slab_sample_clock_ns(CLOCK_MONOTONIC), start) / COST_BATCH;
     }
     free(scratch);
-    if (fd >= 0)
-        close(fd);
+    slab_sample_sched_close(&sched);
     qsort(batch, COST_RUNS, sizeof(batch[0]), cmp_u64);
     sample_cost = batch[COST_RUNS / 2];
     if (sample_cost == 0)

@@ -18,9 +18,22 @@
 
 uint64_t slab_sample_clock_ns(clockid_t id);
 
-/* A descriptor of the calling thread's /proc/thread-self/schedstat, or -1
- * when the kernel has none.  A forked child must open its own. */
-int slab_sample_sched_open(void);
+/* The calling thread's /proc/thread-self/schedstat, held open for its
+ * samples.  The descriptor is the library's inside the program's process:
+ * it is opened inside the program's malloc(), so it must not take a
+ * number the program is about to use, and the program may close it or
+ * reuse its number (a daemon closing every descriptor). */
+typedef struct slab_sched_file {
+    int fd;                     /* -1 when the kernel has none */
+    uint64_t ino;               /* which file fd named when opened */
+} slab_sched_file;
+
+/* Open the calling thread's; f->fd is -1 when there is none.  A forked
+ * child must open its own. */
+void slab_sample_sched_open(slab_sched_file *f);
+/* Close it, only if fd still names the file opened: never a descriptor of
+ * the program's that took its number. */
+void slab_sample_sched_close(slab_sched_file *f);
 
 /* Read everything a sample reads at the start and at the end of the call.
  * fd < 0: the clocks only (t->sched is then false). */

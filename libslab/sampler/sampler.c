@@ -136,7 +136,7 @@ struct thread_state {
     uint64_t ctl_at;            /* allocation number of the previous sample */
     double ctl_cpu_sum;         /* decaying sums of CPU and allocations */
     double ctl_alloc_sum;
-    int sched_fd;               /* /proc/thread-self/schedstat, or -1 */
+    slab_sched_file sched;      /* /proc/thread-self/schedstat */
     bool in_sample;
     bool repaired;              /* the sampled call repaired a zombie */
     uint64_t next_null_at;      /* allocation number of the next empty region */
@@ -282,7 +282,7 @@ static void read_signals(struct thread_state *ts)
     uint64_t start = clock_ns(CLOCK_THREAD_CPUTIME_ID);
 
     ts->st.thread_cpu_ns = start;
-    slab_sample_stop(&now, ts->sched_fd);
+    slab_sample_stop(&now, ts->sched.fd);
     if (now.sched)
         ts->st.runq_wait_ns = now.wait_ns;
     if (getrusage(RUSAGE_THREAD, &ru) == 0) {
@@ -402,7 +402,7 @@ static struct thread_state *thread_init(void)
     ts->last_signal_ns = now - SIGNAL_NS;
     ts->tick_interval = TICK_FIRST;
     ts->ctl_cpu_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-    ts->sched_fd = slab_sample_sched_open();
+    slab_sample_sched_open(&ts->sched);
 
     /* This call is allocation number 1: whatever the countdown holds now
      * (countdown_left() is 0 after the first decrement) stands for it. */
@@ -442,8 +442,8 @@ bool slab_sampler_begin(slab_sample_clock *t0)
          * goes first and the region waits for its next turn. */
         if (at < ts->next_sample_at) {
             slab_sample_clock n0, n1;
-            slab_sample_start(&n0, ts->sched_fd);
-            slab_sample_stop(&n1, ts->sched_fd);
+            slab_sample_start(&n0, ts->sched.fd);
+            slab_sample_stop(&n1, ts->sched.fd);
             slab_sample_record_null(&ts->st, &n0, &n1);
             ts->st.sample_cost_ns += slab_sample_cost_ns();
         }
@@ -455,7 +455,7 @@ bool slab_sampler_begin(slab_sample_clock *t0)
         ts->in_sample = true;
         ts->repaired = false;
         slab_sampler_path = SLAB_PATH_FAST;
-        slab_sample_start(t0, ts->sched_fd);
+        slab_sample_start(t0, ts->sched.fd);
         return true;
     }
     rearm(ts, at);
@@ -466,7 +466,7 @@ void slab_sampler_end(const slab_sample_clock *t0)
 {
     slab_sample_clock t1;
     struct thread_state *ts = self;
-    slab_sample_stop(&t1, ts ? ts->sched_fd : -1);
+    slab_sample_stop(&t1, ts ? ts->sched.fd : -1);
 
     if (ts == NULL || !ts->in_sample)
         return;
@@ -527,8 +527,7 @@ static void thread_exit(void *arg)
         return;
     final_flush(ts);
     self = NULL;
-    if (ts->sched_fd >= 0)
-        close(ts->sched_fd);
+    slab_sample_sched_close(&ts->sched);
     /* A later allocation in this thread (another key's destructor) starts
      * afresh and is published again. */
     countdown_arm(1);
@@ -557,9 +556,8 @@ static void fork_child(void)
     large_base(ts);
     ts->last_signal_ns = clock_ns(COARSE_CLOCK) - SIGNAL_NS;
     /* The descriptor names the parent's thread. */
-    if (ts->sched_fd >= 0)
-        close(ts->sched_fd);
-    ts->sched_fd = slab_sample_sched_open();
+    slab_sample_sched_close(&ts->sched);
+    slab_sample_sched_open(&ts->sched);
 }
 
 /* exit() runs no key destructors for the thread calling it (usually the
