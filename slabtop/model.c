@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slab_shm.h"
+
 /* ------------------------------------------------------------ snapshots */
 
 void st_snapshot_init(st_snapshot *s)
@@ -35,75 +37,6 @@ int st_snapshot_copy(st_snapshot *dst, const st_snapshot *src)
     *dst = *src;
     dst->threads = threads;
     return 0;
-}
-
-static void add_stats(slab_thread_stats *acc, const slab_thread_stats *s)
-{
-    ThreadStats *a = &acc->seed;
-    const ThreadStats *b = &s->seed;
-
-    a->alloc_samples += b->alloc_samples;
-    a->alloc_wall_ns_sum += b->alloc_wall_ns_sum;
-    a->alloc_cpu_ns_sum += b->alloc_cpu_ns_sum;
-    if (b->alloc_wall_ns_max > a->alloc_wall_ns_max)
-        a->alloc_wall_ns_max = b->alloc_wall_ns_max;
-    if (b->alloc_cpu_ns_max > a->alloc_cpu_ns_max)
-        a->alloc_cpu_ns_max = b->alloc_cpu_ns_max;
-    a->repair_count += b->repair_count;
-    a->repair_wall_ns_sum += b->repair_wall_ns_sum;
-    a->repair_cpu_ns_sum += b->repair_cpu_ns_sum;
-    if (b->repair_wall_ns_max > a->repair_wall_ns_max)
-        a->repair_wall_ns_max = b->repair_wall_ns_max;
-    if (b->repair_cpu_ns_max > a->repair_cpu_ns_max)
-        a->repair_cpu_ns_max = b->repair_cpu_ns_max;
-    a->repair_reason_full_bitmap += b->repair_reason_full_bitmap;
-    a->repair_reason_list_mismatch += b->repair_reason_list_mismatch;
-    a->repair_reason_other += b->repair_reason_other;
-
-    acc->allocs += s->allocs;
-    acc->preempted += s->preempted;
-    acc->sample_cost_ns += s->sample_cost_ns;
-    acc->thread_cpu_ns += s->thread_cpu_ns;
-    acc->runq_wait_ns += s->runq_wait_ns;
-    acc->nvcsw += s->nvcsw;
-    acc->nivcsw += s->nivcsw;
-    if (s->interval > acc->interval)
-        acc->interval = s->interval;
-    if (s->mono_ns > acc->mono_ns)
-        acc->mono_ns = s->mono_ns;
-    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
-        acc->wall_hist[i] += s->wall_hist[i];
-        acc->cpu_hist[i] += s->cpu_hist[i];
-    }
-    acc->sched_samples += s->sched_samples;
-    acc->switched += s->switched;
-    acc->sampled_runq_ns += s->sampled_runq_ns;
-    acc->sampled_blocked_ns += s->sampled_blocked_ns;
-    acc->sampled_other_ns += s->sampled_other_ns;
-    acc->path_fast += s->path_fast;
-    acc->path_refill += s->path_refill;
-    acc->path_partial += s->path_partial;
-    acc->path_new_slab += s->path_new_slab;
-    acc->path_repair += s->path_repair;
-    acc->path_large += s->path_large;
-    acc->null_samples += s->null_samples;
-#define X(f, kind, help) acc->f += s->f;
-    SLAB_SHM_LARGE_FIELDS(X)
-#undef X
-    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
-        acc->null_wall_hist[i] += s->null_wall_hist[i];
-        acc->null_cpu_hist[i] += s->null_cpu_hist[i];
-    }
-    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
-        slab_tail_group *x = &acc->tail[g];
-        const slab_tail_group *y = &s->tail[g];
-        x->wall_ns += y->wall_ns;
-        x->runq_ns += y->runq_ns;
-        x->blocked_ns += y->blocked_ns;
-        x->other_ns += y->other_ns;
-        for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
-            x->work_ns[p] += y->work_ns[p];
-    }
 }
 
 /* The interval's counts (cur - prev) of what the tail needs. */
@@ -137,7 +70,7 @@ void st_snapshot_total(const st_snapshot *s, slab_thread_stats *out)
 {
     *out = s->exited;
     for (size_t i = 0; i < s->nthreads; i++)
-        add_stats(out, &s->threads[i].stats);
+        slab_shm_stats_add(out, &s->threads[i].stats);
 }
 
 /* -------------------------------------------------------------- figures */
