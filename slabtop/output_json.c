@@ -255,22 +255,19 @@ void st_output_json(FILE *out, st_view *v, st_sort sort, bool reverse)
         fputs("null", out);
     fputs("},", out);
 
+    /* Every field of the format's tables, then the seed's under their
+     * names since schema 1 (the seed's record never changes). */
     fputs("\"totals\":{", out);
-    u64(out, "allocs", t->allocs, true);
+#define X(fld, kind, help) u64(out, #fld, t->fld, true);
+    SLAB_SHM_THREAD_FIELDS(X)
+    SLAB_SHM_SAMPLE_FIELDS(X)
+    SLAB_SHM_LARGE_FIELDS(X)
+#undef X
     u64(out, "samples", t->seed.alloc_samples, true);
     u64(out, "wall_ns_sum", t->seed.alloc_wall_ns_sum, true);
     u64(out, "cpu_ns_sum", t->seed.alloc_cpu_ns_sum, true);
     u64(out, "wall_ns_max", t->seed.alloc_wall_ns_max, true);
-    u64(out, "cpu_ns_max", t->seed.alloc_cpu_ns_max, true);
-    u64(out, "preempted", t->preempted, true);
-    u64(out, "thread_cpu_ns", t->thread_cpu_ns, true);
-    u64(out, "runq_wait_ns", t->runq_wait_ns, true);
-    u64(out, "nvcsw", t->nvcsw, true);
-#define X(fld, kind, help) u64(out, #fld, t->fld, true);
-    SLAB_SHM_SAMPLE_FIELDS(X)
-    SLAB_SHM_LARGE_FIELDS(X)
-#undef X
-    u64(out, "nivcsw", t->nivcsw, false);
+    u64(out, "cpu_ns_max", t->seed.alloc_cpu_ns_max, false);
     fputs("},", out);
 
     interval(out, f);
