@@ -6,7 +6,7 @@
 ## LD_PRELOAD see the real program.  bench/run.sh does the rest: peers,
 ## the second build tree without sampling, the runs, RESULTS.md and the chart.
 
-EXTRA_PROGRAMS = bench/slabbench bench/proctime bench/allocwork
+EXTRA_PROGRAMS = bench/slabbench bench/proctime bench/allocwork bench/footprint
 bench_slabbench_SOURCES = bench/slabbench.c bench/workloads.h
 bench_slabbench_LDADD = libslab/libslab.la $(PTHREAD_LIBS) -ldl
 bench_slabbench_LDFLAGS = -no-install
@@ -20,10 +20,16 @@ bench_allocwork_SOURCES = bench/allocwork.c
 bench_allocwork_LDADD = $(PTHREAD_LIBS)
 CLEANFILES += bench/proctime$(EXEEXT) bench/allocwork$(EXEEXT)
 
+# footprint: peak RSS of 1M objects of one size (plain malloc, no libslab);
+# `make bench-footprint` runs bench/footprint.sh over the allocators.
+bench_footprint_SOURCES = bench/footprint.c
+CLEANFILES += bench/footprint$(EXEEXT)
+
 EXTRA_DIST += \
 	bench/.gitignore \
 	bench/run.sh \
 	bench/preload.sh \
+	bench/footprint.sh \
 	bench/callcount.c \
 	bench/programs/pywork.py \
 	bench/programs/sqlite.sql \
@@ -50,3 +56,9 @@ bench: bench/slabbench$(EXEEXT) bench/proctime$(EXEEXT) bench/allocwork$(EXEEXT)
 		$$(test '$(BENCH_QUICK)' = 1 && echo --quick) $(BENCH_ARGS)
 
 .PHONY: bench
+
+bench-footprint: bench/footprint$(EXEEXT) libslab/malloc/libslab-malloc.la
+	$(SHELL) '$(abs_top_srcdir)/bench/footprint.sh' '$(abs_top_builddir)/bench/footprint$(EXEEXT)' \
+		'$(abs_top_builddir)/libslab/malloc/.libs/libslab-malloc.so'
+
+.PHONY: bench-footprint
