@@ -1,11 +1,18 @@
 /*
  * slab_alloc.h - the libslab allocator.
  *
- * libslab hands out objects of 1..768 bytes from slabs of eight size classes
- * (64, 96, 128, 192, 256, 384, 512 and 768 bytes).  Every object belongs to
- * an epoch: a slot in a ring of SLAB_EPOCH_COUNT.  Closing an epoch stops new
- * allocations in it and gives the memory of its empty slabs back to the
- * operating system; objects still alive in it stay valid until freed.
+ * libslab hands out objects of 1..768 bytes from slabs of eighteen size
+ * classes, every one a multiple of 16 bytes: 16, 32 and 48, then four per
+ * doubling (64, 80, 96, 112, 128, 160, ... 640, 768), so that an object
+ * takes at most 15 bytes more than asked below 64 and less than a quarter
+ * more above.  Counters are reported in eight rows (SLAB_CLASS_SIZES: 64,
+ * 96, 128, 192, 256, 384, 512 and 768 bytes), each summing the classes up
+ * to its size that the previous row does not hold.
+ *
+ * Every object belongs to an epoch: a slot in a ring of SLAB_EPOCH_COUNT.
+ * Closing an epoch stops new allocations in it and gives the memory of its
+ * empty slabs back to the operating system; objects still alive in it stay
+ * valid until freed.
  *
  * Two ways to allocate:
  *   - handles: alloc_obj_epoch() returns the object and a SlabHandle, and
@@ -33,8 +40,10 @@ typedef struct SlabAllocator SlabAllocator;
 typedef uint64_t SlabHandle;           /* 0 is never a valid handle */
 typedef uint32_t EpochId;              /* 0 .. SLAB_EPOCH_COUNT - 1 */
 
+/* The rows counters are reported in (get_perf_counters(), the segment's
+ * size-class table): row r sums the objects of sizes above row r - 1's
+ * size, up to its own.  An initializer list, smallest first. */
 #define SLAB_NUM_CLASSES   8u
-/* The object size of each class, smallest first (an initializer list). */
 #define SLAB_CLASS_SIZES   64, 96, 128, 192, 256, 384, 512, 768
 #define SLAB_MAX_SIZE      768u         /* largest object alloc_obj_epoch() serves */
 #define SLAB_MALLOC_HEADER 16u          /* bytes slab_malloc_epoch() keeps in front */
@@ -108,12 +117,13 @@ EpochId epoch_advance(SlabAllocator *alloc);
 int epoch_close(SlabAllocator *alloc, EpochId epoch);
 bool epoch_is_open(SlabAllocator *alloc, EpochId epoch);
 
-/* Size classes. */
-int slab_size_class(uint32_t size);             /* index, or -1 */
+/* Size-class rows: the row whose counters an object of size bytes feeds
+ * (the smallest row size at least size), or -1; and a row's size, or 0. */
+int slab_size_class(uint32_t size);             /* row index, or -1 */
 uint32_t slab_class_size(unsigned class_index); /* bytes, or 0 */
 
-/* Per-size-class counters, summed over all threads.  Monotonic except the
- * gauges (live_slabs, resident_bytes). */
+/* Per-size-class counters, summed over all threads and over the classes
+ * of one row.  Monotonic except the gauges (live_slabs, resident_bytes). */
 typedef struct PerfCounters {
     uint64_t allocs_slow;          /* allocations that took the slow path */
     uint64_t new_slabs;            /* slabs carved from fresh memory */
@@ -130,8 +140,8 @@ typedef struct PerfCounters {
     uint64_t resident_bytes;       /* gauge: bytes of those slabs */
 } PerfCounters;
 
-/* Copy the counters of one size class.  Returns false (errno EINVAL) for a
- * bad allocator or class index. */
+/* Copy the counters of one row (0 .. SLAB_NUM_CLASSES - 1).  Returns false
+ * (errno EINVAL) for a bad allocator or row index. */
 bool get_perf_counters(SlabAllocator *alloc, unsigned class_index,
                        PerfCounters *out);
 

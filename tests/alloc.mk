@@ -5,6 +5,7 @@ TEST_LIBS = libslab/libslab-all.la $(SLAB_LIBS) $(PTHREAD_LIBS)
 
 ALLOC_TESTS = \
 	tests/test_alloc_api \
+	tests/test_classes \
 	tests/test_handles \
 	tests/test_epochs \
 	tests/test_domains \
@@ -21,6 +22,7 @@ check_PROGRAMS += $(ALLOC_TESTS)
 TESTS += $(ALLOC_TESTS)
 
 tests_test_alloc_api_LDADD = $(TEST_LIBS)
+tests_test_classes_LDADD = $(TEST_LIBS)
 tests_test_handles_LDADD = $(TEST_LIBS)
 tests_test_epochs_LDADD = $(TEST_LIBS)
 tests_test_domains_LDADD = $(TEST_LIBS)

@@ -271,15 +271,27 @@ static void test_aligned(void)
 static void test_usable_size(void)
 {
     is_u64(M(malloc_usable_size)(NULL), 0, "malloc_usable_size(NULL) is 0");
+    /* The slab classes are 16 bytes apart below 64 and 12.5-25 % apart
+     * above: a block's usable size is its request rounded up to a multiple
+     * of 16, by less than a quarter above 64 bytes, and never more than
+     * the reported row of its size. */
     bool good = true;
     for (size_t n = 1; n <= SLAB_MAX_SIZE; n++) {
         unsigned char *p = M(malloc)(n);
         size_t u = M(malloc_usable_size)(p);
-        good &= u >= n && u == slab_class_size((unsigned)slab_size_class((uint32_t)n));
+        size_t slack = n <= 64 ? 16 : n / 4 + 1;
+        good &= u >= n && u % 16 == 0 && u - n < slack &&
+                u <= slab_class_size((unsigned)slab_size_class((uint32_t)n));
         memset(p, 0x77, u);
         M(free)(p);
     }
-    ok(good, "a slab block's usable size is its class size, and writable");
+    ok(good, "a slab block's usable size is its request rounded up to a fine class, "
+             "and writable");
+    void *s16 = M(malloc)(16), *s200 = M(malloc)(200);
+    is_u64(M(malloc_usable_size)(s16) + M(malloc_usable_size)(s200), 16 + 224,
+           "malloc(16) takes 16 bytes and malloc(200) 224");
+    M(free)(s16);
+    M(free)(s200);
     void *g = M(malloc)(100000);
     ok(M(malloc_usable_size)(g) >= 100000, "a large block's usable size is glibc's");
     M(free)(g);
@@ -288,7 +300,7 @@ static void test_usable_size(void)
 int main(void)
 {
     pagesize = (size_t)sysconf(_SC_PAGESIZE);
-    plan(47);
+    plan(48);
     test_malloc_free();
     test_calloc();
     test_realloc();

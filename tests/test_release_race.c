@@ -26,7 +26,7 @@
 
 #define SIZE 100u                 /* class 128 */
 #define ROLES 5
-#define SLAB_OF(h) ((unsigned)((h) >> 10) & 0x3fffffu)   /* handle layout */
+#define SLAB_OF(h) ((unsigned)((h) >> 12) & 0xfffffu)    /* handle layout */
 
 /* A thread's role picks the one point at which it pauses, once. */
 static __thread int role;

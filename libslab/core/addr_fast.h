@@ -29,7 +29,7 @@ static ALWAYS_INLINE void *slab_addr_alloc_fast(SlabAllocator *a, size_t size)
     heap *h = heap_fast(a);
     if (UNLIKELY(h == NULL || size - 1 >= SLAB_MAX_SIZE))
         return NULL;
-    slab *s = h->bins[0][slab_class_of[size - 1]].cur;
+    slab *s = h->cur[slab_class_of[size - 1]][0];
     uint32_t head = s->local_head;
     if (UNLIKELY(head == 0))
         return NULL;
@@ -60,9 +60,11 @@ static ALWAYS_INLINE enum slab_addr_free_result slab_addr_free_fast(SlabAllocato
     uint32_t slot = (uint32_t)(x >> 32);
     /* in is a multiple of objsize exactly when the fraction x leaves is
      * below recip: with recip = (2^32 + e) / objsize (0 <= e < objsize), a
-     * multiple k * objsize leaves k * e < 1024 * 768, any other offset at
-     * least recip >= 2^32 / 768.  One compare instead of a multiply and a
-     * compare (slot * objsize != in). */
+     * multiple k * objsize leaves k * e < (2^16 / objsize) * objsize =
+     * 2^16, any other offset at least recip >= 2^32 / 768 (and less than
+     * 2^32: no wrap).  One compare instead of a multiply and a compare
+     * (slot * objsize != in); tests/test_classes checks it for every class
+     * and offset. */
     if (UNLIKELY(slot >= n || (uint32_t)x >= recip))
         return FREE_BAD;
     _Atomic uint32_t *g = &s->gen[slot];

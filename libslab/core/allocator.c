@@ -41,7 +41,7 @@ static char *reserve_arena(void)
     return (char *)start;
 }
 
-#define GEN_TABLE_BYTES ((size_t)MAX_SLABS * SLAB_MAX_SLOTS * sizeof(uint32_t) + 4096)
+#define GEN_TABLE_BYTES (GEN_TABLE_WORDS * sizeof(uint32_t) + 4096)
 
 /* The generation table starts this far into its first page.  The slab
  * table and the slabs themselves start on page boundaries, so without it the
@@ -71,7 +71,7 @@ void allocator_locks_init(SlabAllocator *a)
     pthread_mutex_init(&a->lock, NULL);
     pthread_mutex_init(&a->epoch_lock, NULL);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
             pthread_mutex_init(&a->bins[e][c].lock, NULL);
 }
 
@@ -81,7 +81,7 @@ void allocator_lock_all(SlabAllocator *a)
 {
     pthread_mutex_lock(&a->epoch_lock);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
             pthread_mutex_lock(&a->bins[e][c].lock);
     pthread_mutex_lock(&a->lock);
 }
@@ -90,7 +90,7 @@ void allocator_unlock_all(SlabAllocator *a)
 {
     pthread_mutex_unlock(&a->lock);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
             pthread_mutex_unlock(&a->bins[e][c].lock);
     pthread_mutex_unlock(&a->epoch_lock);
 }
@@ -173,7 +173,7 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
     munmap(a->slabs, SLAB_TABLE_BYTES);
     munmap((void *)(a->gens - GEN_TABLE_SKEW / sizeof(uint32_t)), GEN_TABLE_BYTES);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
             pthread_mutex_destroy(&a->bins[e][c].lock);
     pthread_mutex_destroy(&a->lock);
     pthread_mutex_destroy(&a->epoch_lock);

@@ -106,7 +106,7 @@ void heap_owned_refilled(slab *s);
 
 static inline bool heap_bin_holds_slabs(const heap *h, unsigned epoch, unsigned cls)
 {
-    return h->bins[epoch][cls].cur != &heap_empty_slab || h->lists[epoch][cls].avail != NULL ||
+    return h->cur[cls][epoch] != &heap_empty_slab || h->lists[epoch][cls].avail != NULL ||
            h->lists[epoch][cls].full != NULL;
 }
 
@@ -115,8 +115,11 @@ static inline bool heap_bin_holds_slabs(const heap *h, unsigned epoch, unsigned 
  */
 
 /* Class of a size 1..768, indexed by size - 1 (a byte per size: no shift
- * on the fast path). */
+ * on the fast path); each class's object size and reported row
+ * (SLAB_CORE_CLASSES in slab_internal.h). */
 extern const uint8_t slab_class_of[SLAB_MAX_SIZE];
+extern const uint32_t slab_class_bytes[SLAB_CORE_CLASSES];
+extern const uint8_t slab_class_row[SLAB_CORE_CLASSES];
 
 slab *slab_get(SlabAllocator *a, unsigned cls, unsigned epoch, uint64_t era, uint64_t owner);
 void slab_release(SlabAllocator *a, slab *s);

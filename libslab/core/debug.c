@@ -33,7 +33,7 @@ void debug_ballast_free(SlabAllocator *a, slab *s)
 SLAB_API int slab_debug_plant_zombie(SlabAllocator *alloc, uint32_t size, EpochId epoch,
                                      unsigned reason)
 {
-    int cls = slab_size_class(size);
+    int cls = size - 1 < SLAB_MAX_SIZE ? slab_class_of[size - 1] : -1;
     if (alloc == NULL || cls < 0 || epoch >= SLAB_EPOCH_COUNT ||
         (reason != REPAIR_REASON_FULL_BITMAP && reason != REPAIR_REASON_LIST_MISMATCH &&
          reason != REPAIR_REASON_OTHER)) {
@@ -146,7 +146,7 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
         }
     }
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
-        for (unsigned cl = 0; cl < SLAB_NUM_CLASSES; cl++) {
+        for (unsigned cl = 0; cl < SLAB_CORE_CLASSES; cl++) {
             uint32_t n = 0;
             for (slab *s = alloc->bins[e][cl].partial; s; s = s->next) {
                 if (++n > alloc->nslabs)
@@ -161,7 +161,7 @@ SLAB_API int slab_debug_check(SlabAllocator *alloc, char *buf, size_t len)
             }
         }
     }
-    for (unsigned cl = 0; cl < SLAB_NUM_CLASSES; cl++) {
+    for (unsigned cl = 0; cl < SLAB_CORE_CLASSES; cl++) {
         uint32_t n = 0;
         for (slab *s = alloc->pool[cl]; s; s = s->next) {
             if (++n > alloc->nslabs)

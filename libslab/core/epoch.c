@@ -41,7 +41,7 @@ static void epoch_shut(SlabAllocator *a, EpochId epoch)
      * close stay on the owner's path. */
     atomic_fetch_add_explicit(&a->epoch_changes, 1, memory_order_release);
     heap *h = heap_cached(a);
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+    for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++) {
         if (h)
             heap_bin_release_empty(a, h, epoch, c);
         bin *b = &a->bins[epoch][c];

@@ -46,7 +46,7 @@ static ALWAYS_INLINE void *alloc_inner(SlabAllocator *a, uint32_t size, EpochId 
     heap *h = heap_fast(a);
     if (UNLIKELY(h == NULL || size - 1 >= SLAB_MAX_SIZE || epoch >= SLAB_EPOCH_COUNT))
         return slow_alloc(a, size, epoch, out);
-    slab *s = h->bins[epoch][slab_class_of[size - 1]].cur;
+    slab *s = h->cur[slab_class_of[size - 1]][epoch];
     uint32_t head = s->local_head;
     if (UNLIKELY(head == 0))
         return slow_alloc(a, size, epoch, out);
@@ -229,11 +229,14 @@ SLAB_API void *slab_handle_ptr(SlabAllocator *alloc, SlabHandle handle)
     return slot_addr(s, slot);
 }
 
+/* The reported row (SLAB_CLASS_SIZES) whose counters a size's class
+ * feeds: the smallest row size at least size, since every row size is a
+ * class size too. */
 SLAB_API int slab_size_class(uint32_t size)
 {
     if (size == 0 || size > SLAB_MAX_SIZE)
         return -1;
-    return slab_class_of[size - 1];
+    return slab_class_row[slab_class_of[size - 1]];
 }
 
 /* The slab, slot and generation of the live object that starts at ptr.

@@ -48,8 +48,8 @@ static heap *new_heap(SlabAllocator *a)
     h->alloc = a;
     h->id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
-            h->bins[e][c].cur = &heap_empty_slab;
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
+            h->cur[c][e] = &heap_empty_slab;
     pthread_mutex_lock(&a->lock);
     h->next = a->heaps;
     a->heaps = h;
@@ -155,10 +155,10 @@ static void disown(SlabAllocator *a, slab *s)
 /* Give up every slab a heap bin owns. */
 void heap_bin_release_all(SlabAllocator *a, heap *h, unsigned epoch, unsigned cls)
 {
-    heap_bin *hb = &h->bins[epoch][cls];
+    slab **cur = &h->cur[cls][epoch];
     heap_lists *l = &h->lists[epoch][cls];
-    slab *s = hb->cur;
-    hb->cur = &heap_empty_slab;
+    slab *s = *cur;
+    *cur = &heap_empty_slab;
     if (s != &heap_empty_slab)
         disown(a, s);
     while ((s = l->avail) != NULL) {
@@ -180,11 +180,11 @@ static bool owned_empty(const slab *s)
 /* Give up the slabs a heap bin owns that hold no object. */
 void heap_bin_release_empty(SlabAllocator *a, heap *h, unsigned epoch, unsigned cls)
 {
-    heap_bin *hb = &h->bins[epoch][cls];
+    slab **cur = &h->cur[cls][epoch];
     heap_lists *l = &h->lists[epoch][cls];
-    slab *s = hb->cur;
+    slab *s = *cur;
     if (s != &heap_empty_slab && owned_empty(s)) {
-        hb->cur = &heap_empty_slab;
+        *cur = &heap_empty_slab;
         disown(a, s);
     }
     slab **rings[2] = { &l->avail, &l->full };
@@ -209,14 +209,22 @@ void heap_bin_release_empty(SlabAllocator *a, heap *h, unsigned epoch, unsigned 
 }
 
 /* An epoch closed or moved on somewhere: give back what this heap holds in
- * epochs whose word is no longer the one its bins were filled under. */
+ * epochs whose word is no longer the one its bins were filled under.  An
+ * epoch whose word is still the one of the last sweep is skipped whole: a
+ * bin takes slabs only under the epoch's word of the moment (slow_alloc()),
+ * and words never repeat, so every bin of it agrees already.  One close
+ * changes one epoch's word and one advance another, so a sweep looks at
+ * the bins of two epochs, not at all SLAB_EPOCH_COUNT x SLAB_CORE_CLASSES. */
 void heap_sweep(SlabAllocator *a, heap *h)
 {
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++) {
         uint32_t w = atomic_load_explicit(&a->epochs[e].word, memory_order_acquire);
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
-            if (heap_bin_holds_slabs(h, e, c) && h->bins[e][c].epoch_word != w)
+        if (h->swept[e] == w)
+            continue;
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
+            if (heap_bin_holds_slabs(h, e, c) && h->epoch_word[c][e] != w)
                 heap_bin_release_all(a, h, e, c);
+        h->swept[e] = w;
     }
 }
 
@@ -278,12 +286,12 @@ void heap_release(heap *h)
 {
     SlabAllocator *a = h->alloc;
     for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
             heap_bin_release_all(a, h, e, c);
     /* Fold and unlink in one critical section: class_collect(), which
      * walks the heaps under the same lock, counts the heap exactly once. */
     pthread_mutex_lock(&a->lock);
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+    for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++) {
         counter_add(&a->counters[c].allocs_slow, counter_get(&h->counters[c].allocs_slow));
         counter_add(&a->counters[c].remote_frees, counter_get(&h->counters[c].remote_frees));
         counter_add(&a->counters[c].cas_retries, counter_get(&h->counters[c].cas_retries));
@@ -324,7 +332,7 @@ void slab_addr_trim(SlabAllocator *a, EpochId epoch)
     heap *h = heap_cached(a);
     if (h == NULL || epoch >= SLAB_EPOCH_COUNT)
         return;
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
+    for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
         if (heap_bin_holds_slabs(h, epoch, c))
             heap_bin_release_empty(a, h, epoch, c);
 }

@@ -16,7 +16,7 @@
 pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 SlabAllocator *registry_list;
 static uint64_t registry_serial;
-static class_counters registry_retired[SLAB_NUM_CLASSES];
+static class_counters registry_retired[SLAB_CORE_CLASSES];
 static uint64_t registry_created;
 
 /* fork(): a thread other than the forking one may hold any allocator lock
@@ -95,7 +95,7 @@ void registry_remove(SlabAllocator *a)
             break;
         }
     }
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+    for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++) {
         class_counters *from = &a->counters[c], *to = &registry_retired[c];
         for (heap *h = a->heaps; h; h = h->next) {
             counter_add(&to->allocs_slow, counter_get(&h->counters[c].allocs_slow));
@@ -115,6 +115,8 @@ void registry_remove(SlabAllocator *a)
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* Add the counters of class c (SLAB_CORE_CLASSES) to out, the row it is
+ * reported in. */
 static void class_collect(SlabAllocator *a, unsigned c, PerfCounters *out)
 {
     class_counters *cc = &a->counters[c];
@@ -133,7 +135,6 @@ static void class_collect(SlabAllocator *a, unsigned c, PerfCounters *out)
     out->repair_full_bitmap += counter_get(&cc->repairs[0]);
     out->repair_list_mismatch += counter_get(&cc->repairs[1]);
     out->repair_other += counter_get(&cc->repairs[2]);
-    out->repairs = out->repair_full_bitmap + out->repair_list_mismatch + out->repair_other;
     uint64_t live = counter_get(&cc->live_slabs);
     out->live_slabs += live;
     out->resident_bytes += (live + a->warm[c]) * SLAB_BYTES;
@@ -147,8 +148,11 @@ SLAB_API bool get_perf_counters(SlabAllocator *alloc, unsigned class_index, Perf
     }
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&alloc->lock);      /* keeps the heap list still */
-    class_collect(alloc, class_index, out);
+    for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
+        if (slab_class_row[c] == class_index)
+            class_collect(alloc, c, out);
     pthread_mutex_unlock(&alloc->lock);
+    out->repairs = out->repair_full_bitmap + out->repair_list_mismatch + out->repair_other;
     return true;
 }
 
@@ -160,25 +164,26 @@ void slab_registry_collect(PerfCounters classes[SLAB_NUM_CLASSES],
     memset(epochs, 0, sizeof(slab_shm_seg_epoch) * SLAB_EPOCH_COUNT);
     memset(info, 0, sizeof(*info));
     pthread_mutex_lock(&registry_lock);
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
+    for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++) {
         class_counters *r = &registry_retired[c];
-        classes[c].allocs_slow = counter_get(&r->allocs_slow);
-        classes[c].remote_frees = counter_get(&r->remote_frees);
-        classes[c].cas_retries = counter_get(&r->cas_retries);
-        classes[c].new_slabs = counter_get(&r->new_slabs);
-        classes[c].recycled_slabs = counter_get(&r->recycled_slabs);
-        classes[c].released_slabs = counter_get(&r->released_slabs);
-        classes[c].madvised_bytes = counter_get(&r->madvised_bytes);
-        classes[c].repair_full_bitmap = counter_get(&r->repairs[0]);
-        classes[c].repair_list_mismatch = counter_get(&r->repairs[1]);
-        classes[c].repair_other = counter_get(&r->repairs[2]);
+        PerfCounters *row = &classes[slab_class_row[c]];
+        row->allocs_slow += counter_get(&r->allocs_slow);
+        row->remote_frees += counter_get(&r->remote_frees);
+        row->cas_retries += counter_get(&r->cas_retries);
+        row->new_slabs += counter_get(&r->new_slabs);
+        row->recycled_slabs += counter_get(&r->recycled_slabs);
+        row->released_slabs += counter_get(&r->released_slabs);
+        row->madvised_bytes += counter_get(&r->madvised_bytes);
+        row->repair_full_bitmap += counter_get(&r->repairs[0]);
+        row->repair_list_mismatch += counter_get(&r->repairs[1]);
+        row->repair_other += counter_get(&r->repairs[2]);
     }
     info->allocators_created = registry_created;
     for (SlabAllocator *a = registry_list; a; a = a->reg_next) {
         info->allocators++;
         pthread_mutex_lock(&a->lock);
-        for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++)
-            class_collect(a, c, &classes[c]);
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
+            class_collect(a, c, &classes[slab_class_row[c]]);
         pthread_mutex_unlock(&a->lock);
         info->mapped_bytes += counter_get(&a->mapped_bytes);
         info->epoch_advances += counter_get(&a->epoch_advances);

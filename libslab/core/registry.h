@@ -23,7 +23,9 @@ typedef struct slab_process_info {
 } slab_process_info;
 
 /* Sum the counters of every live allocator, plus those of allocators already
- * freed, into classes[]; the epochs of the most recently created live
+ * freed, into classes[], one row per SLAB_CLASS_SIZES size: each of the
+ * core's finer classes goes to the row of the smallest row size at least
+ * its own (slab_internal.h); the epochs of the most recently created live
  * allocator into epochs[]; and the process totals into *info.  Takes the
  * registry lock and then each allocator's lock, so it must be called with
  * no allocator lock held.  Only the publisher calls it, when it refreshes

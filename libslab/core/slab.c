@@ -15,25 +15,40 @@
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static const uint32_t class_size[SLAB_NUM_CLASSES] = { SLAB_CLASS_SIZES };
+const uint32_t slab_class_bytes[SLAB_CORE_CLASSES] = { SLAB_CORE_CLASS_SIZES };
+
+/* The reported row of each class: the smallest row size (SLAB_CLASS_SIZES)
+ * at least the class's own. */
+const uint8_t slab_class_row[SLAB_CORE_CLASSES] = {
+    0, 0, 0, 0,     /*  16  32  48  64 -> 64 */
+    1, 1,           /*  80  96 -> 96 */
+    2, 2,           /* 112 128 -> 128 */
+    3, 3,           /* 160 192 -> 192 */
+    4, 4,           /* 224 256 -> 256 */
+    5, 5,           /* 320 384 -> 384 */
+    6, 6,           /* 448 512 -> 512 */
+    7, 7,           /* 640 768 -> 768 */
+};
 
 /* Class of a size 1..768, indexed by size - 1: the fast path has that
  * value from its range check, and a byte per size rather than one per 16
  * bytes saves the shift. */
 #define R4(c) c, c, c, c
 #define R16(c) R4(c), R4(c), R4(c), R4(c)
+#define R32(c) R16(c), R16(c)
+#define R64(c) R32(c), R32(c)
+#define R128(c) R64(c), R64(c)
 const uint8_t slab_class_of[] = {
-    R16(0), R16(0), R16(0), R16(0),                     /*   1 ..  64 */
-    R16(1), R16(1),                                     /*  65 ..  96 */
-    R16(2), R16(2),                                     /*  97 .. 128 */
-    R16(3), R16(3), R16(3), R16(3),                     /* 129 .. 192 */
-    R16(4), R16(4), R16(4), R16(4),                     /* 193 .. 256 */
-    R16(5), R16(5), R16(5), R16(5), R16(5), R16(5), R16(5), R16(5), /* .. 384 */
-    R16(6), R16(6), R16(6), R16(6), R16(6), R16(6), R16(6), R16(6), /* .. 512 */
-    R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), /* .. 768 */
-    R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7), R16(7),
+    R16(0), R16(1), R16(2), R16(3),             /*   1 ..  16 .. 32 .. 48 .. 64 */
+    R16(4), R16(5), R16(6), R16(7),             /*  65 ..  80 .. 96 .. 112 .. 128 */
+    R32(8), R32(9), R32(10), R32(11),           /* 129 .. 160 .. 192 .. 224 .. 256 */
+    R64(12), R64(13), R64(14), R64(15),         /* 257 .. 320 .. 384 .. 448 .. 512 */
+    R128(16), R128(17),                         /* 513 .. 640 .. 768 */
 };
 _Static_assert(sizeof(slab_class_of) == SLAB_MAX_SIZE, "a class for every size");
+#undef R128
+#undef R64
+#undef R32
 #undef R16
 #undef R4
 
@@ -67,16 +82,22 @@ static void prefault(char *base)
  * ones. */
 static void format_slots(slab *s)
 {
+    /* The slab's fields in locals: the links are stored through char
+     * pointers, which could alias them, and a 16-byte slab has 4096 slots
+     * (about 6 instructions each this way, 10 with the reloads). */
     uint32_t n = atomic_load_explicit(&s->nslots, memory_order_relaxed);
+    uint32_t size = s->objsize;
+    _Atomic uint32_t *gen = s->gen;
+    char *p = s->base + (size_t)n * size;
     uint32_t head = 0;
     SLAB_UNPOISON(s->base, SLAB_BYTES);
     for (uint32_t i = n; i-- > 0;) {
-        char *p = slot_addr(s, i);
-        if (!slot_retired(s, i)) {
+        p -= size;
+        if (atomic_load_explicit(&gen[i], memory_order_relaxed) != GEN_RETIRED) {
             *(uint32_t *)p = head;
             head = i + 1;
         }
-        slot_poison(p, s->objsize);
+        slot_poison(p, size);
     }
     s->local_head = head;
     s->used = 0;
@@ -100,11 +121,13 @@ void slab_chain_splice(slab *s, uint32_t head, uint32_t count)
     s->local_head = local;
 }
 
-/* Carve a new slab of class cls.  a->lock held.  NULL when out of slabs or
- * memory. */
+/* Carve a new slab of class cls.  a->lock held.  NULL when out of slabs,
+ * generation words or memory. */
 static slab *carve(SlabAllocator *a, unsigned cls)
 {
-    if (a->nslabs == MAX_SLABS)
+    uint32_t size = slab_class_bytes[cls];
+    uint32_t nslots = SLAB_BYTES / size;
+    if (a->nslabs == MAX_SLABS || a->gens_used + nslots > GEN_TABLE_WORDS)
         return NULL;
     slab *s = &a->slabs[a->nslabs];
     if (a->nslabs % CHUNK_SLABS == 0) {
@@ -120,14 +143,13 @@ static slab *carve(SlabAllocator *a, unsigned cls)
         counter_add(&a->mapped_bytes, CHUNK_BYTES);
     }
     a->nslabs++;
-    uint32_t nslots = SLAB_BYTES / class_size[cls];
     s->index = (uint32_t)(s - a->slabs);
     s->handle_base = (uint64_t)s->index << HANDLE_SLOT_BITS;
     s->gen = a->gens + a->gens_used;
     a->gens_used += nslots;
     s->cls = (uint8_t)cls;
-    s->objsize = class_size[cls];
-    s->slot_recip = (uint32_t)(((UINT64_C(1) << 32) + class_size[cls] - 1) / class_size[cls]);
+    s->objsize = size;
+    s->slot_recip = (uint32_t)(((UINT64_C(1) << 32) + size - 1) / size);
     /* Every slot starts at its own even generation, derived from the
      * allocator's salt and the slot's place, so that a handle with a bit
      * changed or from another allocator names no live object.  Handles
@@ -234,8 +256,15 @@ void slab_release(SlabAllocator *a, slab *s)
     pthread_mutex_lock(&a->lock);
     s->warm = warm;
     s->list = LIST_POOL;
-    s->next = a->pool[s->cls];
-    a->pool[s->cls] = s;
+    /* Warm slabs first, so that slab_get() takes one while there is one:
+     * a cold slab pushed in front of them would be faulted in and
+     * formatted again while they sat unused (at most POOL_WARM to pass). */
+    slab **at = &a->pool[s->cls];
+    if (!warm)
+        while (*at != NULL && (*at)->warm)
+            at = &(*at)->next;
+    s->next = *at;
+    *at = s;
     pthread_mutex_unlock(&a->lock);
 }
 

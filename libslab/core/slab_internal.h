@@ -63,20 +63,48 @@
 
 #define SLAB_SHIFT      16u
 #define SLAB_BYTES      (1u << SLAB_SHIFT)          /* 64 KiB */
-#define SLAB_MAX_SLOTS  (SLAB_BYTES / 64u)          /* 1024 */
 #define CHUNK_SLABS     64u                         /* slabs per mmap() */
 #define CHUNK_BYTES     ((size_t)CHUNK_SLABS * SLAB_BYTES)   /* 4 MiB */
 
-/* Handle: generation (32 bits) | slab index (22) | slot (10).  The slab
- * table covers all 2^22 indices (address space only: entries past the
+/* The size classes the slabs serve.  SLAB_NUM_CLASSES and
+ * SLAB_CLASS_SIZES (slab_alloc.h) are the eight rows that counters are
+ * reported in, per allocator and in the segment; the core serves objects
+ * from the finer classes below, and every counter of a class goes to the
+ * row of the smallest row size at least its own (core_class_row).
+ *
+ * The table: multiples of 16, so that every object keeps SLAB_ALIGNMENT;
+ * 16, 32 and 48 below 64 (the only multiples of 16 there); from 64 up four
+ * classes per doubling (64, 80, 96, 112, 128, 160, ...), so that successive
+ * sizes differ by 12.5 to 25 %: a request above 64 bytes wastes less than
+ * 20 % of its slot (about 10 % on average over uniform sizes), one below
+ * at most 15 bytes, where the eight rows waste up to a third (and a 16-byte
+ * request took 64).  Finer still (eight per doubling) would cost more than
+ * it saves: every class a thread touches keeps a current slab of 64 KiB
+ * (and a bin keeps up to BIN_PARKED empty ones), each class adds
+ * SLAB_EPOCH_COUNT bin locks that fork() takes, and 472 bytes to every
+ * heap (its bins of the class in all epochs).  Every size divides 64 KiB to within 256 bytes. */
+#define SLAB_CORE_CLASSES 18u
+#define SLAB_CORE_CLASS_SIZES                                                  \
+    16, 32, 48, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 512, 640, 768
+#define SLAB_MIN_OBJECT 16u
+#define SLAB_MAX_SLOTS  (SLAB_BYTES / SLAB_MIN_OBJECT)   /* 4096 */
+
+/* Handle: generation (32 bits) | slab index (20) | slot (12).  The slab
+ * table covers all 2^20 indices (address space only: entries past the
  * carved slabs are never written and read as zero), so any handle can be
  * looked up; slabs are carved only up to MAX_SLABS. */
-#define HANDLE_SLOT_BITS 10u
-#define HANDLE_SLAB_BITS 22u
+#define HANDLE_SLOT_BITS 12u
+#define HANDLE_SLAB_BITS 20u
 #define HANDLE_SLOT_MASK ((1u << HANDLE_SLOT_BITS) - 1u)
 #define HANDLE_SLAB_MASK ((1u << HANDLE_SLAB_BITS) - 1u)
 #define MAX_SLABS       (1u << 18)                  /* 16 GiB of slabs */
 #define ARENA_BYTES     ((size_t)MAX_SLABS * SLAB_BYTES)
+/* Generation words, one per slot, handed to slabs as they are carved:
+ * enough for MAX_SLABS slabs of 64-byte objects (1 GiB of address space,
+ * touched only where used).  Slabs of smaller objects take more, so an
+ * arena of 16-byte slabs alone ends at a quarter of MAX_SLABS (4 GiB of
+ * objects); carve() refuses a slab the table cannot serve. */
+#define GEN_TABLE_WORDS ((size_t)MAX_SLABS * (SLAB_BYTES / 64u))
 
 /* heap identities: never reused, so a slab's owner compares equal to a
  * thread's cached heap only when that very heap owns it. */
@@ -84,6 +112,9 @@
 
 _Static_assert(SLAB_MAX_SLOTS == (1u << HANDLE_SLOT_BITS), "slot field size");
 _Static_assert(HANDLE_SLOT_BITS + HANDLE_SLAB_BITS == 32, "handle layout");
+_Static_assert(MAX_SLABS <= (1u << HANDLE_SLAB_BITS), "slab field size");
+_Static_assert(SLAB_MAX_SLOTS < 0xffffu, "slot + 1 fits the state word's 16-bit fields");
+_Static_assert(SLAB_CORE_CLASSES < 256u, "slab.cls and slab_class_of are bytes");
 
 /* State word layout: remote stack head (slot + 1) and length, the used
  * count at detach, the mode, and the slab's incarnation, which moves on
@@ -197,13 +228,6 @@ typedef struct heap_counters {
     _Atomic uint64_t cas_retries;
 } heap_counters;
 
-/* A thread's view of one size class in one epoch: what the fast path
- * reads. */
-typedef struct heap_bin {
-    slab *cur;                  /* never NULL: the empty sentinel when none */
-    uint32_t epoch_word;        /* epoch_slot.word when cur was taken */
-} heap_bin;
-
 /* The other slabs a heap bin owns, as circular lists (slab.prev/next). */
 typedef struct heap_lists {
     slab *avail;                /* have local free slots */
@@ -217,9 +241,20 @@ typedef struct heap {
     struct SlabAllocator *alloc;
     uint64_t id;
     uint64_t seen_changes;      /* SlabAllocator.epoch_changes last swept */
-    heap_bin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
-    heap_lists lists[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
-    heap_counters counters[SLAB_NUM_CLASSES];
+    /* Each epoch's word when heap_sweep() last made every bin of that
+     * epoch agree with it: a word never repeats, so while it is still the
+     * epoch's word, no bin of the epoch can hold a slab of another. */
+    uint32_t swept[SLAB_EPOCH_COUNT];
+    /* A thread's bin of one size class in one epoch: its current slab,
+     * the one thing the fast path reads (never NULL: heap_empty_slab when
+     * none), and the epoch's word when it was taken.  By class, then
+     * epoch: a class's SLAB_EPOCH_COUNT pointers are 128 bytes, so the
+     * fast path finds cur with a shift and one indexed load, as many
+     * instructions as with eight classes by epoch. */
+    slab *cur[SLAB_CORE_CLASSES][SLAB_EPOCH_COUNT];
+    uint32_t epoch_word[SLAB_CORE_CLASSES][SLAB_EPOCH_COUNT];
+    heap_lists lists[SLAB_EPOCH_COUNT][SLAB_CORE_CLASSES];
+    heap_counters counters[SLAB_CORE_CLASSES];
     struct heap *next;          /* allocator's list, under alloc->lock */
 } heap;
 
@@ -244,7 +279,7 @@ struct SlabAllocator {
 
     _Atomic uint32_t current;   /* the current epoch */
     epoch_slot epochs[SLAB_EPOCH_COUNT];
-    bin bins[SLAB_EPOCH_COUNT][SLAB_NUM_CLASSES];
+    bin bins[SLAB_EPOCH_COUNT][SLAB_CORE_CLASSES];
 
     /* Serialises epoch_advance() and epoch_close(). */
     pthread_mutex_t epoch_lock;
@@ -260,9 +295,9 @@ struct SlabAllocator {
     /* slab carving, class pools, heaps: under lock. */
     pthread_mutex_t lock;
     uint32_t nslabs;            /* slabs carved */
-    slab *pool[SLAB_NUM_CLASSES];
+    slab *pool[SLAB_CORE_CLASSES];
     heap *heaps;
-    class_counters counters[SLAB_NUM_CLASSES];
+    class_counters counters[SLAB_CORE_CLASSES];
     _Atomic uint64_t epoch_advances;
     _Atomic uint64_t epoch_closes;
     /* Bumped by every close and advance: a heap that sees it move gives
@@ -270,7 +305,7 @@ struct SlabAllocator {
      * Starts at serial << 32; the fast path compares it with the thread's
      * cached key (heap_fast()). */
     _Atomic uint64_t epoch_changes;
-    uint32_t warm[SLAB_NUM_CLASSES];    /* warm slabs in each pool (lock) */
+    uint32_t warm[SLAB_CORE_CLASSES];    /* warm slabs in each pool (lock) */
     _Atomic uint64_t mapped_bytes;
 
     struct SlabAllocator *reg_next;     /* registry list, under its lock */

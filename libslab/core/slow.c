@@ -123,7 +123,8 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
         return NULL;
     }
     unsigned cls = slab_class_of[size - 1];
-    heap_bin *hb = &h->bins[epoch][cls];
+    slab **cur = &h->cur[cls][epoch];
+    uint32_t *epoch_word = &h->epoch_word[cls][epoch];
     counter_bump(&h->counters[cls].allocs_slow);
     slab_sampler_note_path(SLAB_PATH_REFILL);
 
@@ -133,7 +134,7 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
         heap_sweep(a, h);
     }
     uint32_t word = atomic_load_explicit(&a->epochs[epoch].word, memory_order_acquire);
-    if (hb->epoch_word != word && heap_bin_holds_slabs(h, epoch, cls))
+    if (*epoch_word != word && heap_bin_holds_slabs(h, epoch, cls))
         heap_bin_release_all(a, h, epoch, cls);     /* the epoch closed or moved on */
     if (!EPOCH_OPEN(word)) {
         errno = EPERM;
@@ -141,17 +142,17 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
     }
 
     heap_lists *l = &h->lists[epoch][cls];
-    slab *s = hb->cur;
+    slab *s = *cur;
     if (s != &heap_empty_slab) {
         if (s->local_head != 0 || heap_collect_remote(s))
             return refilled(changes, s, out);
         heap_ring_push(&l->full, s, LIST_FULL);
-        hb->cur = &heap_empty_slab;
+        *cur = &heap_empty_slab;
     }
     s = heap_owned_take(l);
     if (s != NULL) {
-        hb->cur = s;
-        hb->epoch_word = word;
+        *cur = s;
+        *epoch_word = word;
         return refilled(changes, s, out);
     }
 
@@ -182,8 +183,8 @@ NOINLINE void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch,
     }
     /* The epoch may have closed while we looked: then the slab is given
      * back at once, and its era check sends the next call here again. */
-    hb->cur = s;
-    hb->epoch_word = word;
+    *cur = s;
+    *epoch_word = word;
     return refilled(changes, s, out);
 }
 
