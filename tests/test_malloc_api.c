@@ -231,6 +231,24 @@ static void test_aligned(void)
     void *p = M(memalign)(64, 100);
     ok(slab_dropin_owns(p), "memalign(64, 100) is slab-served");
     M(free)(p);
+    /* From the finer classes: the smallest multiple of the alignment
+     * among them that holds the size. */
+    void *a32 = M(memalign)(32, 20), *b32 = M(memalign)(32, 140), *c512 = M(memalign)(512, 1);
+    ok(M(malloc_usable_size)(a32) == 32 && M(malloc_usable_size)(b32) == 160 &&
+           M(malloc_usable_size)(c512) == 512 && ((uintptr_t)a32 & 31) == 0 &&
+           ((uintptr_t)b32 & 31) == 0 && ((uintptr_t)c512 & 511) == 0,
+       "memalign(32, 20) takes 32 bytes, (32, 140) 160 and (512, 1) 512");
+    M(free)(a32);
+    M(free)(b32);
+    M(free)(c512);
+    bool slabs = true;
+    for (size_t al = 32; al <= 1024; al <<= 1) {
+        void *q = M(memalign)(al, al / 2);
+        slabs &= q != NULL && ((uintptr_t)q & (al - 1)) == 0 &&
+                 slab_dropin_owns(q) == (al <= 512);
+        M(free)(q);
+    }
+    ok(slabs, "memalign(A, A/2) is slab-served for every A of 32..512, 1024 is not");
     for (size_t al = 1; al < 16; al <<= 1) {
         p = M(memalign)(al, 10);
         ma &= p != NULL && ((uintptr_t)p % al) == 0;
@@ -300,7 +318,7 @@ static void test_usable_size(void)
 int main(void)
 {
     pagesize = (size_t)sysconf(_SC_PAGESIZE);
-    plan(48);
+    plan(50);
     test_malloc_free();
     test_calloc();
     test_realloc();

@@ -16,13 +16,15 @@
 
 #define MAX_SLAB_ALIGN  512u
 
-/* The smallest class that holds size bytes with every slot aligned to
- * alignment (a power of two, 32..MAX_SLAB_ALIGN), or 0. */
+/* The smallest of the core's classes (slab_internal.h) that holds size
+ * bytes (1..SLAB_MAX_SIZE) with every slot aligned to alignment (a power
+ * of two, 32..MAX_SLAB_ALIGN), or 0: for 32 one of 32, 64, 96, 128, 160,
+ * ..., for 512 only 512 itself. */
 static uint32_t aligned_class_size(size_t alignment, size_t size)
 {
-    for (unsigned c = 0; c < SLAB_NUM_CLASSES; c++) {
-        uint32_t cs = slab_class_size(c);
-        if (cs >= size && cs % alignment == 0)
+    for (unsigned c = slab_class_of[size - 1]; c < SLAB_CORE_CLASSES; c++) {
+        uint32_t cs = slab_class_bytes[c];
+        if (cs % alignment == 0)
             return cs;
     }
     return 0;
