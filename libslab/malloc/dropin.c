@@ -293,11 +293,17 @@ static NOINLINE void *calloc_ticked(size_t n, size_t size)
 
 static NOINLINE void *malloc_slow(size_t size)
 {
+#ifndef ENABLE_SLOWPATH_SAMPLING
+    startup_publish_check();
+#endif
     return dropin_do_malloc(size);
 }
 
 static NOINLINE void *calloc_slow(size_t n, size_t size)
 {
+#ifndef ENABLE_SLOWPATH_SAMPLING
+    startup_publish_check();
+#endif
     return do_calloc(n, size);
 }
 

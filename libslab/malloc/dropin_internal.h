@@ -199,6 +199,10 @@ DROPIN_HIDDEN NOINLINE void startup_sample_end(const slab_sample_clock *t0);
 
 #else
 
+/* Start publishing when the grace time is over (startup.c): called on
+ * the slow paths, since nothing else looks at the clock. */
+DROPIN_HIDDEN void startup_publish_check(void);
+
 #define SAMPLED(expr) return (expr)
 #define TICKED(expr) return (expr)
 

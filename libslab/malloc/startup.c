@@ -84,10 +84,6 @@ __attribute__((constructor(101))) static void dropin_constructor(void)
     (void)dropin_ready();
 }
 
-#ifdef ENABLE_SLOWPATH_SAMPLING
-
-static atomic_bool sampling_live;
-
 static COLD void start_publishing(void)
 {
     atomic_store_explicit(&publish_started, true, memory_order_relaxed);
@@ -96,17 +92,36 @@ static COLD void start_publishing(void)
     depth_down();
 }
 
+static bool publish_due(void)
+{
+    return atomic_load_explicit(&dropin_init_state, memory_order_acquire) == INIT_DONE &&
+           dropin_coarse_ns() >= atomic_load_explicit(&start_after_ns, memory_order_relaxed);
+}
+
+#ifndef ENABLE_SLOWPATH_SAMPLING
+
+/* Without the sampler the fast path never looks at the clock: the slow
+ * paths (a refill, the large path) start publishing once the grace time
+ * is over, at the price of one relaxed load once it is. */
+void startup_publish_check(void)
+{
+    if (LIKELY(atomic_load_explicit(&publish_started, memory_order_relaxed)))
+        return;
+    if (dropin_depth == 0 && publish_due())
+        start_publishing();
+}
+
+#else
+
+static atomic_bool sampling_live;
+
 /* Until the grace time is over nothing but the coarse clock is read, every
  * GRACE_CALLS calls; in a forked child, where sampling already runs, only
  * publishing waits. */
 NOINLINE bool startup_sample_begin(slab_sample_clock *t0)
 {
     if (UNLIKELY(!atomic_load_explicit(&publish_started, memory_order_relaxed))) {
-        bool due = atomic_load_explicit(&dropin_init_state, memory_order_acquire) ==
-                       INIT_DONE &&
-                   dropin_coarse_ns() >= atomic_load_explicit(&start_after_ns,
-                                                              memory_order_relaxed);
-        if (due) {
+        if (publish_due()) {
             atomic_store_explicit(&sampling_live, true, memory_order_relaxed);
             start_publishing();
         } else if (!atomic_load_explicit(&sampling_live, memory_order_relaxed)) {
