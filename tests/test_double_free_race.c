@@ -2,7 +2,8 @@
  * the slab's owner and another thread (and, in a second round, two threads
  * that do not own the slab).  Exactly one of the two frees may succeed,
  * never both and never neither; afterwards the allocator is consistent and
- * hands no slot out twice. */
+ * hands no slot out twice.  The owner's race also runs on the slots from
+ * 2048 up of a 16-byte slab, which only a 12-bit slot field can name. */
 #include "config.h"
 
 #include <pthread.h>
@@ -15,7 +16,8 @@
 #include "slab_debug.h"
 #include "tap.h"
 
-#define SIZE 64u
+static uint32_t size = 64;          /* object size of the race */
+static unsigned prefill;             /* objects the allocating racer holds first */
 
 static SlabAllocator *a;
 static _Atomic SlabHandle shared;
@@ -54,15 +56,21 @@ static void *racer(void *arg)
 {
     Racer *r = arg;
     unsigned sense = 0;
+    /* Hold the first slots of the slab, so that the race is on the slots
+     * after them (for a 16-byte slab, slots 2048 and up: handles whose
+     * slot needs all 12 bits). */
+    for (unsigned i = 0; r->allocates && i < prefill; i++)
+        if (alloc_obj_epoch(a, size, epoch_current(a), NULL) == NULL)
+            abort();
     for (unsigned i = 0; i < rounds; i++) {
         if (r->allocates) {
             SlabHandle h;
             void *p;
             if (malloc_style) {
-                p = slab_malloc(a, SIZE);
+                p = slab_malloc(a, size);
                 h = (SlabHandle)(uintptr_t)p;
             } else {
-                p = alloc_obj_epoch(a, SIZE, epoch_current(a), &h);
+                p = alloc_obj_epoch(a, size, epoch_current(a), &h);
             }
             if (p == NULL)
                 abort();
@@ -91,7 +99,7 @@ static bool no_slot_twice(void)
     SlabHandle *hs = malloc(N * sizeof(*hs));
     bool good = v != NULL && hs != NULL;
     for (unsigned i = 0; good && i < N; i++) {
-        void *p = alloc_obj_epoch(a, SIZE, epoch_current(a), &hs[i]);
+        void *p = alloc_obj_epoch(a, size, epoch_current(a), &hs[i]);
         good = p != NULL;
         v[i] = (uintptr_t)p;
     }
@@ -127,8 +135,8 @@ static void race(const char *what, bool owner_races)
         SlabHandle *hv = malloc(rounds * sizeof(*hv));
         for (unsigned i = 0; i < rounds; i++) {
             if (malloc_style)
-                hv[i] = (SlabHandle)(uintptr_t)slab_malloc(a, SIZE);
-            else if (alloc_obj_epoch(a, SIZE, epoch_current(a), &hv[i]) == NULL)
+                hv[i] = (SlabHandle)(uintptr_t)slab_malloc(a, size);
+            else if (alloc_obj_epoch(a, size, epoch_current(a), &hv[i]) == NULL)
                 bail_out("cannot allocate");
         }
         /* Feed one handle per round through the shared slot. */
@@ -177,11 +185,17 @@ static void race(const char *what, bool owner_races)
 
 int main(void)
 {
-    plan(16);
+    plan(20);
     rounds = TAP_SCALE(200000);
     race("owner vs remote, free_obj", true);
     rounds = TAP_SCALE(2000);
     race("remote vs remote, free_obj", false);
+    size = 16;
+    prefill = 2048;
+    rounds = TAP_SCALE(50000);
+    race("owner vs remote, free_obj, 16-byte slots from 2048", true);
+    size = 64;
+    prefill = 0;
 #ifdef TSAN
     skip(8, "a racing double slab_free() is a data race on the object itself");
 #else
