@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "esc.h"
+#include "statfield.h"
 
 /* A label value: the text outputs' escaped form (printable UTF-8 only,
  * every other byte as \xHH; see esc.h) but with backslashes left to the
@@ -230,6 +231,24 @@ void st_output_openmetrics(FILE *out, const st_view *v)
                (double)st->seed.repair_reason_list_mismatch);
         sample(out, s, "slab_repairs_total", "thread", tl, "reason", "other",
                (double)st->seed.repair_reason_other);
+    }
+
+    /* Every counter of the thread tables, for the whole process: a
+     * counter added to the format is exported with no change here. */
+    {
+        slab_thread_stats tot;
+        char name[96], sname[104], desc[256];
+
+        st_snapshot_total(s, &tot);
+        for (size_t k = 0; k < st_stat_field_count; k++) {
+            const st_stat_field *sf = &st_stat_fields[k];
+
+            st_stat_metric(sf, name, sizeof(name));
+            st_stat_help(sf, desc, sizeof(desc));
+            snprintf(sname, sizeof(sname), "%s%s", name, sf->counter ? "_total" : "");
+            family(out, name, sf->counter ? "counter" : "gauge", desc);
+            sample(out, s, sname, NULL, NULL, NULL, NULL, st_stat_value(sf, &tot));
+        }
     }
 
     /* One family per counter of the format's class table. */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "statfield.h"
 #include "slab_shm_format.h"
 
 typedef struct writer {
@@ -198,6 +199,19 @@ void st_output_prom(FILE *out, const st_scan_entry *segs, size_t n, bool openmet
         for (size_t i = 0; i < n; i++)
             sample(&w, &segs[i], counters[c].name, "_total", NULL, NULL,
                    counters[c].get(&segs[i].total));
+    }
+    /* Every counter of the thread tables: a counter added to the format
+     * is exported with no change here. */
+    for (size_t k = 0; k < st_stat_field_count; k++) {
+        const st_stat_field *sf = &st_stat_fields[k];
+        char name[96], desc[256];
+
+        st_stat_metric(sf, name, sizeof(name));
+        st_stat_help(sf, desc, sizeof(desc));
+        meta(&w, name, sf->counter ? "counter" : "gauge", desc);
+        for (size_t i = 0; i < n; i++)
+            sample(&w, &segs[i], name, sf->counter ? "_total" : "", NULL, NULL,
+                   st_stat_value(sf, &segs[i].total));
     }
     meta(&w, "slab_repairs", "counter", "Zombie partial-slab repairs, by reason.");
     for (size_t i = 0; i < n; i++) {

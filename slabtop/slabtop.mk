@@ -29,6 +29,8 @@ slabtop_slabtop_SOURCES = \
 	slabtop/model.c \
 	slabtop/classcol.h \
 	slabtop/classcol.c \
+	slabtop/statfield.h \
+	slabtop/statfield.c \
 	slabtop/context.h \
 	slabtop/context.c \
 	slabtop/fmt.h \

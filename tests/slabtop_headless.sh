@@ -4,9 +4,9 @@
 # exits or dies.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 28
+plan 29
 if ! have_python; then
-    for i in $(seq 1 28); do skip "python3 is needed for the strict checkers"; done
+    for i in $(seq 1 29); do skip "python3 is needed for the strict checkers"; done
     finish
 fi
 JSONCHECK="python3 $top_srcdir/tests/slabtop_json_check.py"
@@ -94,6 +94,23 @@ grep -q '^slab_repairs_total{.*reason="full_bitmap"} ' "$WORK/om.txt" && tail -n
 ok $? "repairs by reason, and the exposition ends with # EOF"
 grep -q 'label="phase \\"one\\" \\\\ two"' "$WORK/om.txt"
 ok $? "label values are escaped"
+# Every field of the format's thread tables is exported, named as
+# statfield.h says: a counter added there needs no change to slabtop.
+missing=
+for m in $(awk '/^#define SLAB_SHM_(SEED|THREAD|SAMPLE|LARGE)_FIELDS\(X\)/ { on = 1; next }
+        on && match($0, /X\( *[a-z_0-9]+, *[A-Z]+/) {
+            split(substr($0, RSTART + 2, RLENGTH - 2), f, /, */)
+            name = f[1]; sub(/ +$/, "", name)
+            if (f[2] != "LATEST") {
+                if (sub(/_ns/, "", name)) name = name "_seconds"
+                print name
+            }
+        }
+        on && !/\\$/ { on = 0 }' "$top_srcdir/include/slab_shm_format.h"); do
+    grep -q "^slab_stat_${m}\(_total\)\?{process=\"$N\"" "$WORK/om.txt" || missing="$missing $m"
+done
+[ -z "$missing" ] && grep -q '^slab_stat_allocs_large_total{' "$WORK/om.txt"
+ok $? "every field of the thread tables is exported as slab_stat_FIELD${missing:+ (missing:$missing)}"
 # The checker itself must catch a broken exposition.
 sed '$d' "$WORK/om.txt" | $OMCHECK > /dev/null
 [ $? -ne 0 ]
