@@ -225,12 +225,12 @@ wait_for many " 2[0-9] thr$" >/dev/null
 first() { screen many | sed -n '/TID NAME/{n;p;}' | awk '{print $1}'; }
 sleep 1.2
 top1=$(first)
+# The screen answers a key at its next turn: wait for it (at most 5 s, a
+# loaded machine), rather than for a fixed time.
 tm send-keys -t many End
-sleep 0.5
-top2=$(first)
+for _ in $(seq 1 50); do top2=$(first); [ "$top2" != "$top1" ] && break; sleep 0.1; done
 tm send-keys -t many Home
-sleep 0.5
-top3=$(first)
+for _ in $(seq 1 50); do top3=$(first); [ "$top3" = "$top1" ] && break; sleep 0.1; done
 [ -n "$top1" ] && [ "$top1" != "$top2" ] && [ "$top1" = "$top3" ]
 ok $? "End and Home scroll the thread table ($top1 $top2 $top3)"
 tm send-keys -t many q
