@@ -22,8 +22,7 @@
 #define FIELD_MAX(f, help, off) FIELD(f, MAX, help, off)
 #define FIELD_LAST(f, help, off) FIELD(f, LAST, help, off)
 #define FIELD_LATEST(f, help, off)
-#define FIELD(f, kind, help, off) \
-    { #f, help, KIND_COUNTER_##kind, strstr(#f, "_ns") != NULL, off },
+#define FIELD(f, kind, help, off) { #f, help, KIND_COUNTER_##kind, off },
 
 const st_stat_field st_stat_fields[] = {
     SLAB_SHM_SEED_FIELDS(SEED)
@@ -43,9 +42,15 @@ SLAB_SHM_THREAD_FIELDS(WORD)
 SLAB_SHM_SAMPLE_FIELDS(WORD)
 SLAB_SHM_LARGE_FIELDS(WORD)
 
+/* A time in ns (its name says so), exported in seconds. */
+static bool seconds(const st_stat_field *f)
+{
+    return strstr(f->field, "_ns") != NULL;
+}
+
 void st_stat_metric(const st_stat_field *f, char *buf, size_t size)
 {
-    const char *ns = f->seconds ? strstr(f->field, "_ns") : NULL;
+    const char *ns = strstr(f->field, "_ns");
 
     if (ns == NULL)
         snprintf(buf, size, "slab_stat_%s", f->field);
@@ -60,14 +65,14 @@ void st_stat_help(const st_stat_field *f, char *buf, size_t size)
     size_t n = strlen(h);
 
     /* "..., ns" and "..., wall ns": the unit is now the name's. */
-    if (f->seconds && n > 3 && strcmp(h + n - 3, " ns") == 0) {
+    if (seconds(f) && n > 3 && strcmp(h + n - 3, " ns") == 0) {
         n -= 3;
         if (h[n - 1] == ',')
             n--;
     }
     snprintf(buf, size, "%c%.*s%s (the thread records' %s, whole process).",
              h[0] >= 'a' && h[0] <= 'z' ? h[0] - 'a' + 'A' : h[0], (int)n - 1, h + 1,
-             f->seconds ? ", seconds" : "", f->field);
+             seconds(f) ? ", seconds" : "", f->field);
 }
 
 double st_stat_value(const st_stat_field *f, const slab_thread_stats *t)
@@ -75,5 +80,5 @@ double st_stat_value(const st_stat_field *f, const slab_thread_stats *t)
     uint64_t v;
 
     memcpy(&v, (const char *)t + f->offset, sizeof(v));
-    return f->seconds ? (double)v / 1e9 : (double)v;
+    return seconds(f) ? (double)v / 1e9 : (double)v;
 }

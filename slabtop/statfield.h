@@ -16,7 +16,6 @@ typedef struct st_stat_field {
     const char *field;          /* the format's name */
     const char *help;           /* the format's help */
     bool counter;               /* SUM: only grows; else a gauge (MAX, LAST) */
-    bool seconds;               /* a time in ns, exported in seconds */
     size_t offset;              /* in slab_thread_stats */
 } st_stat_field;
 
