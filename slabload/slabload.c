@@ -302,6 +302,21 @@ static void plant_due(struct worker *w, uint64_t now)
         w->next_plant_ns = now + period;
 }
 
+/* The end of a burst: free its n objects, then close its epoch e so that
+ * the memory goes back to the operating system. */
+static void end_burst(struct worker *w, EpochId e, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (free_obj(alloc, w->burst[i]))
+            w->frees++;
+        else
+            w->bad_frees++;
+    }
+    if (epoch_close(alloc, e) == 0)
+        w->closes++;
+    w->bursts++;
+}
+
 /* The slabs scenario: fill a fresh epoch with objects of every size, so
  * that slabs are set up (carved new, or recycled after an earlier release),
  * then free them all and close the epoch so its memory goes back to the
@@ -324,15 +339,7 @@ static void slabs_round(struct worker *w)
         memset(p, (int)i, size);
         w->burst[n++] = h;
     }
-    for (unsigned i = 0; i < n; i++) {
-        if (free_obj(alloc, w->burst[i]))
-            w->frees++;
-        else
-            w->bad_frees++;
-    }
-    if (epoch_close(alloc, e) == 0)
-        w->closes++;
-    w->bursts++;
+    end_burst(w, e, n);
 }
 
 /* The lock scenario: bursts of the largest size, so that allocations keep
@@ -354,15 +361,7 @@ static void lock_round(struct worker *w)
         *(volatile uint8_t *)p = (uint8_t)i;
         w->burst[n++] = h;
     }
-    for (unsigned i = 0; i < n; i++) {
-        if (free_obj(alloc, w->burst[i]))
-            w->frees++;
-        else
-            w->bad_frees++;
-    }
-    if (epoch_close(alloc, e) == 0)
-        w->closes++;
-    w->bursts++;
+    end_burst(w, e, n);
 }
 
 /* Follow a phase change: pin to the noisy core or unpin. */
