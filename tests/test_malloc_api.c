@@ -315,14 +315,43 @@ static void test_usable_size(void)
     M(free)(g);
 }
 
+/* malloc_usable_size() answers from the slab alone (its slot size, one
+ * load), without checking the block: the answer must hold for every block
+ * of every slab, also after the slab went back to its class's pool (and its
+ * memory to the OS) and came out again, formatted anew. */
+static void test_usable_size_recycled(void)
+{
+    static const size_t sizes[] = { 1, 16, 40, 64, 100, 200, 500, 700, 768 };
+    static void *blk[3 * 4096];
+    bool good = true;
+    for (size_t k = 0; k < ARRAY_SIZE(sizes); k++) {
+        void *probe = M(malloc)(sizes[k]);
+        size_t want = M(malloc_usable_size)(probe);
+        M(free)(probe);
+        size_t count = 3 * (65536 / want);      /* three slabs' worth */
+        for (int round = 0; round < 3; round++) {
+            for (size_t i = 0; i < count; i++) {
+                blk[i] = M(malloc)(sizes[k]);
+                good &= blk[i] != NULL && M(malloc_usable_size)(blk[i]) == want;
+            }
+            for (size_t i = 0; i < count; i++)
+                M(free)(blk[i]);
+            slab_dropin_trim();
+        }
+        good &= want >= sizes[k];
+    }
+    ok(good, "every block of a slab given back and reused has its class's usable size");
+}
+
 int main(void)
 {
     pagesize = (size_t)sysconf(_SC_PAGESIZE);
-    plan(50);
+    plan(51);
     test_malloc_free();
     test_calloc();
     test_realloc();
     test_aligned();
     test_usable_size();
+    test_usable_size_recycled();
     return tap_exit();
 }

@@ -92,6 +92,37 @@ static ALWAYS_INLINE enum slab_addr_free_result slab_addr_free_fast(SlabAllocato
     return FREE_DONE;
 }
 
+/* The slot size of the live object at offset off (< ARENA_BYTES) of a's
+ * arena, or 0: slab_addr_size() without the call, for any thread, by
+ * slab_addr_free_fast()'s checks (the acquire of nslots, the one-compare
+ * exact division, an odd generation). */
+static ALWAYS_INLINE size_t slab_addr_size_fast(SlabAllocator *a, uintptr_t off)
+{
+    slab *s = &a->slabs[off >> SLAB_SHIFT];
+    uint32_t in = (uint32_t)off & (SLAB_BYTES - 1);
+    uint32_t n = atomic_load_explicit(&s->nslots, memory_order_acquire);
+    uint64_t x = (uint64_t)in * s->slot_recip;
+    uint32_t slot = (uint32_t)(x >> 32);
+    if (UNLIKELY(slot >= n || (uint32_t)x >= s->slot_recip))
+        return 0;
+    if (UNLIKELY(!(atomic_load_explicit(&s->gen[slot], memory_order_relaxed) & 1)))
+        return 0;
+    return s->objsize;
+}
+
+/* The slot size of the slab that holds offset off (< ARENA_BYTES), with
+ * no check that a live object starts there: for a caller that is given
+ * only pointers to live objects (malloc_usable_size(), whose answer for
+ * anything else is undefined, as glibc's is), one load.  A slab keeps its
+ * class for life (slab_get() recycles a slab only within its class's
+ * pool), and the allocation that handed the object out came after the
+ * carve that set objsize, so any thread holding the pointer reads the
+ * right size.  An uncarved slab reads 0. */
+static ALWAYS_INLINE size_t slab_addr_slot_size(SlabAllocator *a, uintptr_t off)
+{
+    return a->slabs[off >> SLAB_SHIFT].objsize;
+}
+
 /* After FREE_REFILLED for the object at offset off: the slab had no free
  * slot, and leaves the heap's list of full slabs. */
 static inline void slab_addr_refilled(SlabAllocator *a, uintptr_t off)

@@ -121,8 +121,8 @@ static void *do_calloc(size_t n, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    void *p = dropin_slab_alloc(total);
-    if (p != NULL)
+    void *p;
+    if (total - 1 < SLAB_MAX_SIZE && (p = dropin_slab_alloc(total)) != NULL)
         return memset(p, 0, total);
     if (total == 0 && (p = dropin_slab_alloc(1)) != NULL)
         return memset(p, 0, 1);
@@ -247,11 +247,12 @@ static void *do_realloc(void *p, size_t size)
         DROPIN_ENTRY(free)(p);
         return NULL;
     }
-    if (!dropin_owns(p)) {
+    uintptr_t off = arena_offset(p);
+    if (off >= ARENA_BYTES) {
         slab_sampler_count_large_alloc();
         return sys_realloc(p, size);
     }
-    size_t old = slab_addr_size(ALLOC, p);
+    size_t old = slab_addr_size_fast(ALLOC, off);
     if (UNLIKELY(old == 0)) {
         errno = EINVAL;             /* not a live block of ours */
         return NULL;
@@ -264,7 +265,7 @@ static void *do_realloc(void *p, size_t size)
     if (q == NULL)
         return NULL;                /* p is untouched, errno ENOMEM */
     memcpy(q, p, size < old ? size : old);
-    release_at(p, arena_offset(p));
+    release_at(p, off);
     return q;
 }
 
@@ -291,11 +292,15 @@ static NOINLINE void *calloc_ticked(size_t n, size_t size)
 }
 #endif
 
+/* A size the slabs do not serve goes straight to the large path, without
+ * trying the inline pop a second time. */
 static NOINLINE void *malloc_slow(size_t size)
 {
 #ifndef ENABLE_SLOWPATH_SAMPLING
     startup_publish_check();
 #endif
+    if (size - 1 >= SLAB_MAX_SIZE)
+        return dropin_large_malloc(size);
     return dropin_do_malloc(size);
 }
 
@@ -360,12 +365,21 @@ SLAB_API void *DROPIN_ENTRY(reallocarray)(void *p, size_t n, size_t size)
     SAMPLED(do_realloc(p, total));
 }
 
+/* A slab block's usable size is its slab's slot size, one load
+ * (slab_addr_slot_size()): like glibc's, the answer for a pointer that is
+ * not a live block's is undefined.  Programs that count their memory call
+ * this on every malloc and free (redis-server: 476,000 calls in bench/'s
+ * redis run).  The checked lookup it replaces (a call to slab_addr_size(),
+ * a division by multiplication, the generation's cache line) cost 34
+ * instructions a call, glibc's 13, this 11 (callgrind).  NULL is one of
+ * the foreign pointers, so it costs the common case nothing. */
 SLAB_API size_t DROPIN_ENTRY(malloc_usable_size)(void *p)
 {
+    uintptr_t off = arena_offset(p);
+    if (LIKELY(off < ARENA_BYTES))
+        return slab_addr_slot_size(ALLOC, off);
     if (p == NULL)
         return 0;
-    if (dropin_owns(p))
-        return slab_addr_size(ALLOC, p);
     return foreign_usable_size(p);
 }
 
