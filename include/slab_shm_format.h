@@ -1,5 +1,5 @@
 /*
- * slab_shm_format.h - the libslab shared-memory segment format, ABI 1.2:
+ * slab_shm_format.h - the libslab shared-memory segment format, ABI 1.3:
  * every structure of the segment, once, with fixed-width fields of its
  * own, the tables of its counters, and the protocol to read it.
  *
@@ -49,7 +49,7 @@ extern "C" {
 
 #define SLAB_SHM_MAGIC       UINT64_C(0x004d48534241534c) /* "LSABSHM\0" */
 #define SLAB_SHM_ABI_MAJOR   1u      /* incompatible layout change */
-#define SLAB_SHM_ABI_MINOR   2u      /* fields appended; readers ignore them */
+#define SLAB_SHM_ABI_MINOR   3u      /* fields appended; readers ignore them */
 /* The header's ready word once the writer has filled every section. */
 #define SLAB_SHM_READY(major, minor) \
     ((UINT64_C(0x52454144) << 32) | ((uint64_t)(major) << 16) | (uint64_t)(minor))
@@ -69,6 +69,7 @@ extern "C" {
  * an older segment as if the appended fields were zero. */
 #define SLAB_SHM_STATS_SIZE_1_0   4272u
 #define SLAB_SHM_STATS_SIZE_1_1   11024u
+#define SLAB_SHM_STATS_SIZE_1_2   11040u
 #define SLAB_SHM_PROCESS_SIZE_1_0 1408u
 
 /* Header flags (slab_shm_seg_header.flags). */
@@ -272,7 +273,12 @@ typedef struct slab_shm_seg_stats {
     uint64_t null_cpu_hist[SLAB_SHM_HIST_BUCKETS];             /* 8976 */
     /* format 1.2 */
     SLAB_SHM_LARGE_FIELDS(SLAB_SHM_FIELD_U64)                  /* 11024 */
-} slab_shm_seg_stats;                                          /* 11040 */
+    /* format 1.3: every timed repair by its wall time (the buckets of
+     * wall_hist), and per tail group the repairs' wall and CPU time */
+    uint64_t repair_hist[SLAB_SHM_HIST_BUCKETS];               /* 11040 */
+    uint64_t repair_wall_ns[SLAB_SHM_TAIL_GROUPS];             /* 13088 */
+    uint64_t repair_cpu_ns[SLAB_SHM_TAIL_GROUPS];              /* 13344 */
+} slab_shm_seg_stats;                                          /* 13600 */
 
 /* One size class's counters. */
 typedef struct slab_shm_seg_class {
@@ -392,11 +398,14 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_header, name) == 248, "header layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_header, reserved1) == 312, "header layout");
 SLAB_SHM_PIN(sizeof(slab_shm_seg_header) == 336, "header size");
 
-SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 11040, "stats size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_stats) == 13600, "stats size");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, sched_samples) == SLAB_SHM_STATS_SIZE_1_0,
              "stats 1.1 appended after 1.0");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, allocs_large) == SLAB_SHM_STATS_SIZE_1_1,
              "stats 1.2 appended after 1.1");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, repair_hist) == SLAB_SHM_STATS_SIZE_1_2,
+             "stats 1.3 appended after 1.2");
+SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, repair_cpu_ns) == 13344, "stats layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, tail) == 4368, "stats layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_stats, null_cpu_hist) == 8976, "stats layout");
 SLAB_SHM_PIN(sizeof(slab_shm_tail_group) == 80, "tail group size");
@@ -425,12 +434,12 @@ SLAB_SHM_PIN(sizeof(slab_shm_seg_process) == 1536, "process size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, threads) == 8, "exited layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_exited, stats) == 64, "exited layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 11040, "exited size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_exited) == 64 + 13600, "exited size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, threads) == 8, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, live_threads) == 16, "overflow layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_overflow, stats) == 64, "overflow layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 11040, "overflow size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_overflow) == 64 + 13600, "overflow size");
 
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, gen) == 8, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, state) == 16, "record layout");
@@ -439,7 +448,7 @@ SLAB_SHM_PIN(offsetof(slab_shm_seg_record, update_mono_ns) == 24, "record layout
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, flushes) == 32, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, name) == 40, "record layout");
 SLAB_SHM_PIN(offsetof(slab_shm_seg_record, stats) == 64, "record layout");
-SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 11040, "record size");
+SLAB_SHM_PIN(sizeof(slab_shm_seg_record) == 64 + 13600, "record size");
 
 #ifdef __cplusplus
 }

@@ -178,6 +178,13 @@ typedef struct slab_thread_stats {
      * handed there; 0 for a program of libslab's own API. */
     uint64_t allocs_large;
     uint64_t frees_large;
+    /* Segment format 1.3: every timed repair by its wall time (the buckets
+     * of wall_hist), and for each tail group the wall and CPU time of its
+     * repairs, so that a reader takes the repairs beyond any cut one by
+     * one, as it takes the samples (slab_tail_add()). */
+    uint64_t repair_hist[SLAB_HIST_BUCKETS];
+    uint64_t repair_wall_ns[SLAB_TAIL_GROUPS];
+    uint64_t repair_cpu_ns[SLAB_TAIL_GROUPS];
 } slab_thread_stats;
 
 /* The calling thread's full statistics, with the allocation count and the
@@ -330,12 +337,22 @@ const char *slab_verdict_name(slab_verdict v);
  * slab_tail_add() adds one thread's interval (d: the difference of two of
  * its snapshots) to *t: its sampled calls beyond the cut, each standing
  * for d->allocs / d->seed.alloc_samples calls, and the interval's zombie
- * repairs when their mean wall time reaches cut->threshold_ns (every
- * repair is timed, so each stands for itself: their CPU time is repair
- * work, the rest other off-CPU time; the sampled calls that repaired then
- * leave their repair work out, so that no repair counts twice).  Within a
- * tail group the samples beyond the cut are taken to be like the group's
- * others.  Times are estimates for all the calls of the tail, in ns,
+ * repairs beyond the cut, from repair_hist (every repair is timed, so each
+ * stands for itself: its CPU time is repair work, the rest other off-CPU
+ * time; the sampled calls that repaired then leave their repair work out,
+ * so that no repair counts twice).  A writer before format 1.3 has no
+ * repair_hist: then all of the repairs count when their mean wall time
+ * reaches cut->threshold_ns, and none otherwise.  Within a tail group the
+ * samples beyond the cut are taken to be like the group's others.
+ *
+ * d->null_wall_hist is taken as the shape of the empty regions (only its
+ * shape counts: the caller may pass the interval's or the thread's since
+ * it started).  Of the samples, as many as that shape puts beyond the cut
+ * would be there whatever the call did: their time comes off the short
+ * calls' (fast path and refill work, and other off-CPU time), never off a
+ * slow path's work or a wait.  All zero: nothing comes off.
+ *
+ * Times are estimates for all the calls of the tail, in ns,
  * floor-corrected (the CPU floor comes off the work).
  */
 typedef struct slab_tail_cut {

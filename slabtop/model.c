@@ -63,7 +63,21 @@ static void delta_stats(slab_thread_stats *d, const slab_thread_stats *prev,
         x->other_ns = st_delta(a->other_ns, b->other_ns);
         for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
             x->work_ns[p] = st_delta(a->work_ns[p], b->work_ns[p]);
+        d->repair_wall_ns[g] = st_delta(prev->repair_wall_ns[g], cur->repair_wall_ns[g]);
+        d->repair_cpu_ns[g] = st_delta(prev->repair_cpu_ns[g], cur->repair_cpu_ns[g]);
     }
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++)
+        d->repair_hist[i] = st_delta(prev->repair_hist[i], cur->repair_hist[i]);
+    /* The shape of the empty regions, which slab_tail_add() takes out of
+     * the tail: the interval's when it has enough of them to show the
+     * rare slow ones, else the threads' all along. */
+    uint64_t n = 0;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
+        d->null_wall_hist[i] = st_delta(prev->null_wall_hist[i], cur->null_wall_hist[i]);
+        n += d->null_wall_hist[i];
+    }
+    if (n < ST_TAIL_NULL_MIN)
+        memcpy(d->null_wall_hist, cur->null_wall_hist, sizeof(d->null_wall_hist));
 }
 
 void st_snapshot_total(const st_snapshot *s, slab_thread_stats *out)

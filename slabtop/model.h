@@ -117,6 +117,8 @@ typedef struct st_figures {
 
 /* Empty regions needed before an interval's own floor is used. */
 #define ST_FLOOR_MIN_RUNS 16u
+/* Empty regions an interval needs for its own shape of them in the tail. */
+#define ST_TAIL_NULL_MIN 4096u
 
 /* Compute the figures of the interval from *prev to *cur (prev NULL: from
  * zero).  elapsed_ns is the writer's length of the interval. */

@@ -73,6 +73,19 @@ static void stats(FILE *out, const slab_thread_stats *t)
         fputc(']', out);
         first = false;
     }
+    /* Repairs (format 1.3): their histogram, and [[g,wall,cpu],...]. */
+    fputs("],\"repair_hist\":", out);
+    hist(out, t->repair_hist);
+    fputs(",\"repair_tail\":[", out);
+    first = true;
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        if (t->repair_wall_ns[g] == 0 && t->repair_cpu_ns[g] == 0)
+            continue;
+        fprintf(out, "%s[%u,%llu,%llu]", first ? "" : ",", g,
+                (unsigned long long)t->repair_wall_ns[g],
+                (unsigned long long)t->repair_cpu_ns[g]);
+        first = false;
+    }
     fputs("]}", out);
 }
 
@@ -182,6 +195,16 @@ static void read_stats(const st_jval *o, slab_thread_stats *t)
         v = v->next;
         for (unsigned k = 0; k < 4 + SLAB_PATH_COUNT && v; k++, v = v->next)
             *slot[k] = st_json_u64(v);
+    }
+    read_hist(st_json_get(o, "repair_hist"), t->repair_hist);
+    const st_jval *rt = st_json_get(o, "repair_tail");
+    for (const st_jval *e = rt && rt->type == ST_J_ARR ? rt->child : NULL; e; e = e->next) {
+        const st_jval *g = e->type == ST_J_ARR ? e->child : NULL;
+        const st_jval *w = g ? g->next : NULL, *c = w ? w->next : NULL;
+        if (g == NULL || !g->is_u64 || g->u64 >= SLAB_TAIL_GROUPS || c == NULL)
+            continue;
+        t->repair_wall_ns[g->u64] = st_json_u64(w);
+        t->repair_cpu_ns[g->u64] = st_json_u64(c);
     }
 }
 

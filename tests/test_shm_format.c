@@ -52,9 +52,9 @@ static void row(FILE *f, unsigned off, const char *name, const char *kind,
 static void print_man(FILE *f)
 {
     fprintf(f, ".SS Thread statistics (slab_shm_seg_stats, %zu bytes; %u in format 1.0, "
-          "%u in 1.1)\n"
+          "%u in 1.1, %u in 1.2)\n"
           ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", sizeof(slab_shm_seg_stats),
-          SLAB_SHM_STATS_SIZE_1_0, SLAB_SHM_STATS_SIZE_1_1);
+          SLAB_SHM_STATS_SIZE_1_0, SLAB_SHM_STATS_SIZE_1_1, SLAB_SHM_STATS_SIZE_1_2);
 #define X(fld, kind, help) \
     row(f, (unsigned)offsetof(slab_shm_seg_stats, seed.fld), #fld, #kind, help);
     SLAB_SHM_SEED_FIELDS(X)
@@ -81,6 +81,12 @@ static void print_man(FILE *f)
     row(f, (unsigned)offsetof(slab_shm_seg_stats, fld), #fld, #kind, "(1.2) " help);
     SLAB_SHM_LARGE_FIELDS(X)
 #undef X
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, repair_hist), "repair_hist[256]", "SUM",
+        "(1.3) histogram of every timed repair, wall ns");
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, repair_wall_ns), "repair_wall_ns[32]", "SUM",
+        "(1.3) wall time of the repairs of buckets 8g..8g+7, ns");
+    row(f, (unsigned)offsetof(slab_shm_seg_stats, repair_cpu_ns), "repair_cpu_ns[32]", "SUM",
+        "(1.3) their CPU time, ns");
     fputs(".TE\n.SS Tail group (slab_shm_tail_group, 80 bytes, format 1.1)\n"
           ".TS\nl l l l.\noffset\tfield\tkind\tmeaning\n", f);
     row(f, (unsigned)offsetof(slab_shm_tail_group, wall_ns), "wall_ns", "SUM",
@@ -175,7 +181,7 @@ int main(int argc, char **argv)
         print_man(stdout);
         return 0;
     }
-    plan(15);
+    plan(16);
 
     /* Each field at the offset it had in the API structure. */
     unsigned bad = 0, fields = 0;
@@ -273,6 +279,9 @@ int main(int argc, char **argv)
     ok(offsetof(slab_shm_seg_stats, allocs_large) == SLAB_SHM_STATS_SIZE_1_1 &&
        SLAB_SHM_ABI_MINOR >= 2,
        "format 1.2 only appends: to the thread statistics at %u", SLAB_SHM_STATS_SIZE_1_1);
+    ok(offsetof(slab_shm_seg_stats, repair_hist) == SLAB_SHM_STATS_SIZE_1_2 &&
+       SLAB_SHM_ABI_MINOR >= 3,
+       "format 1.3 only appends: to the thread statistics at %u", SLAB_SHM_STATS_SIZE_1_2);
     ok(man_matches(), "libslab-shm(5) field tables match the tables");
     return tap_exit();
 }

@@ -97,13 +97,43 @@ static unsigned char *copy(void)
 
 #define H(f) offsetof(slab_shm_seg_header, f)
 
+/* The image as a writer of format 1.minor lays it out, its thread
+ * statistics stats_size bytes long; the total read from it into *t. */
+static bool read_as(unsigned minor, uint32_t stats_size, slab_thread_stats *t)
+{
+    slab_shm_reader *r = NULL;
+    slab_shm_snapshot *s = NULL;
+    slab_shm_errinfo e;
+    unsigned char *c = copy();
+    uint64_t less = sizeof(slab_shm_seg_stats) - stats_size;
+    put32(c, H(abi_minor), minor);
+    put64(c, H(ready), SLAB_SHM_READY(1, minor));
+    put32(c, H(stats_size), stats_size);
+    put64(c, H(exited_size), get64(c, H(exited_size)) - less);
+    put64(c, H(overflow_size), get64(c, H(overflow_size)) - less);
+    const char *n = make(c, image_size);
+    bool read = slab_shm_attach(n, &r, &e) == SLAB_SHM_OK &&
+                slab_shm_snapshot_take(r, &s, &e) == SLAB_SHM_OK;
+    if (read)
+        read = s->thread_count == 1 && s->id.abi_minor == minor;
+    else
+        diag("format 1.%u: %s", minor, e.message);
+    if (read)
+        *t = s->total;
+    slab_shm_snapshot_free(s);
+    slab_shm_detach(r);
+    drop(n);
+    free(c);
+    return read;
+}
+
 int main(void)
 {
     const char *tag = getenv("SLAB_TEST_TAG");
     char name[64], file[128];
     unsigned char *c;
 
-    plan(41);
+    plan(42);
     snprintf(name, sizeof(name), "bad.%s.%d", tag ? tag : "x", (int)getpid());
     snprintf(prefix, sizeof(prefix), "%s", name);
     setenv("SLAB_SHM_THREADS", "4", 1);
@@ -114,6 +144,7 @@ int main(void)
     memset(&st, 0, sizeof(st));
     st.allocs = 5;
     st.allocs_large = 3;        /* format 1.2 */
+    st.repair_hist[5] = 7;      /* format 1.3 */
     slab_pub_thread_flush(slab_pub_thread_get(), &st);
 
     /* A valid image: the bytes of our own segment. */
@@ -144,41 +175,21 @@ int main(void)
         drop(n);
     }
 
-    /* The same segment as a writer of format 1.1 lays it out: the thread
-     * statistics end before allocs_large (the stride of the records and
-     * the offsets of the sections do not change).  The bytes that follow
-     * in each record are not the reader's to see. */
+    /* The same segment as a writer of format 1.1 or 1.2 lays it out: the
+     * thread statistics end earlier (the stride of the records and the
+     * offsets of the sections do not change).  The bytes that follow in
+     * each record are not the reader's to see. */
     {
-        slab_shm_reader *r = NULL;
-        slab_shm_snapshot *s = NULL;
-        slab_shm_errinfo e;
-        c = copy();
-        put32(c, H(abi_minor), 1);
-        put64(c, H(ready), SLAB_SHM_READY(1, 1));
-        put32(c, H(stats_size), SLAB_SHM_STATS_SIZE_1_1);
-        put64(c, H(exited_size), get64(c, H(exited_size)) - (sizeof(slab_shm_seg_stats) -
-                                                              SLAB_SHM_STATS_SIZE_1_1));
-        put64(c, H(overflow_size), get64(c, H(overflow_size)) - (sizeof(slab_shm_seg_stats) -
-                                                                  SLAB_SHM_STATS_SIZE_1_1));
-        const char *n = make(c, image_size);
-        bool read = slab_shm_attach(n, &r, &e) == SLAB_SHM_OK &&
-                    slab_shm_snapshot_take(r, &s, &e) == SLAB_SHM_OK;
-        ok(read && s->thread_count == 1 && s->total.allocs == 5 &&
-           s->total.allocs_large == 0 && s->id.abi_minor == 1,
-           "a segment of format 1.1 reads, its allocs_large 0 (%s)", read ? "read" : e.message);
-        slab_shm_snapshot_free(s);
-        slab_shm_detach(r);
-        drop(n);
-        free(c);
-        s = NULL;
-        r = NULL;
-        n = make(image, image_size);
-        read = slab_shm_attach(n, &r, &e) == SLAB_SHM_OK &&
-               slab_shm_snapshot_take(r, &s, &e) == SLAB_SHM_OK;
-        ok(read && s->total.allocs_large == 3, "the same in format 1.2: allocs_large 3");
-        slab_shm_snapshot_free(s);
-        slab_shm_detach(r);
-        drop(n);
+        slab_thread_stats t;
+        bool read = read_as(1, SLAB_SHM_STATS_SIZE_1_1, &t);
+        ok(read && t.allocs == 5 && t.allocs_large == 0 && t.repair_hist[5] == 0,
+           "a segment of format 1.1 reads, its allocs_large 0");
+        read = read_as(2, SLAB_SHM_STATS_SIZE_1_2, &t);
+        ok(read && t.allocs_large == 3 && t.repair_hist[5] == 0,
+           "one of format 1.2: allocs_large 3, its repair histogram 0");
+        read = read_as(SLAB_SHM_ABI_MINOR, sizeof(slab_shm_seg_stats), &t);
+        ok(read && t.allocs_large == 3 && t.repair_hist[5] == 7,
+           "the same in format 1.%u: its repair histogram too", SLAB_SHM_ABI_MINOR);
     }
 
     expect(image, 0, SLAB_SHM_ERR_EMPTY, "empty object");

@@ -56,6 +56,18 @@ static void put_samples(slab_thread_stats *d, uint64_t wall, uint64_t n, unsigne
     g->work_ns[path] += n * cpu;
 }
 
+/* n timed repairs of the given wall and CPU time (format 1.3). */
+static void put_repairs(slab_thread_stats *d, uint64_t wall, uint64_t cpu, uint64_t n)
+{
+    unsigned b = slab_hist_bucket(wall);
+    d->seed.repair_count += n;
+    d->seed.repair_wall_ns_sum += n * wall;
+    d->seed.repair_cpu_ns_sum += n * cpu;
+    d->repair_hist[b] += n;
+    d->repair_wall_ns[b / 8] += n * wall;
+    d->repair_cpu_ns[b / 8] += n * cpu;
+}
+
 static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
                            uint64_t thread_cpu, uint64_t runq, slab_diagnosis *out)
 {
@@ -77,7 +89,7 @@ static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
 
 int main(void)
 {
-    plan(22);
+    plan(27);
 
     /* ---- the decomposed sample, in process */
     slab_sample_config cfg = { .rate = 1, .mode = SLAB_SAMPLE_FIXED, .budget_ppm = 0 };
@@ -235,6 +247,68 @@ int main(void)
         ok(seen > 0.99 * want && seen < 1.01 * want,
            "repairs sampled and timed count once (%.0f ms of repair work, want %.0f)",
            seen / 1e6, want / 1e6);
+    }
+
+    /* Format 1.3: the repairs beyond the cut, one by one.  Half of them
+     * take 3 us, half 30 us; the cut falls at the 30 us ones.  By their
+     * mean (16.5 us, below the cut) none would count. */
+    memset(&d, 0, sizeof(d));
+    put_samples(&d, 200, 980, SLAB_PATH_FAST, 200, 0, 0, 0);
+    put_samples(&d, 3000, 10, SLAB_PATH_REPAIR, 2900, 0, 0, 0);
+    put_samples(&d, 30000, 10, SLAB_PATH_REPAIR, 29000, 0, 0, 0);
+    d.allocs = 1000 * 1000;
+    put_repairs(&d, 3000, 2900, 10000);
+    put_repairs(&d, 30000, 29000, 10000);
+    {
+        slab_clock_floor fl = { 100, 100 };
+        slab_tail t;
+        slab_tail_cut cut;
+        memset(&t, 0, sizeof(t));
+        slab_tail_cut_at(&cut, d.wall_hist, 0.99);
+        slab_tail_add(&t, &d, &cut, &fl);
+        ok(t.repairs > 9999.0 && t.repairs < 10001.0,
+           "the 10000 repairs beyond the cut count, not the 10000 below it (%.0f)",
+           t.repairs);
+        double want = 10000.0 * (29000 - 100), seen = t.work_ns[SLAB_PATH_REPAIR];
+        ok(seen > 0.99 * want && seen < 1.01 * want,
+           "and their work once, not again from the samples (%.0f ms, want %.0f)",
+           seen / 1e6, want / 1e6);
+    }
+
+    /* A new-slab storm, and fast-path samples that an interrupt met in
+     * the clocks' window: as many as the empty regions say the window
+     * alone puts there. */
+    memset(&d, 0, sizeof(d));
+    put_samples(&d, 200, 1000, SLAB_PATH_FAST, 200, 0, 0, 0);
+    put_samples(&d, 10000, 15, SLAB_PATH_NEW_SLAB, 9800, 0, 0, 0);
+    put_samples(&d, 40000, 5, SLAB_PATH_FAST, 39800, 0, 0, 0);
+    d.allocs = 1020 * 1000;
+    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_FAST,
+           "with no empty regions, interrupted pops outweigh the new slabs (%s)",
+           slab_cause_name(dg.cause));
+    d.null_wall_hist[slab_hist_bucket(200)] = 995;
+    d.null_wall_hist[slab_hist_bucket(40000)] = 5;
+    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_NEW_SLAB,
+           "with 5 in 1000 empty regions as slow: new-slab work (%s, %.0f%%)",
+           slab_cause_name(dg.cause), 100 * dg.cause_share);
+    {
+        /* Empty regions as slow as the new slabs take nothing off them. */
+        slab_clock_floor fl = { 100, 100 };
+        slab_tail t0, t1;
+        slab_tail_cut cut;
+        memset(&t0, 0, sizeof(t0));
+        memset(&t1, 0, sizeof(t1));
+        memset(d.null_wall_hist, 0, sizeof(d.null_wall_hist));
+        slab_tail_cut_at(&cut, d.wall_hist, 0.99);
+        slab_tail_add(&t0, &d, &cut, &fl);
+        d.null_wall_hist[slab_hist_bucket(200)] = 900;
+        d.null_wall_hist[slab_hist_bucket(10000)] = 100;
+        slab_tail_add(&t1, &d, &cut, &fl);
+        ok(t0.work_ns[SLAB_PATH_NEW_SLAB] > 0.0 &&
+           t1.work_ns[SLAB_PATH_NEW_SLAB] == t0.work_ns[SLAB_PATH_NEW_SLAB],
+           "the window's share comes off the short calls only: new-slab work stays "
+           "%.0f us (%.0f us)", t1.work_ns[SLAB_PATH_NEW_SLAB] / 1e3,
+           t0.work_ns[SLAB_PATH_NEW_SLAB] / 1e3);
     }
 
     /* Too little in the tail. */

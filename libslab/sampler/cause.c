@@ -47,6 +47,99 @@ SLAB_API void slab_tail_cut_at(slab_tail_cut *cut, const uint64_t *wall_hist, do
     cut->threshold_ns = 0;
 }
 
+/* Of the counts h[8g..8g+7], how many lie beyond the cut; *all gets them all. */
+static double beyond_cut(const uint64_t *h, unsigned g, const slab_tail_cut *cut, double *all)
+{
+    double n = 0.0, in = 0.0;
+    for (unsigned b = g * 8; b < g * 8 + 8; b++) {
+        double c = (double)h[b];
+        n += c;
+        if (b > cut->bucket)
+            in += c;
+        else if (b == cut->bucket)
+            in += c * cut->part;
+    }
+    *all = n;
+    return in;
+}
+
+static double bucket_mid(unsigned b)
+{
+    return 0.5 * ((double)slab_hist_bucket_low(b) + (double)slab_hist_bucket_high(b));
+}
+
+/* What the clocks alone put beyond the cut in group g: a sample's timed
+ * window is an empty region plus the call, so of n samples, about n times
+ * the share of empty regions in a bucket land there whatever the call
+ * did (an interrupt, or a stolen moment, inside the reads).  *count gets
+ * how many, the result their wall time above the floor. */
+static double window_excess(const uint64_t *null_hist, double null_n, double samples,
+                            unsigned g, const slab_tail_cut *cut, double fw, double *count)
+{
+    double c = 0.0, wall = 0.0;
+    *count = 0.0;
+    if (null_n <= 0.0)
+        return 0.0;
+    for (unsigned b = g * 8; b < g * 8 + 8; b++) {
+        double share = b > cut->bucket ? 1.0 : b == cut->bucket ? cut->part : 0.0;
+        if (share <= 0.0 || null_hist[b] == 0)
+            continue;
+        double k = samples * share * (double)null_hist[b] / null_n;
+        double over = bucket_mid(b) - fw;
+        c += k;
+        wall += k * (over > 0.0 ? over : 0.0);
+    }
+    *count = c;
+    return wall;
+}
+
+/* The repairs beyond the cut, from the histogram of every timed repair
+ * (format 1.3): each stands for itself; its CPU time is repair work and
+ * the rest of its wall time other off-CPU time. */
+static void add_repairs(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
+                        double fw, double fc)
+{
+    for (unsigned g = cut->bucket / 8; g < SLAB_TAIL_GROUPS; g++) {
+        double n, in = beyond_cut(d->repair_hist, g, cut, &n);
+        if (n <= 0.0 || in <= 0.0)
+            continue;
+        double part = in / n;
+        double wall = (double)d->repair_wall_ns[g] * part - in * fw;
+        double cpu = (double)d->repair_cpu_ns[g] * part - in * fc;
+        wall = wall > 0.0 ? wall : 0.0;
+        cpu = cpu < 0.0 ? 0.0 : cpu > wall ? wall : cpu;
+        t->repairs += in;
+        t->calls += in;
+        t->wall_ns += wall;
+        t->work_ns[SLAB_PATH_REPAIR] += cpu;
+        t->other_ns += wall - cpu;
+    }
+}
+
+/* The same for a writer before format 1.3, which kept only the sums:
+ * all of the interval's repairs, or none. */
+static void add_repairs_by_mean(slab_tail *t, const ThreadStats *s, double fw, double fc)
+{
+    double n = (double)s->repair_count;
+    double wall = (double)s->repair_wall_ns_sum - n * fw;
+    double cpu = (double)s->repair_cpu_ns_sum - n * fc;
+    wall = wall > 0.0 ? wall : 0.0;
+    cpu = cpu < 0.0 ? 0.0 : cpu > wall ? wall : cpu;
+    t->repairs += n;
+    t->calls += n;
+    t->wall_ns += wall;
+    t->work_ns[SLAB_PATH_REPAIR] += cpu;
+    t->other_ns += wall - cpu;
+}
+
+static double hist_sum(const uint64_t *h)
+{
+    double n = 0.0;
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++)
+        n += (double)h[i];
+    return n;
+}
+
 SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
                             const slab_clock_floor *floor)
 {
@@ -55,33 +148,27 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
     double fw = floor ? (double)floor->wall_ns : 0.0;
     double fc = floor ? (double)floor->cpu_ns : 0.0;
 
-    /* Repairs: each one is timed, so when they reach the tail they count
-     * one by one (below), and the sampled calls that repaired must not
-     * stand for them a second time: their repair work is left out of the
-     * samples' (their off-CPU time, not kept by path, stays). */
+    /* Repairs: each one is timed, so they join the tail one by one (by
+     * their histogram; before format 1.3 all of them when their mean
+     * wall time reaches the cut), and the sampled calls that repaired
+     * must not stand for them a second time: their repair work is left
+     * out of the samples' (their off-CPU time, not kept by path, stays). */
     const ThreadStats *s = &d->seed;
-    bool exact = s->repair_count > 0 &&
-                 s->repair_wall_ns_sum / s->repair_count >= cut->threshold_ns;
+    bool by_hist = hist_sum(d->repair_hist) > 0.0;
+    bool counted = by_hist || (s->repair_count > 0 &&
+                               s->repair_wall_ns_sum / s->repair_count >= cut->threshold_ns);
 
-    if (d->seed.alloc_samples > 0 && cut->bucket < SLAB_HIST_BUCKETS) {
-        double weight = d->allocs > d->seed.alloc_samples
-                            ? (double)d->allocs / (double)d->seed.alloc_samples : 1.0;
+    if (s->alloc_samples > 0 && cut->bucket < SLAB_HIST_BUCKETS) {
+        double samples = (double)s->alloc_samples;
+        double weight = d->allocs > s->alloc_samples ? (double)d->allocs / samples : 1.0;
+        double null_n = hist_sum(d->null_wall_hist);
         double mine = 0.0;
         for (unsigned g = cut->bucket / 8; g < SLAB_TAIL_GROUPS; g++) {
-            double n = 0.0, in = 0.0;
-            for (unsigned b = g * 8; b < g * 8 + 8; b++) {
-                double c = (double)d->wall_hist[b];
-                n += c;
-                if (b > cut->bucket)
-                    in += c;
-                else if (b == cut->bucket)
-                    in += c * cut->part;
-            }
+            double n, in = beyond_cut(d->wall_hist, g, cut, &n);
             if (n <= 0.0 || in <= 0.0)
                 continue;
             double part = in / n;
             const slab_tail_group *x = &d->tail[g];
-            double k = part * weight;
             double work = 0.0;
             for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
                 work += (double)x->work_ns[p];
@@ -90,40 +177,53 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
             double keep = work > 0.0 ? (work - n * fc) / work : 0.0;
             if (keep < 0.0)
                 keep = 0.0;
-            double counted = exact ? (double)x->work_ns[SLAB_PATH_REPAIR] : 0.0;
-            double wall = ((double)x->wall_ns - counted - n * fw) * k;
+            double w[SLAB_PATH_COUNT];
+            for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+                w[p] = (double)x->work_ns[p] * keep * part;
+            if (counted)
+                w[SLAB_PATH_REPAIR] = 0.0;
+            double repaired = counted ? (double)x->work_ns[SLAB_PATH_REPAIR] : 0.0;
+            double wall = ((double)x->wall_ns - repaired - n * fw) * part;
+            double other = (double)x->other_ns * part;
+
+            /* What the clocks put there comes off the time of the short
+             * calls (fast path, refill) and their other off-CPU time,
+             * never off the work of a slow path: in a window that lasts
+             * far longer than a pop, an interrupt that the pop itself
+             * would almost never meet is met once in a while, and the
+             * sample stands for thousands of calls. */
+            double ghosts, excess = window_excess(d->null_wall_hist, null_n, samples, g, cut,
+                                                  fw, &ghosts);
+            double pool = w[SLAB_PATH_FAST] + w[SLAB_PATH_REFILL] + other;
+            if (excess > 0.0 && pool > 0.0) {
+                double cut_off = excess < pool ? excess : pool;
+                double f = 1.0 - cut_off / pool;
+                w[SLAB_PATH_FAST] *= f;
+                w[SLAB_PATH_REFILL] *= f;
+                other *= f;
+                wall -= cut_off;
+                double gone = ghosts * cut_off / excess;
+                in = in > gone ? in - gone : 0.0;
+            }
+
             t->samples += in;
             mine += in;
             t->calls += in * weight;
-            t->wall_ns += wall > 0.0 ? wall : 0.0;
-            t->runq_ns += (double)x->runq_ns * k;
-            t->blocked_ns += (double)x->blocked_ns * k;
-            t->other_ns += (double)x->other_ns * k;
+            t->wall_ns += wall > 0.0 ? wall * weight : 0.0;
+            t->runq_ns += (double)x->runq_ns * part * weight;
+            t->blocked_ns += (double)x->blocked_ns * part * weight;
+            t->other_ns += other * weight;
             for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
-                if (!(exact && p == SLAB_PATH_REPAIR))
-                    t->work_ns[p] += (double)x->work_ns[p] * keep * k;
+                t->work_ns[p] += w[p] * weight;
         }
         if (d->sched_samples > 0)
-            t->sched_samples += mine * (double)d->sched_samples /
-                                (double)d->seed.alloc_samples;
+            t->sched_samples += mine * (double)d->sched_samples / samples;
     }
 
-    if (exact) {
-        double n = (double)s->repair_count;
-        double wall = (double)s->repair_wall_ns_sum - n * fw;
-        double cpu = (double)s->repair_cpu_ns_sum - n * fc;
-        if (wall < 0.0)
-            wall = 0.0;
-        if (cpu < 0.0)
-            cpu = 0.0;
-        if (cpu > wall)
-            cpu = wall;
-        t->repairs += n;
-        t->calls += n;
-        t->wall_ns += wall;
-        t->work_ns[SLAB_PATH_REPAIR] += cpu;
-        t->other_ns += wall - cpu;
-    }
+    if (by_hist)
+        add_repairs(t, d, cut, fw, fc);
+    else if (counted)
+        add_repairs_by_mean(t, s, fw, fc);
 }
 
 /* ------------------------------------------------------------ floor */

@@ -501,6 +501,10 @@ void slab_sampler_repair(unsigned reason, const slab_sample_clock *t0)
         s->repair_wall_ns_max = wall;
     if (cpu > s->repair_cpu_ns_max)
         s->repair_cpu_ns_max = cpu;
+    unsigned bucket = slab_hist_bucket(wall);
+    ts->st.repair_hist[bucket]++;
+    ts->st.repair_wall_ns[bucket >> 3] += wall;
+    ts->st.repair_cpu_ns[bucket >> 3] += cpu;
     if (reason == REPAIR_REASON_FULL_BITMAP)
         s->repair_reason_full_bitmap++;
     else if (reason == REPAIR_REASON_LIST_MISMATCH)

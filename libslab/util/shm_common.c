@@ -160,6 +160,12 @@ void slab_shm_stats_fold(slab_thread_stats *a, const slab_thread_stats *b)
         for (size_t k = 0; k < sizeof(a->tail[g]) / 8; k++)
             x[k] += y[k];
     }
+    for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++)
+        a->repair_hist[i] += b->repair_hist[i];
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        a->repair_wall_ns[g] += b->repair_wall_ns[g];
+        a->repair_cpu_ns[g] += b->repair_cpu_ns[g];
+    }
 }
 
 void slab_shm_stats_fold_delta(slab_thread_stats *dst,
@@ -193,6 +199,14 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
                                       last->wall_hist[i]);
         dst->cpu_hist[i] = DELTA_SUM(dst->cpu_hist[i], now->cpu_hist[i],
                                      last->cpu_hist[i]);
+        dst->repair_hist[i] = DELTA_SUM(dst->repair_hist[i], now->repair_hist[i],
+                                        last->repair_hist[i]);
+    }
+    for (unsigned g = 0; g < SLAB_TAIL_GROUPS; g++) {
+        dst->repair_wall_ns[g] = DELTA_SUM(dst->repair_wall_ns[g], now->repair_wall_ns[g],
+                                           last->repair_wall_ns[g]);
+        dst->repair_cpu_ns[g] = DELTA_SUM(dst->repair_cpu_ns[g], now->repair_cpu_ns[g],
+                                          last->repair_cpu_ns[g]);
     }
 }
 
@@ -218,7 +232,10 @@ void slab_shm_stats_fold_delta(slab_thread_stats *dst,
         memcpy(d->tail[g].work_ns, s->tail[g].work_ns, sizeof(d->tail[g].work_ns)); \
     }                                                                           \
     memcpy(d->null_wall_hist, s->null_wall_hist, sizeof(d->null_wall_hist));    \
-    memcpy(d->null_cpu_hist, s->null_cpu_hist, sizeof(d->null_cpu_hist));
+    memcpy(d->null_cpu_hist, s->null_cpu_hist, sizeof(d->null_cpu_hist));      \
+    memcpy(d->repair_hist, s->repair_hist, sizeof(d->repair_hist));             \
+    memcpy(d->repair_wall_ns, s->repair_wall_ns, sizeof(d->repair_wall_ns));    \
+    memcpy(d->repair_cpu_ns, s->repair_cpu_ns, sizeof(d->repair_cpu_ns));
 
 void slab_shm_stats_to_seg(slab_shm_seg_stats *d, const slab_thread_stats *s)
 {
