@@ -39,8 +39,12 @@ libslab_libslab_reader_la_SOURCES = \
 noinst_LTLIBRARIES += libslab/libslab-all.la
 libslab_libslab_all_la_CFLAGS = $(LIBSLAB_CFLAGS)
 libslab_libslab_all_la_LIBADD = libslab/libslab-reader.la
-# sampler: clocks, countdown, thread statistics, SLAB_* options and logging
+# util: the fast paths' thread-local words
 libslab_libslab_all_la_SOURCES = \
+	libslab/util/thread_hot.h \
+	libslab/util/thread_hot.c
+# sampler: clocks, countdown, thread statistics, SLAB_* options and logging
+libslab_libslab_all_la_SOURCES += \
 	libslab/sampler/options.h \
 	libslab/sampler/options.c \
 	libslab/sampler/sampler.h \

@@ -71,7 +71,7 @@ static ALWAYS_INLINE enum slab_addr_free_result slab_addr_free_fast(SlabAllocato
     uint32_t gen = atomic_load_explicit(g, memory_order_relaxed);
     if (UNLIKELY(!(gen & 1)))
         return FREE_BAD;
-    if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != heap_cache.heap_id ||
+    if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != slab_hot.cache.heap_id ||
                  gen == UINT32_MAX))
         return FREE_SLOW;           /* another thread's slab, or the slot retires */
     /* The same CAS as slot_free()'s (fast.c): of two racing frees of one
@@ -133,7 +133,7 @@ static inline void slab_addr_refilled(SlabAllocator *a, uintptr_t off)
 /* Send the calling thread's next allocation to slow_alloc(). */
 static inline void slab_addr_fast_off(void)
 {
-    heap_cache.key = 0;
+    slab_hot.cache.key = 0;
 }
 
 #endif /* SLAB_ADDR_FAST_H */

@@ -160,8 +160,8 @@ SLAB_API void slab_allocator_destroy(SlabAllocator *a)
         return;
     registry_remove(a);
 
-    if (heap_cache.alloc == a)
-        heap_cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0, 0 };
+    if (slab_hot.cache.alloc == a)
+        slab_hot.cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0, 0 };
     for (heap *h = a->heaps, *next; h; h = next) {
         next = h->next;
         meta_free(h, sizeof(*h));

@@ -31,29 +31,19 @@
 #include "common.h"
 #include "slab_internal.h"
 #include "slab_test.h"
+#include "thread_hot.h"
 
 /* ------------------------------------------------------------------------
  * The thread's cache (heap.c)
  */
 
-/* The allocator and heap a thread used last: the fast path's only lookup.
- * serial tells a live allocator from a freed one at the same address.
- * key is the allocator's epoch_changes when the heap last made all its
- * bins agree with the epoch ring (slow_alloc()), or 0: see heap_fast(). */
-typedef struct thread_cache {
-    SlabAllocator *alloc;
-    uint64_t serial;
-    heap *heap;
-    uint64_t heap_id;
-    uint64_t key;
-} thread_cache;
-
-/* A thread that has no heap yet caches this address, which is never an
- * allocator, so that the fast path needs no NULL test. */
-extern const char heap_no_allocator;
-#define NO_ALLOCATOR ((SlabAllocator *)(uintptr_t)&heap_no_allocator)
-
-extern __thread thread_cache heap_cache __attribute__((tls_model("initial-exec")));
+/* The allocator and heap a thread used last, slab_hot.cache
+ * (thread_hot.h): the fast path's only lookup.  serial tells a live
+ * allocator from a freed one at the same address.  key is the allocator's
+ * epoch_changes when the heap last made all its bins agree with the epoch
+ * ring (slow_alloc()), or 0: see heap_fast().  A thread with no heap yet
+ * caches NO_ALLOCATOR. */
+#define NO_ALLOCATOR ((SlabAllocator *)(uintptr_t)&slab_no_allocator)
 
 /* The empty slab every unused heap bin points at: it has no free slot, so
  * the fast path falls through to the slow path without a NULL check. */
@@ -63,7 +53,7 @@ extern slab heap_empty_slab;
  * a may be NULL.  A cache entry always names a heap (see heap_get()). */
 static ALWAYS_INLINE heap *heap_cached(SlabAllocator *a)
 {
-    thread_cache *tc = &heap_cache;
+    thread_cache *tc = &slab_hot.cache;
     if (LIKELY(tc->alloc == a && tc->serial == a->serial)) {
         if (tc->heap == NULL)
             __builtin_unreachable();
@@ -84,7 +74,7 @@ static ALWAYS_INLINE heap *heap_cached(SlabAllocator *a)
  * so allocating from them is safe. */
 static ALWAYS_INLINE heap *heap_fast(SlabAllocator *a)
 {
-    thread_cache *tc = &heap_cache;
+    thread_cache *tc = &slab_hot.cache;
     if (LIKELY(tc->alloc == a &&
                tc->key == atomic_load_explicit(&a->epoch_changes, memory_order_relaxed))) {
         if (tc->heap == NULL)

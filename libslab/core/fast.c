@@ -12,8 +12,10 @@
  * Budget: at most 105 instructions per handle alloc+free pair and 131 per
  * malloc-style pair (x86-64, gcc -O2, sampling compiled in; 128-byte
  * objects; callgrind, `make bench BENCH_ARGS=--only=callgrind`, harness
- * subtracted; measured 104 and 131).  What each branch pays for:
- *   alloc  sampler countdown     the 1-in-N timing sample (one decrement)
+ * subtracted; measured 104 and 130).  What each branch pays for:
+ *   alloc  sampler countdown     the 1-in-N timing sample (one decrement
+ *                                and one branch: it shares the heap
+ *                                cache's TLS object, thread_hot.h)
  *          heap_fast()           the thread's heap for this allocator, and
  *                                no epoch closed or moved on since its bins
  *                                were last checked (one key for both)
@@ -107,7 +109,7 @@ static ALWAYS_INLINE bool handle_check(SlabAllocator *a, SlabHandle handle,
  * handle_check(). */
 static ALWAYS_INLINE bool slot_free(SlabAllocator *alloc, slab *s, uint32_t slot, uint32_t gen)
 {
-    if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != heap_cache.heap_id))
+    if (UNLIKELY(atomic_load_explicit(&s->owner, memory_order_relaxed) != slab_hot.cache.heap_id))
         return slow_free_remote(alloc, s, slot, gen);
     /* A CAS even here, so that another thread freeing the same handle at
      * the same moment cannot also win (see slow_free_remote()).  Relaxed:

@@ -12,12 +12,6 @@
 #include "meta.h"
 #include "slab_addr.h"
 
-const char heap_no_allocator;
-
-__thread thread_cache heap_cache __attribute__((tls_model("initial-exec"))) = {
-    NO_ALLOCATOR, 0, NULL, 0, 0
-};
-
 slab heap_empty_slab;
 
 /* Every heap the thread has, for its exit.  Owned by the thread. */
@@ -64,7 +58,7 @@ NOINLINE heap *heap_get(SlabAllocator *a)
     thread_heaps *th = &tls_heaps;
     for (size_t i = 0; i < th->n; i++) {
         if (th->v[i].alloc == a && th->v[i].serial == a->serial) {
-            heap_cache = th->v[i];
+            slab_hot.cache = th->v[i];
             return th->v[i].heap;
         }
     }
@@ -98,7 +92,7 @@ NOINLINE heap *heap_get(SlabAllocator *a)
     if (h == NULL)
         return NULL;
     th->v[th->n++] = (thread_cache){ a, a->serial, h, h->id, 0 };
-    heap_cache = th->v[th->n - 1];
+    slab_hot.cache = th->v[th->n - 1];
     (void)pthread_setspecific(heap_key, th);
     return h;
 }
@@ -274,7 +268,7 @@ NOINLINE void heap_owned_refilled(slab *s)
 {
     if (s->list != LIST_FULL)
         return;                     /* the current slab */
-    heap_lists *l = &heap_cache.heap->lists[atomic_load_explicit(&s->epoch, memory_order_relaxed)]
+    heap_lists *l = &slab_hot.cache.heap->lists[atomic_load_explicit(&s->epoch, memory_order_relaxed)]
                                          [s->cls];
     ring_remove(&l->full, s);
     heap_ring_push(&l->avail, s, LIST_AVAIL);
@@ -324,7 +318,7 @@ static void thread_exit(void *arg)
     meta_free(th->v, th->cap * sizeof(*th->v));
     th->v = NULL;
     th->n = th->cap = 0;
-    heap_cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0, 0 };
+    slab_hot.cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0, 0 };
 }
 
 void slab_addr_trim(SlabAllocator *a, EpochId epoch)

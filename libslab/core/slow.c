@@ -105,7 +105,7 @@ static void repair_finish(SlabAllocator *a, unsigned cls, repair *rep)
  * slow path called in between found the fast path open. */
 static ALWAYS_INLINE void *refilled(uint64_t changes, slab *s, SlabHandle *out)
 {
-    heap_cache.key = changes;
+    slab_hot.cache.key = changes;
     return slot_pop(s, s->local_head, out);
 }
 

@@ -91,9 +91,6 @@ atomic_int dropin_init_state;
 _Atomic uintptr_t dropin_arena_lo = (uintptr_t)0 - ARENA_BYTES;
 
 __thread unsigned dropin_depth __attribute__((tls_model("initial-exec")));
-/* Counts down, so that the trim check is one decrement and one branch on
- * free()'s fast path. */
-__thread int32_t dropin_trim_countdown __attribute__((tls_model("initial-exec"))) = TRIM_FREES;
 static __thread uint64_t tls_trim_ns __attribute__((tls_model("initial-exec")));
 
 #ifndef SLAB_DROPIN_TEST
@@ -173,7 +170,7 @@ static NOINLINE void free_slow(void *p)
  * not done so for TRIM_DECAY_NS. */
 static COLD void trim_tick(void)
 {
-    dropin_trim_countdown = TRIM_FREES;
+    slab_hot.trim_countdown = TRIM_FREES;
     if (dropin_depth == 0)
         trim_check();
 }
@@ -189,7 +186,7 @@ static NOINLINE void release_rest(void *p, uintptr_t off, enum slab_addr_free_re
         slab_addr_refilled(ALLOC, off);
     else
         free_slow(p);
-    if (--dropin_trim_countdown < 0)
+    if (--slab_hot.trim_countdown < 0)
         trim_tick();
 }
 
@@ -202,7 +199,7 @@ static ALWAYS_INLINE void release_at(void *p, uintptr_t off)
         release_rest(p, off, r);
         return;
     }
-    if (UNLIKELY(--dropin_trim_countdown < 0))
+    if (UNLIKELY(--slab_hot.trim_countdown < 0))
         trim_tick();
 }
 

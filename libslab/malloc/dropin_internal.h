@@ -76,9 +76,9 @@ extern DROPIN_HIDDEN _Atomic uintptr_t dropin_arena_lo;
 /* The thread's recursion depth: > 0 while the library's own code runs. */
 extern DROPIN_HIDDEN __thread unsigned dropin_depth
     __attribute__((tls_model("initial-exec")));
-/* Frees until the thread's next trim check (counts down). */
-extern DROPIN_HIDDEN __thread int32_t dropin_trim_countdown
-    __attribute__((tls_model("initial-exec")));
+/* Frees until the thread's next trim check, slab_hot.trim_countdown
+ * (thread_hot.h): it counts down, and starts at 0, so that a thread's
+ * first free looks for memory to give back. */
 
 static inline bool dropin_owns(const void *p)
 {

@@ -45,7 +45,7 @@ static void fork_child(void)
     atomic_store_explicit(&publish_started, false, memory_order_relaxed);
     atomic_store_explicit(&start_after_ns, dropin_coarse_ns() + START_GRACE_NS,
                           memory_order_relaxed);
-    dropin_trim_countdown = TRIM_FREES;
+    slab_hot.trim_countdown = TRIM_FREES;
 }
 
 COLD bool startup_init(void)

@@ -2,9 +2,9 @@
  * sampler.c - per-thread wall/CPU sampling of allocations and zombie
  * repairs, the sampler's cost budget, and the thread's publication cadence.
  *
- * The fast path (sampler.h) only decrements slab_sampler_countdown.  When it
- * runs out, slab_sampler_begin() runs on the cold path and does everything
- * else:
+ * The fast path (sampler.h) only decrements slab_hot.sampler_countdown.
+ * When it runs out, slab_sampler_begin() runs on the cold path and does
+ * everything else:
  *
  *   - the first time in a thread, it creates the thread's state (settings,
  *     a pthread key whose destructor publishes the final figures);
@@ -99,19 +99,16 @@ void slab_sampler_set_sink(const slab_sampler_sink *k)
 
 /* ------------------------------------------------------------ thread state */
 
-/* Allocations left before the cold path, minus one (sampler.h): 0 sends a
- * thread's first allocation there. */
-__thread int64_t slab_sampler_countdown __attribute__((tls_model("initial-exec"))) = 0;
-
-/* The countdown in allocations, and arming it for k of them. */
+/* The countdown in allocations, and arming it for k of them (0, as a
+ * thread starts, sends its first allocation to the cold path). */
 static inline int64_t countdown_left(void)
 {
-    return slab_sampler_countdown + 1;
+    return slab_hot.sampler_countdown + 1;
 }
 
 static inline void countdown_arm(int64_t k)
 {
-    slab_sampler_countdown = k - 1;
+    slab_hot.sampler_countdown = k - 1;
 }
 
 /* The drop-in's large-path counts (sampler.h). */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include "common.h"
 #include "slab_stats.h"
+#include "thread_hot.h"
 
 /* Where a thread's statistics go.  The sampler knows nothing of segments:
  * a layer above it (the publisher) registers this once, from a
@@ -70,18 +71,15 @@ extern __thread uint64_t slab_sampler_large_frees
 #define slab_sampler_count_large_alloc() ((void)slab_sampler_large_allocs++)
 #define slab_sampler_count_large_free() ((void)slab_sampler_large_frees++)
 
-/* The per-thread countdown; the only sampler state the fast path touches.
- * Initial-exec TLS keeps the access a single segment-relative load even in
- * the shared library. */
-extern __thread int64_t slab_sampler_countdown
-    __attribute__((tls_model("initial-exec")));
-
-/* The countdown holds one less than the allocations left before the cold
- * path, so that running out is the sign bit: one subtract on memory and one
- * jump on its flags. */
+/* The per-thread countdown, slab_hot.sampler_countdown: the only sampler
+ * state the fast path touches.  It sits in the fast paths' one TLS object
+ * (thread_hot.h), whose offset the allocator's lookup of its heap loads
+ * anyway, and holds one less than the allocations left before the cold
+ * path, so that running out is the sign bit: one subtract on memory and
+ * one jump on its flags. */
 static ALWAYS_INLINE bool slab_sampler_tick(void)
 {
-    return UNLIKELY(--slab_sampler_countdown < 0);
+    return UNLIKELY(--slab_hot.sampler_countdown < 0);
 }
 
 /* Send the calling thread's next n - 1 allocations past the cold path
@@ -91,7 +89,7 @@ static ALWAYS_INLINE bool slab_sampler_tick(void)
  * skips are not counted. */
 static inline void slab_sampler_defer(int64_t n)
 {
-    slab_sampler_countdown = n - 1;
+    slab_hot.sampler_countdown = n - 1;
 }
 
 /* Called when the countdown ran out.  Re-arms it, publishes if due, and
