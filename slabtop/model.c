@@ -128,6 +128,44 @@ void st_figures_compute_ctx(st_figures *f, const slab_thread_stats *prev,
                             uint64_t floor_wall_ns, uint64_t floor_cpu_ns,
                             const slab_context *ctx, uint64_t resolution_ns)
 {
+    st_figures_compute_parts(f, prev, cur, elapsed_ns, floor_wall_ns, floor_cpu_ns, ctx,
+                             resolution_ns, NULL, 0);
+}
+
+/* Add to calls[] a part's sampled wall histogram, each sample counted
+ * for the calls it stands for (the part's allocations per sample). */
+static void add_calls(uint64_t *calls, const slab_thread_stats *prev,
+                      const slab_thread_stats *cur)
+{
+    static const slab_thread_stats zero;
+    if (prev == NULL)
+        prev = &zero;
+    uint64_t samples = st_delta(prev->seed.alloc_samples, cur->seed.alloc_samples);
+    uint64_t allocs = st_delta(prev->allocs, cur->allocs);
+    if (samples == 0)
+        return;
+    uint64_t w = allocs > samples ? (allocs + samples / 2) / samples : 1;
+    for (unsigned b = 0; b < SLAB_HIST_BUCKETS; b++)
+        calls[b] += st_delta(prev->wall_hist[b], cur->wall_hist[b]) * w;
+}
+
+/* The tails beyond both cuts of one part of the interval. */
+static void tail_part(st_figures *f, slab_thread_stats *d, const slab_thread_stats *prev,
+                      const slab_thread_stats *cur, const slab_tail_cut cut[2],
+                      const slab_clock_floor *floor)
+{
+    static const slab_thread_stats zero;
+    delta_stats(d, prev ? prev : &zero, cur);
+    slab_tail_add(&f->tail, d, &cut[0], floor);
+    slab_tail_add(&f->tail999, d, &cut[1], floor);
+}
+
+void st_figures_compute_parts(st_figures *f, const slab_thread_stats *prev,
+                              const slab_thread_stats *cur, uint64_t elapsed_ns,
+                              uint64_t floor_wall_ns, uint64_t floor_cpu_ns,
+                              const slab_context *ctx, uint64_t resolution_ns,
+                              const st_part *parts, size_t nparts)
+{
     static const slab_thread_stats zero;
     const ThreadStats *a, *b = &cur->seed;
     uint64_t dwall[SLAB_HIST_BUCKETS], dcpu[SLAB_HIST_BUCKETS];
@@ -242,20 +280,37 @@ void st_figures_compute_ctx(st_figures *f, const slab_thread_stats *prev,
         .cpu_hist = dcpu,
     };
 
-    /* The tail above p99 and p99.9, and its cause. */
+    /* The tail above p99 and p99.9, and its cause.  The cuts are the
+     * process's; each part's samples beyond them stand for its own calls.
+     * A process that restarted has no parts to go by. */
     slab_thread_stats *d = malloc(sizeof(*d));
     slab_clock_floor floor = { floor_wall_ns, floor_cpu_ns };
-    slab_tail_cut cut;
+    slab_tail_cut cut[2];
     bool have_tail = d != NULL;
     f->resolution_ns = resolution_ns;
     if (have_tail) {
-        delta_stats(d, prev, cur);
-        slab_tail_cut_at(&cut, dwall, 0.99);
-        f->tail_p99_raw = cut.threshold_ns;
-        slab_tail_add(&f->tail, d, &cut, &floor);
-        slab_tail_cut_at(&cut, dwall, 0.999);
-        f->tail_p999_raw = cut.threshold_ns;
-        slab_tail_add(&f->tail999, d, &cut, &floor);
+        slab_tail_cut_at(&cut[0], dwall, 0.99);
+        slab_tail_cut_at(&cut[1], dwall, 0.999);
+        f->tail_p99_raw = cut[0].threshold_ns;
+        f->tail_p999_raw = cut[1].threshold_ns;
+        if (parts != NULL && !restarted) {
+            /* The cuts of the calls: each part's samples counted as many
+             * times as each stands for calls. */
+            uint64_t *calls = calloc(SLAB_HIST_BUCKETS, sizeof(*calls));
+            if (calls != NULL) {
+                for (size_t i = 0; i < nparts; i++)
+                    add_calls(calls, parts[i].prev, parts[i].cur);
+                slab_tail_cut_at(&cut[0], calls, 0.99);
+                slab_tail_cut_at(&cut[1], calls, 0.999);
+                f->tail_p99_raw = cut[0].threshold_ns;
+                f->tail_p999_raw = cut[1].threshold_ns;
+                free(calls);
+            }
+            for (size_t i = 0; i < nparts; i++)
+                tail_part(f, d, parts[i].prev, parts[i].cur, cut, &floor);
+        } else {
+            tail_part(f, d, prev, cur, cut, &floor);
+        }
         free(d);
     }
     slab_diagnose(&in, have_tail ? &f->tail : NULL, ctx, &f->dx);
@@ -444,9 +499,31 @@ int st_model_update(st_model *m, const st_snapshot *cur)
     if (prev)
         st_snapshot_total(prev, &prev_total);
     st_host_context(prev ? &prev->host : NULL, &cur->host, (double)elapsed / 1e9, &v->ctx);
-    st_figures_compute_ctx(&v->summary, prev ? &prev_total : NULL, &v->total,
-                           elapsed, cur->floor_wall_ns, cur->floor_cpu_ns, &v->ctx,
-                           cur->timing.resolution_ns);
+    {
+        /* The parts: each thread, and the exited threads, whose figures
+         * before include those of the threads that exited since. */
+        st_part *parts = calloc(cur->nthreads + 1, sizeof(*parts));
+        slab_thread_stats *gone = prev ? malloc(sizeof(*gone)) : NULL;
+        size_t n = 0;
+        if (gone) {
+            *gone = prev->exited;
+            for (size_t i = 0; i < prev->nthreads; i++)
+                if (find_thread(cur, prev->threads[i].key) == NULL)
+                    slab_shm_stats_add(gone, &prev->threads[i].stats);
+        }
+        if (parts != NULL && (prev == NULL || gone != NULL)) {
+            for (size_t i = 0; i < cur->nthreads; i++) {
+                const st_thread *pt = prev ? find_thread(prev, cur->threads[i].key) : NULL;
+                parts[n++] = (st_part){ pt ? &pt->stats : NULL, &cur->threads[i].stats };
+            }
+            parts[n++] = (st_part){ gone, &cur->exited };
+        }
+        st_figures_compute_parts(&v->summary, prev ? &prev_total : NULL, &v->total,
+                                 elapsed, cur->floor_wall_ns, cur->floor_cpu_ns, &v->ctx,
+                                 cur->timing.resolution_ns, n ? parts : NULL, n);
+        free(gone);
+        free(parts);
+    }
 
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         v->dist_wall[i] = st_delta(prev ? prev_total.wall_hist[i] : 0, v->total.wall_hist[i]);

@@ -132,6 +132,23 @@ void st_figures_compute_ctx(st_figures *f, const slab_thread_stats *prev,
                             uint64_t floor_wall_ns, uint64_t floor_cpu_ns,
                             const slab_context *ctx, uint64_t resolution_ns);
 
+/* One part of a process's interval: a thread's statistics before (NULL:
+ * from zero) and after.  The parts add up to the process's. */
+typedef struct st_part {
+    const slab_thread_stats *prev, *cur;
+} st_part;
+
+/* st_figures_compute_ctx() for a process, whose tail is added up part by
+ * part: each thread's samples stand for that thread's own calls (the
+ * threads' sampling intervals differ, the budget stretching a busy
+ * thread's), where the process's totals would give every sample the
+ * same weight. */
+void st_figures_compute_parts(st_figures *f, const slab_thread_stats *prev,
+                              const slab_thread_stats *cur, uint64_t elapsed_ns,
+                              uint64_t floor_wall_ns, uint64_t floor_cpu_ns,
+                              const slab_context *ctx, uint64_t resolution_ns,
+                              const st_part *parts, size_t nparts);
+
 /* Counter difference that treats a decrease as a restart from zero. */
 static inline uint64_t st_delta(uint64_t prev, uint64_t cur)
 {

@@ -246,6 +246,62 @@ static int parse(const char *line, st_options *o)
     return rc;
 }
 
+/* n samples of one path, with their tail group (the writer's bookkeeping). */
+static void put_path(slab_thread_stats *s, uint64_t n, uint64_t wall, uint64_t cpu,
+                     unsigned path)
+{
+    add_samples(s, n, wall, cpu);
+    slab_tail_group *g = &s->tail[slab_hist_bucket(wall) / 8];
+    g->wall_ns += n * wall;
+    g->other_ns += n * (wall - cpu);
+    g->work_ns[path] += n * cpu;
+}
+
+/* A busy thread sampled once in 1000 calls beside an idle one whose
+ * every call is sampled: the tail of the calls is the busy thread's refills, though
+ * the idle thread's new slabs are the slowest samples. */
+static void test_tail_by_thread(void)
+{
+    st_model m;
+    st_snapshot s1, s2;
+    st_thread *t;
+
+    st_model_init(&m);
+    st_snapshot_init(&s1);
+    s1.mono_ns = 100 * SEC;
+    s1.uptime_ns = SEC;
+    thread(&s1, 1, 1001, "busy")->stats.mono_ns = 100 * SEC;
+    thread(&s1, 2, 1002, "idle")->stats.mono_ns = 100 * SEC;
+    ok(st_model_update(&m, &s1) == 0, "tail by thread: first snapshot");
+
+    st_snapshot_init(&s2);
+    s2.mono_ns = 101 * SEC;
+    s2.uptime_ns = 2 * SEC;
+    t = thread(&s2, 1, 1001, "busy");
+    t->stats.allocs = 1000000;
+    put_path(&t->stats, 980, 200, 200, SLAB_PATH_FAST);
+    put_path(&t->stats, 20, 20000, 19800, SLAB_PATH_REFILL);
+    t->stats.mono_ns = 101 * SEC;
+    t = thread(&s2, 2, 1002, "idle");
+    t->stats.allocs = 1000;
+    put_path(&t->stats, 950, 200, 200, SLAB_PATH_FAST);
+    put_path(&t->stats, 50, 40000, 39800, SLAB_PATH_NEW_SLAB);
+    t->stats.mono_ns = 101 * SEC;
+    ok(st_model_update(&m, &s2) == 0, "tail by thread: second snapshot");
+    is_int(m.view.summary.dx.cause, SLAB_CAUSE_WORK_REFILL,
+           "each thread's samples stand for its own calls: refill work (%s)",
+           slab_cause_name(m.view.summary.dx.cause));
+
+    st_figures f;
+    st_figures_compute(&f, NULL, &m.view.total, SEC, 0, 0);
+    is_int(f.dx.cause, SLAB_CAUSE_WORK_NEW_SLAB,
+           "by the process's totals alone the same reads new-slab work (%s)",
+           slab_cause_name(f.dx.cause));
+    st_snapshot_free(&s1);
+    st_snapshot_free(&s2);
+    st_model_free(&m);
+}
+
 static void test_cli(void)
 {
     st_options o;
@@ -447,10 +503,11 @@ static void test_class_columns(void)
 
 int main(void)
 {
-    plan(72);
+    plan(76);
     test_class_columns();
     test_figures();
     test_model();
+    test_tail_by_thread();
     test_cli();
     test_keys();
     test_json_and_fmt();
