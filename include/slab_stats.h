@@ -212,7 +212,7 @@ void slab_sample_get_config(slab_sample_config *out);
 int slab_sample_set_config(const slab_sample_config *config);  /* 0, or -1 EINVAL */
 
 /* The measurement floor: what an empty timed region costs on each clock,
- * measured once at start-up (the median of 63 empty regions timed exactly
+ * measured once at start-up (the median of 101 empty regions timed exactly
  * like a sample).  A sample reads the clocks staggered (wall then CPU at the
  * start, wall then CPU at the end), so each region holds one read of the
  * other clock and the two floors are close: an unpreempted call reads
@@ -238,7 +238,7 @@ slab_clock_floor slab_sample_floor(void);
  * between the 10th and 90th percentiles), slab_floor_in_situ(). */
 #define SLAB_NULL_EVERY 8u
 
-/* Timing resolution.  The start-up floor is the median of FLOOR_RUNS (255)
+/* Timing resolution.  The start-up floor is the median of FLOOR_RUNS (101)
  * empty regions; the overhead is a distribution, not one number, so its
  * percentiles are kept too.  resolution_ns is the spread between the 10th
  * and 90th percentiles (the larger of the two clocks'): a floor-corrected

@@ -32,9 +32,9 @@
 #ifdef ENABLE_SLOWPATH_SAMPLING
 
 #define PREEMPT_SLACK_NS    UINT64_C(5000)      /* see slab_stats.h: preempted samples */
-#define FLOOR_RUNS          255                 /* empty regions timed for the floor */
-#define COST_BATCH          32                  /* dummy samples per cost batch */
-#define COST_RUNS           7
+#define FLOOR_RUNS          101                 /* empty regions timed for the floor */
+#define COST_BATCH          8                   /* dummy samples per cost batch */
+#define COST_RUNS           5
 
 /* The path of the allocation being sampled; see sampler.h. */
 __thread unsigned char slab_sampler_path __attribute__((tls_model("initial-exec")));
