@@ -151,6 +151,8 @@ static void emit(int level, uint64_t verbose, const char *msg)
 }
 
 static void vlog_at(int level, uint64_t verbose, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vlog_at(int level, uint64_t verbose, const char *fmt, va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof(msg), fmt, ap);
