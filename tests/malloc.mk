@@ -47,3 +47,9 @@ EXTRA_DIST += tests/malloc_hard.sh
 check_PROGRAMS += tests/malloc_large
 TESTS += tests/malloc_large.sh
 EXTRA_DIST += tests/malloc_large.sh
+
+# Thread churn: new threads take over the slabs dead ones left.
+check_PROGRAMS += tests/test_malloc_churn
+TESTS += tests/test_malloc_churn
+tests_test_malloc_churn_LDADD = $(DROPIN_TEST_LIBS)
+tests_test_malloc_churn_CPPFLAGS = $(DROPIN_TEST_CPPFLAGS)

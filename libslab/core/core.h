@@ -86,6 +86,7 @@ static ALWAYS_INLINE heap *heap_fast(SlabAllocator *a)
 
 heap *heap_get(SlabAllocator *a);
 void heap_release(heap *h);
+void heap_dead_release(SlabAllocator *a, uint64_t before_ns);
 void heap_sweep(SlabAllocator *a, heap *h);
 void heap_bin_release_all(SlabAllocator *a, heap *h, unsigned epoch, unsigned cls);
 void heap_bin_release_empty(SlabAllocator *a, heap *h, unsigned epoch, unsigned cls);
@@ -174,6 +175,7 @@ static ALWAYS_INLINE void *slot_pop(slab *s, uint32_t head, SlabHandle *out)
 
 void *slow_alloc(SlabAllocator *a, uint32_t size, EpochId epoch, SlabHandle *out);
 bool slow_free_remote(SlabAllocator *a, slab *s, uint32_t slot, uint32_t gen);
+bool slab_free_owned(SlabAllocator *a, slab *s, uint32_t slot, uint32_t gen);
 bool slow_retire(slab *s, uint32_t slot);
 bool slow_refuse(void);
 

@@ -64,6 +64,9 @@ static void epoch_shut(SlabAllocator *a, EpochId epoch)
             slab_release(a, s);
         }
     }
+    /* No slab of the epoch waits in a dead heap for a thread to come. */
+    if (a->reuse_heaps)
+        heap_dead_release(a, UINT64_MAX);
 }
 
 SLAB_API int epoch_close(SlabAllocator *alloc, EpochId epoch)

@@ -131,6 +131,13 @@ static ALWAYS_INLINE bool slot_free(SlabAllocator *alloc, slab *s, uint32_t slot
     return true;
 }
 
+/* slot_free() out of line, for slow_free_remote() when the calling thread
+ * turns out to own s after all (its first call took over a dead heap). */
+NOINLINE bool slab_free_owned(SlabAllocator *alloc, slab *s, uint32_t slot, uint32_t gen)
+{
+    return slot_free(alloc, s, slot, gen);
+}
+
 /* ------------------------------------------------------------------------
  * Handles
  */

@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "core.h"
 #include "meta.h"
@@ -14,10 +15,15 @@
 
 slab heap_empty_slab;
 
+/* Entries of a thread's heap table kept in its TLS: a thread of a
+ * program with one allocator (the drop-in) maps no page for the table. */
+#define THREAD_HEAPS_INLINE 4u
+
 /* Every heap the thread has, for its exit.  Owned by the thread. */
 typedef struct thread_heaps {
     size_t n, cap;
-    thread_cache *v;
+    thread_cache *v;            /* inline, or meta_alloc()ed beyond it */
+    thread_cache inline_v[THREAD_HEAPS_INLINE];
 } thread_heaps;
 
 static __thread thread_heaps tls_heaps;
@@ -51,6 +57,114 @@ static heap *new_heap(SlabAllocator *a)
     return h;
 }
 
+/* ------------------------------------------------------------------------
+ * Dead heaps
+ *
+ * A thread that exits leaves its heap, with the slabs that still hold
+ * objects, on the allocator's list of dead heaps (when reuse_heaps is
+ * set), and the next new thread takes it over whole: its current slabs,
+ * already resident and formatted, and its identity, so that the frees of
+ * the objects the dead thread left are owner frees, not remote ones.  The
+ * exiting thread gives back the empty slabs at once, as it did when it
+ * released everything (they go to the bins and pools, where any thread
+ * reuses them while they are resident).  Thread churn without this (2
+ * threads a generation, 2000 objects each, half left to the next): every
+ * thread mapped and faulted in a new heap and thread table (4 pages), and
+ * each of its predecessor's objects was a remote free (a CAS, and a
+ * reconcile under the bin lock when its slab emptied).
+ *
+ * A dead heap is given back (heap_release()) when more than DEAD_HEAPS
+ * wait, when an epoch closes or moves on (so that no slab of a closed
+ * epoch waits for a thread that may never come), and when the owner of
+ * the allocator trims dead heaps older than its decay time
+ * (slab_addr_trim_dead()): the slabs that became empty while it waited
+ * (frees of other threads, pushed onto them) are given back then.
+ */
+
+static uint64_t coarse_ns(void)
+{
+    struct timespec ts;
+#ifdef CLOCK_MONOTONIC_COARSE
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The newest dead heap of a, now the caller's, or NULL.  The lock orders
+ * everything the dead thread did with the heap and its slabs before the
+ * caller's use. */
+static heap *dead_take(SlabAllocator *a)
+{
+    pthread_mutex_lock(&a->lock);
+    heap *h = a->dead;
+    if (h != NULL) {
+        a->dead = h->next_dead;
+        a->ndead--;
+        h->next_dead = NULL;
+    }
+    pthread_mutex_unlock(&a->lock);
+    return h;
+}
+
+/* Release the dead heaps of a left before before_ns (UINT64_MAX: all).
+ * Called without locks but the caller's, which may be the epoch lock. */
+void heap_dead_release(SlabAllocator *a, uint64_t before_ns)
+{
+    pthread_mutex_lock(&a->lock);
+    heap **p = &a->dead;
+    while (*p != NULL && (*p)->dead_ns >= before_ns)
+        p = &(*p)->next_dead;       /* newest first: keep the young ones */
+    heap *old = *p;
+    *p = NULL;
+    for (heap *h = old; h != NULL; h = h->next_dead)
+        a->ndead--;
+    pthread_mutex_unlock(&a->lock);
+    for (heap *h = old, *next; h != NULL; h = next) {
+        next = h->next_dead;
+        heap_release(h);
+    }
+}
+
+/* Thread exit with reuse_heaps: give back the heap's empty slabs and leave
+ * the rest, with the heap, for the next thread. */
+static void heap_die(heap *h)
+{
+    SlabAllocator *a = h->alloc;
+    for (unsigned e = 0; e < SLAB_EPOCH_COUNT; e++)
+        for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
+            if (heap_bin_holds_slabs(h, e, c))
+                heap_bin_release_empty(a, h, e, c);
+    h->dead_ns = coarse_ns();
+    heap *oldest = NULL;
+    pthread_mutex_lock(&a->lock);
+    h->next_dead = a->dead;
+    a->dead = h;
+    if (++a->ndead > DEAD_HEAPS) {
+        heap **p = &a->dead;
+        while ((*p)->next_dead != NULL)
+            p = &(*p)->next_dead;
+        oldest = *p;
+        *p = NULL;
+        a->ndead--;
+    }
+    pthread_mutex_unlock(&a->lock);
+    if (oldest != NULL)
+        heap_release(oldest);
+}
+
+void slab_addr_reuse_heaps(SlabAllocator *a)
+{
+    a->reuse_heaps = true;
+}
+
+void slab_addr_trim_dead(SlabAllocator *a, uint64_t now_ns, uint64_t age_ns)
+{
+    if (now_ns >= age_ns)
+        heap_dead_release(a, now_ns - age_ns);
+}
+
 /* The calling thread's heap for a, created on first use; NULL when out of
  * memory.  Slow path of every call. */
 NOINLINE heap *heap_get(SlabAllocator *a)
@@ -76,19 +190,24 @@ NOINLINE heap *heap_get(SlabAllocator *a)
         }
         pthread_mutex_unlock(&registry_lock);
         th->n = k;
-        if (th->n == th->cap) {
-            size_t cap = th->cap ? th->cap * 2 : 4;
+        if (th->n == th->cap && th->cap == 0) {
+            th->v = th->inline_v;
+            th->cap = THREAD_HEAPS_INLINE;
+        } else if (th->n == th->cap) {
+            size_t cap = th->cap * 2;
             thread_cache *v = meta_alloc(cap * sizeof(*v));
             if (v == NULL)
                 return NULL;
-            if (th->n)
-                memcpy(v, th->v, th->n * sizeof(*v));
-            meta_free(th->v, th->cap * sizeof(*v));
+            memcpy(v, th->v, th->n * sizeof(*v));
+            if (th->v != th->inline_v)
+                meta_free(th->v, th->cap * sizeof(*v));
             th->v = v;
             th->cap = cap;
         }
     }
-    heap *h = new_heap(a);
+    heap *h = a->reuse_heaps ? dead_take(a) : NULL;
+    if (h == NULL)
+        h = new_heap(a);
     if (h == NULL)
         return NULL;
     th->v[th->n++] = (thread_cache){ a, a->serial, h, h->id, 0 };
@@ -309,13 +428,17 @@ static void thread_exit(void *arg)
     for (size_t i = 0; i < th->n; i++) {
         for (SlabAllocator *r = registry_list; r; r = r->reg_next) {
             if (r == th->v[i].alloc && r->serial == th->v[i].serial) {
-                heap_release(th->v[i].heap);
+                if (r->reuse_heaps)
+                    heap_die(th->v[i].heap);
+                else
+                    heap_release(th->v[i].heap);
                 break;
             }
         }
     }
     pthread_mutex_unlock(&registry_lock);
-    meta_free(th->v, th->cap * sizeof(*th->v));
+    if (th->v != th->inline_v)
+        meta_free(th->v, th->cap * sizeof(*th->v));
     th->v = NULL;
     th->n = th->cap = 0;
     slab_hot.cache = (thread_cache){ NO_ALLOCATOR, 0, NULL, 0, 0 };

@@ -48,4 +48,16 @@ size_t slab_addr_size(SlabAllocator *a, const void *ptr);
  * it freed. */
 void slab_addr_trim(SlabAllocator *a, EpochId epoch);
 
+/* Let new threads take over the heaps of exited threads whole, with the
+ * slabs that still hold objects (heap.c, "Dead heaps").  Call once, right
+ * after creating a, before any thread allocates from it.  The caller then
+ * gives dead heaps back with slab_addr_trim_dead() (and any epoch close or
+ * advance gives back all of them). */
+void slab_addr_reuse_heaps(SlabAllocator *a);
+
+/* Give back the dead heaps left at least age_ns before now_ns
+ * (CLOCK_MONOTONIC_COARSE), with the slabs they still hold: empty ones go
+ * to the bins and pools or to the OS, the others are detached. */
+void slab_addr_trim_dead(SlabAllocator *a, uint64_t now_ns, uint64_t age_ns);
+
 #endif /* SLAB_ADDR_H */

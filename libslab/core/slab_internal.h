@@ -234,6 +234,9 @@ typedef struct heap_lists {
     slab *full;                 /* had none when last looked at */
 } heap_lists;
 
+/* Dead heaps an allocator keeps at most for new threads to take over. */
+#define DEAD_HEAPS 8u
+
 /* Full slabs the owner checks for remote frees each time it needs a slab. */
 #define FULL_SCAN 8u
 
@@ -256,6 +259,10 @@ typedef struct heap {
     heap_lists lists[SLAB_EPOCH_COUNT][SLAB_CORE_CLASSES];
     heap_counters counters[SLAB_CORE_CLASSES];
     struct heap *next;          /* allocator's list, under alloc->lock */
+    /* While its thread is gone and no other has taken it over (see
+     * SlabAllocator.dead): the next such heap, and when it was left. */
+    struct heap *next_dead;
+    uint64_t dead_ns;
 } heap;
 
 /* Counters kept by whoever holds a lock: atomic so that readers need none. */
@@ -297,6 +304,13 @@ struct SlabAllocator {
     uint32_t nslabs;            /* slabs carved */
     slab *pool[SLAB_CORE_CLASSES];
     heap *heaps;
+    /* Heaps of exited threads, kept with the slabs that still hold objects
+     * for the next new thread to take over whole (heap.c, "Dead heaps"),
+     * newest first; at most DEAD_HEAPS.  Only when reuse_heaps is set
+     * (the drop-in, which gives them back after its decay time). */
+    heap *dead;
+    uint32_t ndead;
+    bool reuse_heaps;           /* set once, before any thread allocates */
     class_counters counters[SLAB_CORE_CLASSES];
     _Atomic uint64_t epoch_advances;
     _Atomic uint64_t epoch_closes;

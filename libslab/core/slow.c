@@ -199,15 +199,21 @@ NOINLINE bool slow_free_remote(SlabAllocator *a, slab *s, uint32_t slot, uint32_
      * the handle reached us by the program's own synchronisation.  What
      * orders our use of the object before its reuse is the push's release
      * below. */
+    heap *h = heap_cached(a);
+    if (h == NULL) {
+        /* The thread's first call: the heap it gets may be a dead one
+         * that owns s (heap.c, "Dead heaps"), and then this is an owner's
+         * free. */
+        h = heap_get(a);
+        if (h != NULL && atomic_load_explicit(&s->owner, memory_order_relaxed) == h->id)
+            return slab_free_owned(a, s, slot, gen);
+    }
     if (!atomic_compare_exchange_strong_explicit(&s->gen[slot], &gen, gen + 1,
                                                  memory_order_relaxed,
                                                  memory_order_relaxed)) {
         errno = EINVAL;
         return false;
     }
-    heap *h = heap_cached(a);
-    if (h == NULL)
-        h = heap_get(a);
     char *p = s->base + (size_t)slot * s->objsize;
     slot_poison(p, s->objsize);
     uint64_t old = atomic_load_explicit(&s->state, memory_order_relaxed);

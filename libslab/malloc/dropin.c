@@ -61,7 +61,10 @@
  * empty slabs itself (slab_addr_trim()): checked every TRIM_FREES frees,
  * done when TRIM_DECAY_NS passed since the thread's last trim.  Given-back
  * slabs go to the shared partial list (a few per class, resident) or to
- * the OS; a thread that exits gives back everything it held.
+ * the OS.  A thread that exits gives back its empty slabs; its heap, with
+ * the slabs that still hold objects, waits for the next new thread to take
+ * it over (thread churn then maps and faults in nothing), and is given
+ * back by the first trim of any thread once TRIM_DECAY_NS passed.
  *
  * Set-up, the start-up grace and fork are in startup.c; the state the
  * files share is in dropin_internal.h.
@@ -145,6 +148,7 @@ static COLD void trim_check(void)
     tls_trim_ns = now;
     depth_up();
     slab_addr_trim(ALLOC, EPOCH);
+    slab_addr_trim_dead(ALLOC, now, TRIM_DECAY_NS);
     depth_down();
 }
 
@@ -393,6 +397,7 @@ void slab_dropin_trim(void)
         return;
     depth_up();
     slab_addr_trim(ALLOC, EPOCH);
+    slab_addr_trim_dead(ALLOC, UINT64_MAX, 0);     /* every dead heap */
     depth_down();
 }
 

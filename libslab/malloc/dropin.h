@@ -36,7 +36,8 @@ void *DROPIN_ENTRY(pvalloc)(size_t size);
 size_t DROPIN_ENTRY(malloc_usable_size)(void *ptr);
 
 /* For tests (not exported by the preload library): whether p is a live
- * slab-served block, and a trim of the calling thread's empty slabs now. */
+ * slab-served block, and a trim of the calling thread's empty slabs (and of
+ * every dead heap, see slab_addr_trim_dead()) now. */
 bool slab_dropin_owns(const void *p);
 void slab_dropin_trim(void);
 struct SlabAllocator *slab_dropin_allocator(void);  /* NULL before the first call */

@@ -65,6 +65,7 @@ COLD bool startup_init(void)
         atomic_store_explicit(&start_after_ns, 0, memory_order_relaxed);
     SlabAllocator *a = slab_allocator_init(dropin_alloc_storage, sizeof(dropin_alloc_storage));
     if (a != NULL) {
+        slab_addr_reuse_heaps(a);
         (void)pthread_atfork(NULL, NULL, fork_child);
         atomic_store_explicit(&dropin_arena_lo, (uintptr_t)a->arena, memory_order_relaxed);
     }
