@@ -247,7 +247,7 @@ void st_output_prom(FILE *out, const st_scan_entry *segs, size_t n, bool openmet
                 sample(&w, &segs[i], "slab_scrape_interval_wall_cpu_ratio", "", NULL, NULL,
                        f->verdict == SLAB_VERDICT_INSUFFICIENT || f->ratio <= 0 ? NAN : f->ratio);
         }
-        meta(&w, "slab_scrape_interval_verdict", "gauge", "1 for the verdict (seed's table) on the samples between this exporter's previous scrape and this one, 0 for the others.");
+        meta(&w, "slab_scrape_interval_verdict", "gauge", "1 for the verdict (clean, moderate, heavy or insufficient, from the floor-corrected wall/CPU ratio) on the samples between this exporter's previous scrape and this one, 0 for the others.");
         for (size_t i = 0; i < n; i++)
             if (segs[i].have_interval)
                 for (unsigned v = 0; v < 4; v++)

@@ -14,7 +14,7 @@
 . "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 21
+plan 22
 RULES="$top_srcdir/contrib/prometheus/slabtop-rules.yml"
 OMCHECK="python3 $top_srcdir/tests/slabtop_om_check.py"
 skip_rest() { while [ "$tap_n" -lt 19 ]; do skip "$1"; done; finish; }
@@ -109,6 +109,9 @@ sed 's/^/#   /' "$WORK/om.check" | head -n 5
 grep -q "^slab_scrape_interval_wall_cpu_ratio{name=\"$A\"" "$WORK/om.txt" \
     && grep -q "^# HELP slab_scrape_interval_wall_cpu_ratio .*previous scrape" "$WORK/om.txt"
 ok $? "from the second scrape on, per-interval gauges between the exporter's own scrapes, saying so"
+grep -q "^# HELP slab_scrape_interval_verdict .*clean, moderate, heavy or insufficient" "$WORK/om.txt" \
+    && ! grep -qi "seed" "$WORK/om.txt"
+ok $? "the verdict gauge's HELP names the verdicts, without jargon"
 code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/nothing")
 is "$code" 404 "other paths: 404"
 
