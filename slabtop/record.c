@@ -218,6 +218,20 @@ static int read_line(const char *text, size_t len, st_snapshot *s, char *err, si
 
     if (root == NULL)
         return -1;
+    {
+        const st_jval *sv = st_json_get(root, "schema_version");
+
+        if (sv && (!sv->is_u64 || sv->u64 < 1 || sv->u64 > ST_JSON_SCHEMA_VERSION)) {
+            /* Written by another slabtop: its fields may mean other things. */
+            if (sv->is_u64)
+                snprintf(err, es, "schema_version %llu, this slabtop reads 1 to %d",
+                         (unsigned long long)sv->u64, ST_JSON_SCHEMA_VERSION);
+            else
+                snprintf(err, es, "a schema_version that is no version number");
+            st_json_free(root);
+            return -2;
+        }
+    }
     proc = st_json_get(root, "process");
     raw = st_json_get(root, "raw");
     if (proc == NULL || raw == NULL || st_json_u64(st_json_get(raw, "v")) != ST_RECORD_VERSION) {
@@ -340,7 +354,16 @@ int st_recording_load(const char *path, st_recording *r, char *err, size_t err_s
         }
         if (len == 1)
             continue;
-        if (read_line(line, (size_t)len - 1, &s, why, sizeof(why)) != 0) {
+        int got = read_line(line, (size_t)len - 1, &s, why, sizeof(why));
+
+        if (got == -2) {
+            snprintf(err, err_size, "%s line %zu: %s: refusing to replay it", path, lineno, why);
+            free(line);
+            fclose(f);
+            st_recording_free(r);
+            return -1;
+        }
+        if (got != 0) {
             if (r->skipped++ == 0) {
                 r->first_bad_line = lineno;
                 snprintf(r->first_bad, sizeof(r->first_bad), "%s", why);

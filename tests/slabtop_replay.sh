@@ -6,9 +6,9 @@
 # pauses and changes speed.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 13
+plan 14
 if ! have_python; then
-    for i in $(seq 1 13); do skip "python3 is not installed"; done
+    for i in $(seq 1 14); do skip "python3 is not installed"; done
     finish
 fi
 
@@ -68,6 +68,12 @@ printf 'not a recording\n' > "$WORK/junk.txt"
 rc=$?
 [ $rc -eq 3 ] && grep -q "no slabtop recording" "$WORK/junk.err"
 ok $? "a file that is no recording: exit 3 with a message (rc $rc)"
+
+sed 's/"schema_version":2,/"schema_version":99,/' "$WORK/rec.jsonl" > "$WORK/v99.jsonl"
+"$SLABTOP" --replay "$WORK/v99.jsonl" --once > /dev/null 2> "$WORK/v99.err"
+rc=$?
+[ $rc -eq 3 ] && grep -q "schema_version 99" "$WORK/v99.err" && grep -q '"schema_version":99,' "$WORK/v99.jsonl"
+ok $? "a recording of an unknown schema_version is refused: exit 3 naming it (rc $rc)"
 
 # --- on the screen ----------------------------------------------------------
 if ! command -v tmux >/dev/null 2>&1; then
