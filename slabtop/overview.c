@@ -69,9 +69,7 @@ int st_overview_run(const st_options *o, st_ui *ui)
             continue;
         a = st_key_action(key);
         ui->message[0] = '\0';
-        if (ui->help) {
-            if (a == ST_ACT_QUIT)
-                break;
+        if (ui->help) {         /* any key returns, as the help says */
             ui->help = false;
             continue;
         }

@@ -518,7 +518,7 @@ bool st_ui_act(st_ui *ui, st_action a, size_t nrows, bool *refresh)
     int n = ui->table == ST_TABLE_THREADS ? (int)nrows : (int)SLAB_NUM_CLASSES;
 
     ui->message[0] = '\0';
-    if (ui->help && a != ST_ACT_QUIT) {
+    if (ui->help) {             /* any key returns, as the help says */
         ui->help = false;
         return true;
     }

@@ -10,9 +10,9 @@
 . "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 50
+plan 51
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 50); do skip "tmux is not installed"; done
+    for i in $(seq 1 51); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -89,6 +89,9 @@ ok $? "the help explains the verdicts"
 tm send-keys -t main x
 wait_for main "TID NAME"
 ok $? "any key leaves the help"
+tm send-keys -t main h
+wait_for main "show or hide the help screen" && tm send-keys -t main q && wait_for main "TID NAME"
+ok $? "q on the help screen returns, like any key, instead of quitting"
 tm send-keys -t main t
 wait_for main "CLASS  *LIVE  *RESIDENT  *SLOW/S  *NEWSLABS"
 ok $? "t switches to the size-class table"
