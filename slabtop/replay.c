@@ -84,6 +84,7 @@ static int replay_screen(const char *path, const st_recording *r, st_ui *ui)
     int rc = ST_EXIT_OK;
 
     st_esc(file, sizeof(file), strrchr(path, '/') ? strrchr(path, '/') + 1 : path, 48, false, 0);
+    ui->replay = true;
     st_model_init(&m);
     if (replay_seek(&m, r, 0) != 0) {
         st_model_free(&m);

@@ -289,9 +289,12 @@ static void draw_status(const st_ui *ui, const st_view *v)
         st_ui_put(y, 0, A_BOLD, "%s", ui->message);
         return;
     }
-    n = snprintf(keys, sizeof(keys), "q quit  h help  s/</> sort:%s%s  t %s  p pause  d delay:%gs  c colour",
-                     st_sort_name(ui->sort), ui->reverse ? "-" : "",
-                     ui->table == ST_TABLE_THREADS ? "classes" : "threads", ui->delay_s);
+    n = snprintf(keys, sizeof(keys), "q quit  h help  s/</> sort:%s%s  t %s  p pause  ",
+                 st_sort_name(ui->sort), ui->reverse ? "-" : "",
+                 ui->table == ST_TABLE_THREADS ? "classes" : "threads");
+    if (!ui->replay)            /* a replay keeps the recording's pace */
+        n += snprintf(keys + n, sizeof(keys) - (size_t)n, "d delay:%gs  ", ui->delay_s);
+    n += snprintf(keys + n, sizeof(keys) - (size_t)n, "c colour");
     st_ui_put(y, 0, A_DIM, "%s", keys);
     if (v && ui->table == ST_TABLE_THREADS && v->nrows > 0) {
         int m = snprintf(count, sizeof(count), "%zu thr", v->nrows);

@@ -20,6 +20,7 @@ typedef struct st_ui {
     bool color;                 /* colours wanted now (c toggles) */
     bool help;                  /* help screen shown */
     bool paused;
+    bool replay;                /* a recording: no delay to change */
     st_table table;
     st_sort sort;
     bool reverse;

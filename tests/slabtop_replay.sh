@@ -6,9 +6,9 @@
 # pauses and changes speed.
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 14
+plan 15
 if ! have_python; then
-    for i in $(seq 1 14); do skip "python3 is not installed"; done
+    for i in $(seq 1 15); do skip "python3 is not installed"; done
     finish
 fi
 
@@ -77,7 +77,7 @@ ok $? "a recording of an unknown schema_version is refused: exit 3 naming it (rc
 
 # --- on the screen ----------------------------------------------------------
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 5); do skip "tmux is not installed"; done
+    for i in $(seq 1 6); do skip "tmux is not installed"; done
     finish
 fi
 SOCK="$(cd "$WORK" && pwd)/tmux.sock"
@@ -100,6 +100,9 @@ wait_for() {
 tm new-session -d -s rp -x 80 -y 24 "TERM=screen '$SLABTOP' --replay '$WORK/rec.jsonl'; sleep 600"
 wait_for rp "replay rec.jsonl  6/6 .*(end)"
 ok $? "the replay plays at the recorded pace to its end"
+tm capture-pane -p -t rp | tail -n 1 > "$WORK/rp.keys"
+grep -q "p pause" "$WORK/rp.keys" && ! grep -q "delay" "$WORK/rp.keys"
+ok $? "the key line of a replay has no d delay (a replay keeps the recording's pace)"
 tm send-keys -t rp Left
 wait_for rp "replay rec.jsonl  5/6 " && wait_for rp "PAUSED"
 ok $? "Left steps one refresh back and pauses"
