@@ -44,6 +44,7 @@ TESTS += \
 	tests/slabtop_exporter.sh \
 	tests/slabtop_replay.sh \
 	tests/slabtop_run.sh \
+	tests/slabtop_cgroup.sh \
 	tests/slabtop_ui.sh
 EXTRA_DIST += \
 	tests/slabtop_lib.sh \
@@ -57,6 +58,7 @@ EXTRA_DIST += \
 	tests/slabtop_exporter.sh \
 	tests/slabtop_replay.sh \
 	tests/slabtop_run.sh \
+	tests/slabtop_cgroup.sh \
 	tests/slabtop_ui.sh \
 	tests/slabtop_json_check.py \
 	contrib/prometheus/slabtop-rules.yml \
