@@ -29,7 +29,7 @@
 #define WORDS (sizeof(slab_thread_stats) / sizeof(uint64_t))
 
 struct check {
-    uint64_t snapshots, records, violations, busy, labels, errors;
+    uint64_t snapshots, records, violations, busy, labels, errors, busy_sections;
     uint64_t distinct;          /* times c changed between snapshots */
 };
 
@@ -112,7 +112,14 @@ static void read_loop(const char *name, uint64_t n, struct check *k)
         return;
     }
     for (uint64_t i = 0; i < n; i++) {
-        if (slab_shm_snapshot_take(r, &s, &e) != SLAB_SHM_OK) {
+        slab_shm_error rc = slab_shm_snapshot_take(r, &s, &e);
+        if (rc == SLAB_SHM_ERR_BUSY) {
+            /* A writer preempted mid-write holds a section past the
+             * reader's bounded retries: the documented "try again". */
+            k->busy_sections++;
+            continue;
+        }
+        if (rc != SLAB_SHM_OK) {
             if (k->errors++ < 3)
                 diag("snapshot: %s", e.message);
             continue;
@@ -210,8 +217,9 @@ int main(void)
          "%llu busy, %llu changes seen", (unsigned long long)k.snapshots,
          (unsigned long long)k.records, (unsigned long long)k.labels,
          (unsigned long long)k.busy, (unsigned long long)k.distinct);
-    ok(k.snapshots == n && k.errors == 0, "%llu snapshots across processes",
-       (unsigned long long)n);
+    ok(k.snapshots + k.busy_sections == n && k.errors == 0 && k.busy_sections < n / 10,
+       "%llu snapshots across processes (%llu busy: try again)", (unsigned long long)n,
+       (unsigned long long)k.busy_sections);
     is_u64(k.violations, 0, "no torn read across processes");
     ok(k.distinct > 1 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
        "the writer was running during the reads");
@@ -234,8 +242,9 @@ int main(void)
          "%llu busy, %llu changes seen", (unsigned long long)k.snapshots,
          (unsigned long long)k.records, (unsigned long long)k.labels,
          (unsigned long long)k.busy, (unsigned long long)k.distinct);
-    ok(k.snapshots == n && k.errors == 0, "%llu snapshots in one process",
-       (unsigned long long)n);
+    ok(k.snapshots + k.busy_sections == n && k.errors == 0 && k.busy_sections < n / 10,
+       "%llu snapshots in one process (%llu busy: try again)", (unsigned long long)n,
+       (unsigned long long)k.busy_sections);
     is_u64(k.violations, 0, "no torn read between threads");
     ok(k.distinct > 1, "the writer was running during the reads");
     slab_shm_unpublish();
