@@ -345,12 +345,15 @@ const char *slab_verdict_name(slab_verdict v);
  * reaches cut->threshold_ns, and none otherwise.  Within a tail group the
  * samples beyond the cut are taken to be like the group's others.
  *
- * d->null_wall_hist is taken as the shape of the empty regions (only its
- * shape counts: the caller may pass the interval's or the thread's since
- * it started).  Of the samples, as many as that shape puts beyond the cut
- * would be there whatever the call did: their time comes off the short
- * calls' (fast path and refill work, and other off-CPU time), never off a
- * slow path's work or a wait.  All zero: nothing comes off.
+ * The clocks' window (about a microsecond) meets what a pop (about 10 ns)
+ * almost never meets.  So the CPU time of fast-path samples beyond the
+ * cut is left out (an interrupt charged to the thread, not the pop's
+ * work), and d->null_wall_hist is taken as the shape of the empty regions
+ * (only its shape counts: the caller may pass the interval's or the
+ * thread's since it started): as many samples as that shape puts beyond
+ * the cut would be there whatever the call did, and their time comes off
+ * the refills' work and the other off-CPU time, never off a slow path's
+ * work or a wait for a CPU.  All zero: nothing more comes off.
  *
  * Times are estimates for all the calls of the tail, in ns,
  * floor-corrected (the CPU floor comes off the work).

@@ -89,7 +89,7 @@ static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
 
 int main(void)
 {
-    plan(27);
+    plan(28);
 
     /* ---- the decomposed sample, in process */
     slab_sample_config cfg = { .rate = 1, .mode = SLAB_SAMPLE_FIXED, .budget_ppm = 0 };
@@ -276,15 +276,26 @@ int main(void)
     }
 
     /* A new-slab storm, and fast-path samples that an interrupt met in
-     * the clocks' window: as many as the empty regions say the window
-     * alone puts there. */
+     * the clocks' window, charged to the thread as CPU time: never the
+     * fast path's work. */
     memset(&d, 0, sizeof(d));
     put_samples(&d, 200, 1000, SLAB_PATH_FAST, 200, 0, 0, 0);
     put_samples(&d, 10000, 15, SLAB_PATH_NEW_SLAB, 9800, 0, 0, 0);
     put_samples(&d, 40000, 5, SLAB_PATH_FAST, 39800, 0, 0, 0);
     d.allocs = 1020 * 1000;
-    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_FAST,
-           "with no empty regions, interrupted pops outweigh the new slabs (%s)",
+    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_NEW_SLAB,
+           "pops that an interrupt met in the window are not fast-path work: new-slab (%s)",
+           slab_cause_name(dg.cause));
+
+    /* The same pops, off the CPU without a switch (stolen): as many as
+     * the empty regions say the window alone puts there come off. */
+    memset(&d, 0, sizeof(d));
+    put_samples(&d, 200, 1000, SLAB_PATH_FAST, 200, 0, 0, 0);
+    put_samples(&d, 10000, 15, SLAB_PATH_NEW_SLAB, 9800, 0, 0, 0);
+    put_samples(&d, 40000, 5, SLAB_PATH_FAST, 300, 0, 0, 39700);
+    d.allocs = 1020 * 1000;
+    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_OFFCPU,
+           "with no empty regions, their stolen time outweighs the new slabs (%s)",
            slab_cause_name(dg.cause));
     d.null_wall_hist[slab_hist_bucket(200)] = 995;
     d.null_wall_hist[slab_hist_bucket(40000)] = 5;

@@ -186,19 +186,25 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
             double wall = ((double)x->wall_ns - repaired - n * fw) * part;
             double other = (double)x->other_ns * part;
 
-            /* What the clocks put there comes off the time of the short
-             * calls (fast path, refill) and their other off-CPU time,
-             * never off the work of a slow path: in a window that lasts
-             * far longer than a pop, an interrupt that the pop itself
-             * would almost never meet is met once in a while, and the
-             * sample stands for thousands of calls. */
+            /* A pop takes about 10 ns and its sample's window about a
+             * microsecond: CPU time that a fast-path sample carries
+             * beyond the cut is what the window met (an interrupt the
+             * kernel charged to the thread), which the pop itself would
+             * almost never meet, and the sample stands for thousands of
+             * calls.  It is not the fast path's work. */
+            wall -= w[SLAB_PATH_FAST];
+            w[SLAB_PATH_FAST] = 0.0;
+            /* Off the CPU without a switch (a stolen moment) the same
+             * happens to the short calls: as much as the empty regions
+             * say the window alone puts beyond the cut comes off the
+             * refills' work and the other off-CPU time, never off a slow
+             * path's work or a wait for a CPU. */
             double ghosts, excess = window_excess(d->null_wall_hist, null_n, samples, g, cut,
                                                   fw, &ghosts);
-            double pool = w[SLAB_PATH_FAST] + w[SLAB_PATH_REFILL] + other;
+            double pool = w[SLAB_PATH_REFILL] + other;
             if (excess > 0.0 && pool > 0.0) {
                 double cut_off = excess < pool ? excess : pool;
                 double f = 1.0 - cut_off / pool;
-                w[SLAB_PATH_FAST] *= f;
                 w[SLAB_PATH_REFILL] *= f;
                 other *= f;
                 wall -= cut_off;
