@@ -98,8 +98,20 @@ void st_ui_draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs)
         x += 6 + (int)strlen(st_fmt_cause(f)) + 2;
         if (x < 26)
             x = 26;
-        st_ui_put(*y, x, 0, "%s %5.1f%%  %s %.2fs/s", st_labels[ST_L_CPU_SHARE],
-            100 * f->cpu_share, st_labels[ST_L_RUNQ], f->runq_share);
+        /* Then what fits whole: CPU share and run-queue wait, or the CPU
+         * share alone, or neither; never a value cut at the edge. */
+        {
+            char full[96], share[48];
+
+            snprintf(share, sizeof(share), "%s %5.1f%%", st_labels[ST_L_CPU_SHARE],
+                     100 * f->cpu_share);
+            snprintf(full, sizeof(full), "%s  %s %.2fs/s", share, st_labels[ST_L_RUNQ],
+                     f->runq_share);
+            if (x + (int)strlen(full) <= COLS)
+                st_ui_put(*y, x, 0, "%s", full);
+            else if (x + (int)strlen(share) <= COLS)
+                st_ui_put(*y, x, 0, "%s", share);
+        }
     }
     (*y)++;
     {

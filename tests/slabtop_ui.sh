@@ -10,9 +10,9 @@
 . "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 51
+plan 52
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 51); do skip "tmux is not installed"; done
+    for i in $(seq 1 52); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -79,6 +79,17 @@ ok $? "the thread table has its header"
 ok $? "the key line is on the last row"
 is "$(alt main)" 1 "the screen runs on the alternate screen"
 is "$(cursor main)" 0 "with the cursor hidden"
+
+# At 80 columns every line of the summary fits whole: a line that reaches
+# the last column was cut there (the ratio line used to end "runq-wait 0.").
+# Wait for a verdict with its off-CPU share: the ratio line at its longest.
+wait_for main '^ratio .*off-CPU) cause' > /dev/null
+screen main | grep -E '^(allocs/s|wall |cpu |ratio |tail |repairs )' | awk '!seen[$1]++' > "$WORK/summary80.txt"
+[ "$(wc -l < "$WORK/summary80.txt")" -ge 4 ] && grep -q '^ratio .*off-CPU' "$WORK/summary80.txt" \
+    && ! awk 'length($0) >= 80 { bad = 1 } END { exit !bad }' "$WORK/summary80.txt"
+rc=$?
+ok $rc "at 80x24 no line of the summary is cut at the edge"
+[ $rc -eq 0 ] || sed 's/^/#   | /' "$WORK/summary80.txt"
 
 # --- keys -----------------------------------------------------------------
 tm send-keys -t main h
