@@ -585,7 +585,11 @@ int st_model_update(st_model *m, const st_snapshot *cur)
         rows[i].tid = t->tid;
         memcpy(rows[i].name, t->name, sizeof(rows[i].name));
         rows[i].name[sizeof(rows[i].name) - 1] = '\0';
-        rows[i].state = t->state;
+        /* An owner that has gone (a stale segment keeps its records) left
+         * these values for good: final, as after a normal exit. */
+        rows[i].state = t->state != ST_THREAD_OVERFLOW
+                        && (cur->state == ST_PROC_EXITED || cur->state == ST_PROC_STALE)
+                        ? ST_THREAD_FINAL : t->state;
         rows[i].samples_total = t->stats.seed.alloc_samples;
         rows[i].repairs_total = t->stats.seed.repair_count;
         st_figures_compute_ctx(&rows[i].f, pt ? &pt->stats : NULL, &t->stats, te,

@@ -220,6 +220,14 @@ static void test_model(void)
     ok(st_model_update(&m, &s3) == 0 && near(m.view.summary.elapsed_s, 1, 1e-12),
        "a writer clock that went back starts over from the process start");
 
+    /* The owner was killed: the stale segment keeps its thread records,
+     * which are final from now on. */
+    s3.mono_ns = 6 * SEC;
+    s3.state = ST_PROC_STALE;
+    ok(st_model_update(&m, &s3) == 0 && m.view.nrows == 2
+       && m.view.rows[0].state == ST_THREAD_FINAL && m.view.rows[1].state == ST_THREAD_FINAL,
+       "the threads of a stale (killed) owner are final, not live");
+
     st_snapshot_free(&s1);
     st_snapshot_free(&s2);
     st_snapshot_free(&s3);
@@ -503,7 +511,7 @@ static void test_class_columns(void)
 
 int main(void)
 {
-    plan(76);
+    plan(77);
     test_class_columns();
     test_figures();
     test_model();
