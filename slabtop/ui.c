@@ -372,7 +372,9 @@ void st_ui_draw(st_ui *ui, st_view *v, const char *banner)
 /* ------------------------------------------------------------ overview */
 
 /* Column headers of the overview, in st_scan_sort order; CAUSE follows.
- * 80 columns hold them all; a wider screen widens NAME and COMMAND. */
+ * CAUSE gets the width of the longest cause first (80 columns hold it);
+ * NAME and COMMAND share what is left (at least 6 and 7), NAME growing
+ * first, up to 40, then COMMAND, up to 16. */
 static const struct { const char *title; int width; bool left; } ov_cols[ST_SCAN_SORT_COUNT] = {
     [ST_SCAN_NAME] = { "NAME", 12, true },
     [ST_SCAN_PID] = { "PID", 7, false },
@@ -384,15 +386,35 @@ static const struct { const char *title; int width; bool left; } ov_cols[ST_SCAN
     [ST_SCAN_VERDICT] = { "VERDICT", 12, true },
 };
 
+static int ov_cause_width(void)
+{
+    int w = 5;                  /* "CAUSE" */
+
+    for (int c = 0; c < SLAB_CAUSE_COUNT; c++)
+        if ((int)strlen(slab_cause_name((slab_cause)c)) > w)
+            w = (int)strlen(slab_cause_name((slab_cause)c));
+    return w;
+}
+
 static int ov_width(int c)
 {
-    int extra = COLS > 80 ? COLS - 80 : 0;
+    int avail = COLS - ov_cause_width() - 2, name, comm = ov_cols[ST_SCAN_COMMAND].width;
 
-    if (c == ST_SCAN_NAME)
-        return ov_cols[c].width + (extra > 28 ? 28 : extra);
-    if (c == ST_SCAN_COMMAND)
-        return ov_cols[c].width + (extra > 28 ? (extra - 28 > 7 ? 7 : extra - 28) : 0);
-    return ov_cols[c].width;
+    if (c != ST_SCAN_NAME && c != ST_SCAN_COMMAND)
+        return ov_cols[c].width;
+    for (int k = 0; k < ST_SCAN_SORT_COUNT; k++)
+        if (k != ST_SCAN_NAME && k != ST_SCAN_COMMAND)
+            avail -= ov_cols[k].width + 1;
+    name = avail - comm;
+    if (name < 6) {
+        comm = avail - 6 < 7 ? 7 : avail - 6;
+        name = avail - comm < 6 ? 6 : avail - comm;
+    }
+    if (name > 40) {
+        comm = comm + name - 40 > 16 ? 16 : comm + name - 40;
+        name = 40;
+    }
+    return c == ST_SCAN_NAME ? name : comm;
 }
 
 void st_ui_draw_overview(st_ui *ui, const st_scan *sc, const char *banner)
@@ -469,8 +491,15 @@ void st_ui_draw_overview(st_ui *ui, const st_scan *sc, const char *banner)
         st_ui_put(y + i, x, base | (e->snap.state == ST_PROC_ALIVE ? 0 : st_ui_color(ui, PAIR_HEAVY)),
                   "%-7s", st_proc_state_name(e->snap.state));
         x += 8;
-        st_ui_put(y + i, x, base, "%7s %8s %5s", st_fmt_count(a, f.allocs_per_s),
-                  st_fmt_count(b, f.samples_per_s), st_fmt_ratio(r, f.ratio, f.verdict));
+        if (e->snap.state == ST_PROC_EXITED || e->snap.state == ST_PROC_STALE) {
+            /* Its figures are final: no rate is current. */
+            snprintf(a, sizeof(a), "-");
+            snprintf(b, sizeof(b), "-");
+        } else {
+            st_fmt_count(a, f.allocs_per_s);
+            st_fmt_count(b, f.samples_per_s);
+        }
+        st_ui_put(y + i, x, base, "%7s %8s %5s", a, b, st_fmt_ratio(r, f.ratio, f.verdict));
         x += 7 + 1 + 8 + 1 + 5 + 1;
         st_ui_put(y + i, x, base | st_ui_verdict_attr(ui, f.verdict), "%-12s",
                   slab_verdict_name(f.verdict));

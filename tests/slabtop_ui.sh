@@ -10,9 +10,9 @@
 . "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 52
+plan 54
 if ! command -v tmux >/dev/null 2>&1; then
-    for i in $(seq 1 52); do skip "tmux is not installed"; done
+    for i in $(seq 1 54); do skip "tmux is not installed"; done
     finish
 fi
 
@@ -255,17 +255,44 @@ wait_gone "$PUB_PID"
 seg ov2; O2=$SEG
 start_pub "$O2" --threads 1 --seconds 120
 O2_PID=$PUB_PID
+# A killed owner leaves a stale segment: its figures are final.
+seg ovdead; OD=$SEG
+start_pub "$OD" --threads 1 --seconds 0.3 --crash
+OD_PID=$PUB_PID
+wait_gone "$OD_PID"
 run ov "'$SLABTOP' -d 0.5"
 # Other tests' segments are listed too: a tall window shows every row.
 tm resize-window -t ov -x 80 -y 200
-# Names are cut to the column (12 at 80 columns).
-NC=$(printf '%s' "$N" | cut -c1-12); O2C=$(printf '%s' "$O2" | cut -c1-12)
+# Names are cut to the column (6 at 80 columns, CAUSE keeping its width).
+NC=$(printf '%s' "$N" | cut -c1-6); O2C=$(printf '%s' "$O2" | cut -c1-6)
+ODC=$(printf '%s' "$OD" | cut -c1-6)
 wait_for ov "^slabtop  every libslab process" >/dev/null
-wait_for ov "^$NC *$N_PID slabtop_p *alive" >/dev/null
-wait_for ov "^$O2C *$O2_PID slabtop_p *alive  *[0-9.]*[kMG]* " && screen ov | grep -q "^$NC *$N_PID slabtop_p *alive"
+wait_for ov "^$NC *$N_PID slabtop *alive" >/dev/null
+wait_for ov "^$O2C *$O2_PID slabtop *alive  *[0-9.]*[kMG]* " && screen ov | grep -q "^$NC *$N_PID slabtop *alive"
 ok $? "without a NAME, the overview lists both live processes with their rates"
 screen ov | grep -q '^NAME  *PID COMMAND  *STATE  *ALLOC/S SAMPLE/S RATIO VERDICT  *CAUSE'
 ok $? "the overview's columns: name, pid, command, state, alloc/s, samples/s, ratio, verdict, cause"
+# At 80 columns CAUSE starts where the longest cause still fits whole, and
+# every row's cause is a whole cause name.
+screen ov > "$WORK/ov80.txt"
+python3 - "$WORK/ov80.txt" <<'PY'
+import sys
+causes = {"none", "undecided", "run-queue", "throttling", "steal", "blocked", "off-cpu",
+          "work:fast", "work:refill", "work:partial", "work:new-slab", "work:repair", "work:large"}
+lines = open(sys.argv[1]).read().split("\n")
+head = [l for l in lines if l.startswith("NAME ")][0]
+at = head.index("CAUSE")
+assert at + max(map(len, causes)) <= 80, at
+rows = [l for l in lines[lines.index(head) + 1:] if len(l) > at and l[at - 1] == " " and l[:at].split()[3:4] == ["alive"]]
+assert rows, "no live row"
+for l in rows:
+    assert l[at:].strip() in causes, l
+PY
+rc=$?
+ok $rc "at 80 columns the overview's CAUSE column holds every cause whole"
+[ $rc -eq 0 ] || sed 's/^/#   | /' "$WORK/ov80.txt" | head -n 8
+wait_for ov "^$ODC *$OD_PID slabtop *stale  *- *- "
+ok $? "a stale (killed) process's row shows - for its rates, not lifetime rates as current"
 # Move the selection (reverse video) to our second process, then Enter.
 # The selected row is the one in reverse video (the header is too: skip
 # it).  tmux emits an attribute only where it changes, across lines, so
