@@ -102,7 +102,78 @@ int st_exporter_run(const char *spec, volatile sig_atomic_t *stop)
 
 typedef struct exporter {
     st_scan scan;               /* only the HTTP thread touches it */
+    st_scan_entry *seen;        /* the owners alive at the previous scrape */
+    size_t nseen;
 } exporter;
+
+static void free_seen(exporter *x)
+{
+    for (size_t i = 0; i < x->nseen; i++)
+        st_snapshot_free(&x->seen[i].snap);
+    free(x->seen);
+    x->seen = NULL;
+    x->nseen = 0;
+}
+
+static bool in_scan(const st_scan *sc, const st_snapshot *s)
+{
+    for (size_t i = 0; i < sc->n; i++)
+        if (sc->e[i].snap.pid == s->pid && strcmp(sc->e[i].snap.name, s->name) == 0)
+            return true;
+    return false;
+}
+
+/* An owner alive at the previous scrape whose segment has gone since (a
+ * normal exit removes it) is exported once more, with its last numbers and
+ * slab_up 0, as one whose segment stayed behind is.  Then the owners alive
+ * now are remembered for the next scrape. */
+static void add_gone(exporter *x)
+{
+    st_scan *sc = &x->scan;
+    size_t gone = 0;
+
+    for (size_t i = 0; i < x->nseen; i++)
+        gone += !in_scan(sc, &x->seen[i].snap);
+    if (gone > 0) {
+        st_scan_entry *e = realloc(sc->e, (sc->n + gone) * sizeof(*e));
+
+        if (e != NULL) {
+            size_t n = sc->n;
+
+            sc->e = e;
+            for (size_t i = 0; i < x->nseen; i++) {
+                if (in_scan(sc, &x->seen[i].snap))
+                    continue;
+                e[n] = x->seen[i];          /* the snapshot moves over */
+                e[n].snap.state = ST_PROC_EXITED;
+                e[n].have_interval = false;
+                e[n].was_alive = true;
+                x->seen[i].snap.threads = NULL;
+                x->seen[i].snap.nthreads = 0;
+                n++;
+            }
+            sc->n = n;
+        }
+    }
+    free_seen(x);
+    for (size_t i = 0; i < sc->n; i++)
+        x->nseen += sc->e[i].snap.state == ST_PROC_ALIVE;
+    if (x->nseen == 0 || (x->seen = calloc(x->nseen, sizeof(*x->seen))) == NULL) {
+        x->nseen = 0;
+        return;
+    }
+    x->nseen = 0;
+    for (size_t i = 0; i < sc->n; i++) {
+        st_scan_entry *s = &x->seen[x->nseen];
+
+        if (sc->e[i].snap.state != ST_PROC_ALIVE)
+            continue;
+        *s = sc->e[i];
+        st_snapshot_init(&s->snap);
+        if (st_snapshot_copy(&s->snap, &sc->e[i].snap) == 0)
+            x->nseen++;
+    }
+}
 
 /* Read every segment and write the exposition into a malloc'ed buffer. */
 static char *scrape(exporter *x, bool om, size_t *len)
@@ -115,6 +186,7 @@ static char *scrape(exporter *x, bool om, size_t *len)
      * the segments of processes long dead (a crash, or _exit() in forked
      * children) would otherwise stay series of the exposition forever. */
     st_scan_keep_live(&x->scan);
+    add_gone(x);
     out = open_memstream(&buf, len);
     if (out == NULL)
         return NULL;
@@ -216,6 +288,8 @@ int st_exporter_run(const char *spec, volatile sig_atomic_t *stop)
     unsigned port = 0;
 
     st_scan_init(&x.scan);
+    x.seen = NULL;
+    x.nseen = 0;
     if (parse(spec, &a, msg, sizeof(msg)) != 0) {
         fprintf(stderr, "slabtop: %s\n", msg);
         return ST_EXIT_USAGE;
@@ -245,6 +319,7 @@ int st_exporter_run(const char *spec, volatile sig_atomic_t *stop)
         nap_ms(100);
     MHD_stop_daemon(d);
     st_scan_free(&x.scan);
+    free_seen(&x);
     return ST_EXIT_OK;
 }
 

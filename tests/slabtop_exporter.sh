@@ -14,10 +14,10 @@
 . "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 22
+plan 23
 RULES="$top_srcdir/contrib/prometheus/slabtop-rules.yml"
 OMCHECK="python3 $top_srcdir/tests/slabtop_om_check.py"
-skip_rest() { while [ "$tap_n" -lt 19 ]; do skip "$1"; done; finish; }
+skip_rest() { while [ "$tap_n" -lt "$tap_plan" ]; do skip "$1"; done; finish; }
 
 # The rules are checked even where the exporter cannot be built.
 if command -v promtool >/dev/null 2>&1; then
@@ -121,10 +121,16 @@ wait_gone "$PB"
 seg c; C=$SEG
 start_pub "$C" --threads 1 --seconds 120
 PC=$PUB_PID
+# B exited normally (its segment is removed at exit): the next scrape
+# still shows it once, with slab_up 0, as the documentation promises.
 curl -s -m 10 -o "$WORK/later.txt" "$URL"
-! grep -q "name=\"$B\"" "$WORK/later.txt" && grep -q "^slab_up{name=\"$C\",pid=\"$PC\"" "$WORK/later.txt" \
-    && grep -q "^slab_up{name=\"$A\"" "$WORK/later.txt"
-ok $? "an exited process leaves the exposition and a new one joins it"
+curl -s -m 10 -o "$WORK/later2.txt" "$URL"
+[ ! -e "/dev/shm/slab.$B" ] && grep -q "^slab_up{name=\"$B\",pid=\"$PB\".* 0$" "$WORK/later.txt" \
+    && grep -q "^slab_allocations_total{name=\"$B\",pid=\"$PB\".* [1-9][0-9]*$" "$WORK/later.txt"
+ok $? "a process that exited normally is exported once more with slab_up 0 and its last counts"
+! grep -q "name=\"$B\"" "$WORK/later2.txt" && grep -q "^slab_up{name=\"$C\",pid=\"$PC\".* 1$" "$WORK/later2.txt" \
+    && grep -q "^slab_up{name=\"$A\"" "$WORK/later2.txt"
+ok $? "then it leaves the exposition, and a new one joins it"
 
 # A process that dies (SIGKILL) leaves a stale segment: one more scrape
 # shows it with slab_up 0, later ones leave it out, as they leave out a
