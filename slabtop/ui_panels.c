@@ -116,7 +116,14 @@ void st_ui_draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs)
     (*y)++;
     {
         char line[256];
-        st_ui_put(*y, 0, 0, "%s", st_fmt_tail(line, sizeof(line), f, false));
+        char *cut;
+
+        /* Too wide: leave out the last parts ("..., 8% hypervisor steal")
+         * whole rather than cut one at the edge. */
+        st_fmt_tail(line, sizeof(line), f, false);
+        while ((int)strlen(line) > COLS && (cut = strrchr(line, ',')) != NULL)
+            *cut = '\0';
+        st_ui_put(*y, 0, 0, "%s", line);
     }
     (*y)++;
 
