@@ -161,22 +161,6 @@ report() {
 	right=0 wrong=0 undecided=0
 }
 
-# report_gap SCENARIO DESCRIPTION: as report, for the two work-path
-# storms, whose attribution is not yet right in every repetition on a quiet
-# machine (in one distcheck with others' share of the CPUs at 0-3 %: the
-# new-slab storm 2 of 3, the repair storm 1 of 3, the wrong ones naming
-# fast-path work or off-CPU time; in another run 3 of 3 each).  A wrong
-# answer is recorded in the accuracy file and reported as a skip that
-# says so, never as a pass.
-report_gap() {
-	if [ $wrong -gt 0 ]; then
-		skip_one "$1: $2 NOT shown ($right right, $wrong wrong, $undecided undecided of $reps): a known gap, see the accuracy file"
-		right=0 wrong=0 undecided=0
-	else
-		report "$1" "$2"
-	fi
-}
-
 scenario() {	# scenario NAME CPU WANT-KIND WANT PREFIX... -- ARGS
 	sc=$1 cpu=$2 kind=$3 want=$4
 	shift 4
@@ -258,9 +242,9 @@ scenario lock "" cause blocked -- --scenario lock --threads 2 --duration 60
 report lock "the allocator sleeping on its lock: blocked"
 
 scenario slabs "" cause work:new-slab -- --scenario slabs --sizes 768 --threads 1 --duration 60
-report_gap slabs "a new-slab storm: new-slab work"
+report slabs "a new-slab storm: new-slab work"
 
 scenario repair "" cause work:repair -- --scenario repair --rate 1000000 --repair-rate 20000 --threads 1 --duration 60
-report_gap repair "a repair storm: repair work"
+report repair "a repair storm: repair work"
 
 done_testing
