@@ -56,6 +56,18 @@ static void put_samples(slab_thread_stats *d, uint64_t wall, uint64_t n, unsigne
     g->work_ns[path] += n * cpu;
 }
 
+/* The tail above p99 of d, with a floor of 100 ns on each clock. */
+static slab_tail tail_p99(const slab_thread_stats *d)
+{
+    slab_clock_floor fl = { 100, 100 };
+    slab_tail t;
+    slab_tail_cut cut;
+    memset(&t, 0, sizeof(t));
+    slab_tail_cut_at(&cut, d->wall_hist, 0.99);
+    slab_tail_add(&t, d, &cut, &fl);
+    return t;
+}
+
 /* n timed repairs of the given wall and CPU time (format 1.3). */
 static void put_repairs(slab_thread_stats *d, uint64_t wall, uint64_t cpu, uint64_t n)
 {
@@ -239,12 +251,7 @@ int main(void)
     d.seed.repair_wall_ns_sum = 12000 * 20000ull;
     d.seed.repair_cpu_ns_sum = 12000 * 19000ull;
     {
-        slab_clock_floor fl = { 100, 100 };
-        slab_tail t;
-        slab_tail_cut cut;
-        memset(&t, 0, sizeof(t));
-        slab_tail_cut_at(&cut, d.wall_hist, 0.99);
-        slab_tail_add(&t, &d, &cut, &fl);
+        slab_tail t = tail_p99(&d);
         double want = 12000.0 * (19000 - 100), seen = t.work_ns[SLAB_PATH_REPAIR];
         ok(seen > 0.99 * want && seen < 1.01 * want,
            "repairs sampled and timed count once (%.0f ms of repair work, want %.0f)",
@@ -262,12 +269,7 @@ int main(void)
     put_repairs(&d, 3000, 2900, 10000);
     put_repairs(&d, 30000, 29000, 10000);
     {
-        slab_clock_floor fl = { 100, 100 };
-        slab_tail t;
-        slab_tail_cut cut;
-        memset(&t, 0, sizeof(t));
-        slab_tail_cut_at(&cut, d.wall_hist, 0.99);
-        slab_tail_add(&t, &d, &cut, &fl);
+        slab_tail t = tail_p99(&d);
         ok(t.repairs > 9999.0 && t.repairs < 10001.0,
            "the 10000 repairs beyond the cut count, not the 10000 below it (%.0f)",
            t.repairs);
@@ -306,17 +308,11 @@ int main(void)
            slab_cause_name(dg.cause), 100 * dg.cause_share);
     {
         /* Empty regions as slow as the new slabs take nothing off them. */
-        slab_clock_floor fl = { 100, 100 };
-        slab_tail t0, t1;
-        slab_tail_cut cut;
-        memset(&t0, 0, sizeof(t0));
-        memset(&t1, 0, sizeof(t1));
         memset(d.null_wall_hist, 0, sizeof(d.null_wall_hist));
-        slab_tail_cut_at(&cut, d.wall_hist, 0.99);
-        slab_tail_add(&t0, &d, &cut, &fl);
+        slab_tail t0 = tail_p99(&d);
         d.null_wall_hist[slab_hist_bucket(200)] = 900;
         d.null_wall_hist[slab_hist_bucket(10000)] = 100;
-        slab_tail_add(&t1, &d, &cut, &fl);
+        slab_tail t1 = tail_p99(&d);
         ok(t0.work_ns[SLAB_PATH_NEW_SLAB] > 0.0 &&
            t1.work_ns[SLAB_PATH_NEW_SLAB] == t0.work_ns[SLAB_PATH_NEW_SLAB],
            "the window's share comes off the short calls only: new-slab work stays "

@@ -81,17 +81,6 @@ static heap *new_heap(SlabAllocator *a)
  * (frees of other threads, pushed onto them) are given back then.
  */
 
-static uint64_t coarse_ns(void)
-{
-    struct timespec ts;
-#ifdef CLOCK_MONOTONIC_COARSE
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The oldest dead heap of a, now the caller's, or NULL.  The oldest: of
  * threads started together and exiting in about the order they started,
  * the first new thread takes over the heap of the first to have started,
@@ -144,7 +133,7 @@ static void heap_die(heap *h)
         for (unsigned c = 0; c < SLAB_CORE_CLASSES; c++)
             if (heap_bin_holds_slabs(h, e, c))
                 heap_bin_release_empty(a, h, e, c);
-    h->dead_ns = coarse_ns();
+    h->dead_ns = slab_coarse_ns();
     heap *oldest = NULL;
     pthread_mutex_lock(&a->lock);
     h->next_dead = a->dead;

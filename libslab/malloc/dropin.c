@@ -142,7 +142,7 @@ static COLD void bad_free(int saved_errno)
 
 static COLD void trim_check(void)
 {
-    uint64_t now = dropin_coarse_ns();
+    uint64_t now = slab_coarse_ns();
     if (now - tls_trim_ns < TRIM_DECAY_NS)
         return;
     tls_trim_ns = now;

@@ -86,17 +86,6 @@ static inline bool dropin_owns(const void *p)
            ARENA_BYTES;
 }
 
-static inline uint64_t dropin_coarse_ns(void)
-{
-    struct timespec ts;
-#ifdef CLOCK_MONOTONIC_COARSE
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-#else
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-#endif
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Raise the thread's recursion depth: the library's own code runs.  The
  * inline allocation fast path is shut too (it does not read the depth: that
  * would cost it a load and a branch), so that the library's allocations

@@ -43,7 +43,7 @@ static void fork_child(void)
     /* The child is a new process: it waits its own grace time, then
      * publishes under its own name (the writer forgot the parent's). */
     atomic_store_explicit(&publish_started, false, memory_order_relaxed);
-    atomic_store_explicit(&start_after_ns, dropin_coarse_ns() + START_GRACE_NS,
+    atomic_store_explicit(&start_after_ns, slab_coarse_ns() + START_GRACE_NS,
                           memory_order_relaxed);
     slab_hot.trim_countdown = TRIM_FREES;
 }
@@ -57,7 +57,7 @@ COLD bool startup_init(void)
         return s == INIT_DONE;
     depth_up();
     slab_shm_writer_defer();
-    atomic_store_explicit(&start_after_ns, dropin_coarse_ns() + START_GRACE_NS,
+    atomic_store_explicit(&start_after_ns, slab_coarse_ns() + START_GRACE_NS,
                           memory_order_relaxed);
     /* The process slabrun (or a user) named with SLAB_SHM_NAME_PID asked
      * to be watched: no grace for it. */
@@ -96,7 +96,7 @@ static COLD void start_publishing(void)
 static bool publish_due(void)
 {
     return atomic_load_explicit(&dropin_init_state, memory_order_acquire) == INIT_DONE &&
-           dropin_coarse_ns() >= atomic_load_explicit(&start_after_ns, memory_order_relaxed);
+           slab_coarse_ns() >= atomic_load_explicit(&start_after_ns, memory_order_relaxed);
 }
 
 #ifndef ENABLE_SLOWPATH_SAMPLING

@@ -93,36 +93,14 @@ static double window_excess(const uint64_t *null_hist, double null_n, double sam
     return wall;
 }
 
-/* The repairs beyond the cut, from the histogram of every timed repair
- * (format 1.3): each stands for itself; its CPU time is repair work and
- * the rest of its wall time other off-CPU time. */
-static void add_repairs(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
-                        double fw, double fc)
+/* n timed repairs, of wall_sum and cpu_sum ns in all: each stands for
+ * itself; its CPU time is repair work and the rest of its wall time other
+ * off-CPU time. */
+static void add_timed_repairs(slab_tail *t, double n, double wall_sum, double cpu_sum,
+                              double fw, double fc)
 {
-    for (unsigned g = cut->bucket / 8; g < SLAB_TAIL_GROUPS; g++) {
-        double n, in = beyond_cut(d->repair_hist, g, cut, &n);
-        if (n <= 0.0 || in <= 0.0)
-            continue;
-        double part = in / n;
-        double wall = (double)d->repair_wall_ns[g] * part - in * fw;
-        double cpu = (double)d->repair_cpu_ns[g] * part - in * fc;
-        wall = wall > 0.0 ? wall : 0.0;
-        cpu = cpu < 0.0 ? 0.0 : cpu > wall ? wall : cpu;
-        t->repairs += in;
-        t->calls += in;
-        t->wall_ns += wall;
-        t->work_ns[SLAB_PATH_REPAIR] += cpu;
-        t->other_ns += wall - cpu;
-    }
-}
-
-/* The same for a writer before format 1.3, which kept only the sums:
- * all of the interval's repairs, or none. */
-static void add_repairs_by_mean(slab_tail *t, const ThreadStats *s, double fw, double fc)
-{
-    double n = (double)s->repair_count;
-    double wall = (double)s->repair_wall_ns_sum - n * fw;
-    double cpu = (double)s->repair_cpu_ns_sum - n * fc;
+    double wall = wall_sum - n * fw;
+    double cpu = cpu_sum - n * fc;
     wall = wall > 0.0 ? wall : 0.0;
     cpu = cpu < 0.0 ? 0.0 : cpu > wall ? wall : cpu;
     t->repairs += n;
@@ -130,6 +108,19 @@ static void add_repairs_by_mean(slab_tail *t, const ThreadStats *s, double fw, d
     t->wall_ns += wall;
     t->work_ns[SLAB_PATH_REPAIR] += cpu;
     t->other_ns += wall - cpu;
+}
+
+/* The repairs beyond the cut, from the histogram of every timed repair
+ * (format 1.3). */
+static void add_repairs(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
+                        double fw, double fc)
+{
+    for (unsigned g = cut->bucket / 8; g < SLAB_TAIL_GROUPS; g++) {
+        double n, in = beyond_cut(d->repair_hist, g, cut, &n);
+        if (n > 0.0 && in > 0.0)
+            add_timed_repairs(t, in, (double)d->repair_wall_ns[g] * in / n,
+                              (double)d->repair_cpu_ns[g] * in / n, fw, fc);
+    }
 }
 
 static double hist_sum(const uint64_t *h)
@@ -228,8 +219,9 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
 
     if (by_hist)
         add_repairs(t, d, cut, fw, fc);
-    else if (counted)
-        add_repairs_by_mean(t, s, fw, fc);
+    else if (counted)       /* a writer before format 1.3: all of them, or none */
+        add_timed_repairs(t, (double)s->repair_count, (double)s->repair_wall_ns_sum,
+                          (double)s->repair_cpu_ns_sum, fw, fc);
 }
 
 /* ------------------------------------------------------------ floor */

@@ -35,4 +35,20 @@
 #endif
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+#include <stdint.h>
+#include <time.h>
+
+/* A cheap clock for decay times and grace periods, in ns (the coarse
+ * clock: a few ms of resolution, no system call). */
+static inline uint64_t slab_coarse_ns(void)
+{
+    struct timespec ts;
+#ifdef CLOCK_MONOTONIC_COARSE
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+#else
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+#endif
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 #endif /* SLAB_COMMON_H */
