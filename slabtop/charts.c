@@ -202,6 +202,12 @@ void st_charts_distribution(const st_ui *ui, const st_view *v, int y, int w, int
             hi = b;
             n += v->dist_wall[b];
         }
+    /* The axis spans the recent refreshes too, so that a change of
+     * latency moves the shapes along it rather than the axis under them. */
+    if (n > 0 && v->dist_lo <= v->dist_hi) {
+        lo = v->dist_lo < lo ? v->dist_lo : lo;
+        hi = v->dist_hi > hi ? v->dist_hi : hi;
+    }
     st_ui_put(y, 0, A_BOLD, "%-*s", lx, "dist");
     if (n == 0) {
         st_ui_put(y, lx, A_DIM, "no samples in this interval");

@@ -425,6 +425,7 @@ void st_model_init(st_model *m)
     memset(m, 0, sizeof(*m));
     st_snapshot_init(&m->prev);
     m->view.history = &m->history;
+    m->view.dist_lo = SLAB_HIST_BUCKETS;    /* no refresh yet */
 }
 
 void st_model_free(st_model *m)
@@ -525,9 +526,14 @@ int st_model_update(st_model *m, const st_snapshot *cur)
         free(parts);
     }
 
+    unsigned lo = SLAB_HIST_BUCKETS, hi = 0;
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {
         v->dist_wall[i] = st_delta(prev ? prev_total.wall_hist[i] : 0, v->total.wall_hist[i]);
         v->dist_cpu[i] = st_delta(prev ? prev_total.cpu_hist[i] : 0, v->total.cpu_hist[i]);
+        if (v->dist_wall[i] || v->dist_cpu[i]) {
+            lo = i < lo ? i : lo;
+            hi = i;
+        }
     }
     {
         st_point pt = {
@@ -537,10 +543,21 @@ int st_model_update(st_model *m, const st_snapshot *cur)
             .ratio = v->summary.verdict == SLAB_VERDICT_INSUFFICIENT ? 0 : v->summary.ratio,
             .offcpu_share = st_figures_offcpu(&v->summary),
             .verdict = v->summary.verdict,
+            .dist_lo = lo,
+            .dist_hi = hi,
         };
         st_history_push(&m->history, &pt);
     }
     v->history = &m->history;
+    v->dist_lo = SLAB_HIST_BUCKETS;
+    v->dist_hi = 0;
+    for (size_t k = 0; k < m->history.count && k < ST_DIST_KEEP; k++) {
+        const st_point *p = st_history_at(&m->history, m->history.count - 1 - k);
+        if (p->dist_lo <= p->dist_hi) {
+            v->dist_lo = p->dist_lo < v->dist_lo ? p->dist_lo : v->dist_lo;
+            v->dist_hi = p->dist_hi > v->dist_hi ? p->dist_hi : v->dist_hi;
+        }
+    }
 
     /* Repairs: when was one last seen, on the writer's clock. */
     v->repairs_total = v->total.seed.repair_count;

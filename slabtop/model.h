@@ -189,7 +189,13 @@ typedef struct st_point {
     double ratio;               /* 0 = unknown */
     double offcpu_share;        /* of the sampled allocations' wall time */
     slab_verdict verdict;
+    unsigned dist_lo, dist_hi;  /* histogram buckets in use; lo > hi: none */
 } st_point;
+
+/* Refreshes whose histograms the distribution panel's axis spans, so that
+ * a shape moves along a still axis when the latencies change (half a
+ * minute at the default refresh: longer than a --demo round). */
+#define ST_DIST_KEEP 30
 
 #define ST_HISTORY_MAX 1024     /* refreshes kept: wider than any screen */
 
@@ -224,6 +230,9 @@ typedef struct st_view {
      * the distribution panel. */
     uint64_t dist_wall[SLAB_HIST_BUCKETS];
     uint64_t dist_cpu[SLAB_HIST_BUCKETS];
+    /* The buckets the last ST_DIST_KEEP refreshes used (lo > hi: none):
+     * the panel's axis spans them. */
+    unsigned dist_lo, dist_hi;
     const st_history *history;  /* one point per update, owned by the model */
     slab_context ctx;           /* the machine over the interval */
 } st_view;

@@ -310,6 +310,39 @@ static void test_tail_by_thread(void)
     st_model_free(&m);
 }
 
+/* The distribution panel's axis spans the last ST_DIST_KEEP refreshes:
+ * a tail that appears moves along a still axis, and the axis forgets it
+ * half a minute later. */
+static void test_dist_axis(void)
+{
+    st_model m;
+    st_snapshot s;
+    st_thread *t;
+    unsigned fast = slab_hist_bucket(200), slow = slab_hist_bucket(1000000);
+
+    st_model_init(&m);
+    st_snapshot_init(&s);
+    s.uptime_ns = SEC;
+    t = thread(&s, 1, 1001, "w");
+    for (int i = 0; i < ST_DIST_KEEP + 2; i++) {
+        s.mono_ns = (100 + (uint64_t)i) * SEC;
+        t->stats.mono_ns = s.mono_ns;
+        t->stats.allocs += 1000;
+        add_samples(&t->stats, 10, i == 1 ? 1000000 : 200, 200);
+        st_model_update(&m, &s);
+        if (i == 2)
+            ok(m.view.dist_lo == fast && m.view.dist_hi == slow &&
+               m.view.dist_wall[slow] == 0,
+               "the refresh after a slow one keeps the axis out to it (%u..%u)",
+               m.view.dist_lo, m.view.dist_hi);
+    }
+    ok(m.view.dist_lo == fast && m.view.dist_hi == fast,
+       "%d refreshes later the axis spans the fast samples only (%u..%u)", ST_DIST_KEEP,
+       m.view.dist_lo, m.view.dist_hi);
+    st_snapshot_free(&s);
+    st_model_free(&m);
+}
+
 static void test_cli(void)
 {
     st_options o;
@@ -511,11 +544,12 @@ static void test_class_columns(void)
 
 int main(void)
 {
-    plan(77);
+    plan(79);
     test_class_columns();
     test_figures();
     test_model();
     test_tail_by_thread();
+    test_dist_axis();
     test_cli();
     test_keys();
     test_json_and_fmt();
