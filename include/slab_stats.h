@@ -343,7 +343,8 @@ const char *slab_verdict_name(slab_verdict v);
  * so that no repair counts twice).  A writer before format 1.3 has no
  * repair_hist: then all of the repairs count when their mean wall time
  * reaches cut->threshold_ns, and none otherwise.  Within a tail group the
- * samples beyond the cut are taken to be like the group's others.
+ * samples beyond the cut are taken to be like the group's others, and
+ * t->slowest keeps the slowest of all the samples added so far.
  *
  * The clocks' window (about a microsecond) meets what a pop (about 10 ns)
  * almost never meets.  So the CPU time of fast-path samples beyond the
@@ -365,6 +366,13 @@ typedef struct slab_tail_cut {
 } slab_tail_cut;
 
 void slab_tail_cut_at(slab_tail_cut *cut, const uint64_t *wall_hist, double q);
+/* The parts of one sampled call of the tail, for the calls it stands for. */
+typedef struct slab_tail_call {
+    double wall_ns;
+    double runq_ns, blocked_ns, other_ns;
+    double work_ns[SLAB_PATH_COUNT];
+} slab_tail_call;
+
 typedef struct slab_tail {
     double samples;             /* sampled calls in the tail */
     double repairs;             /* repairs counted in it */
@@ -373,6 +381,10 @@ typedef struct slab_tail {
     double runq_ns, blocked_ns, other_ns;
     double work_ns[SLAB_PATH_COUNT];
     double sched_samples;       /* tail samples that read schedstat */
+    /* The slowest sampled call (by the time it stands for: a sample of
+     * the highest tail group of its thread, as like the group's others),
+     * which slab_diagnose() leaves out. */
+    slab_tail_call slowest;
 } slab_tail;
 
 void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
@@ -424,6 +436,11 @@ typedef struct slab_diagnosis {
     double cause_share;         /* of the tail's time, 0..1 */
     double share[SLAB_CAUSE_COUNT];
     double tail_ns;             /* mean floor-corrected wall time of a tail call */
+    /* The slowest sampled call, left out of share[] and of the cause
+     * (rule 1): the wall time it stands for, and its largest part.
+     * 0 and SLAB_CAUSE_NONE when nothing was left out. */
+    double left_out_ns;
+    slab_cause left_out_cause;
 } slab_diagnosis;
 
 /*
@@ -432,6 +449,10 @@ typedef struct slab_diagnosis {
  *    share the cgroup spent throttled, throttled_ns / the interval's
  *    run-queue wait, is throttling), blocked, other off-CPU (of which up
  *    to steal_share of the tail's wall time is steal) and work by path.
+ *    With more than SLAB_TAIL_MIN_SAMPLES samples and repairs in the
+ *    tail, its slowest sampled call is left out first: a sample stands
+ *    for many calls, and one preemption of a millisecond inside one of
+ *    them would otherwise outweigh all the tail's work.
  * 2. With at least SLAB_TAIL_MIN_SAMPLES samples and repairs in the tail,
  *    if its largest part is time off the CPU (run queue, throttling,
  *    steal, blocked, other), that is the cause.

@@ -99,7 +99,8 @@ static void str(FILE *out, const char *k, const char *v, bool comma)
 }
 
 /* The tail above p99 (or p99.9): where it starts, how many samples it
- * holds, the calls they stand for, and its time by cause. */
+ * holds, the calls they stand for, its time by cause, and the slowest
+ * call, which the shares leave out. */
 static void tail(FILE *out, const char *name, const st_figures *f, bool p999)
 {
     const slab_tail *t = p999 ? &f->tail999 : &f->tail;
@@ -117,6 +118,15 @@ static void tail(FILE *out, const char *name, const st_figures *f, bool p999)
     for (unsigned c = SLAB_CAUSE_RUNQ; c < SLAB_CAUSE_COUNT; c++)
         num(out, slab_cause_name((slab_cause)c), dx->share[c], c + 1 < SLAB_CAUSE_COUNT);
     fputs("},", out);
+    key(out, "left_out");
+    if (dx->left_out_ns > 0.0) {
+        fputc('{', out);
+        num(out, "wall_ns", dx->left_out_ns, true);
+        str(out, "cause", slab_cause_name(dx->left_out_cause), false);
+        fputs("},", out);
+    } else {
+        fputs("null,", out);
+    }
     str(out, "text", st_fmt_tail(line, sizeof(line), f, p999), false);
     fputc('}', out);
 }

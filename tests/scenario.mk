@@ -18,6 +18,11 @@ SCENARIO_TESTS = \
 	tests/scenario_slabs.sh \
 	tests/scenario_cause.sh
 TESTS += $(SCENARIO_TESTS)
+
+## The cause scenarios judge what the scheduler did to one thread, and a
+## test running beside them on a 2-core machine preempts it: they start
+## when every other test of the run has finished.
+tests/scenario_cause.log: $(TEST_LOGS:tests/scenario_cause.log=)
 EXTRA_DIST += $(SCENARIO_TESTS) tests/scenario_lib.sh
 
 CLEANFILES += tests/scenario-retries.txt tests/scenario.lock tests/scenario-accuracy.txt

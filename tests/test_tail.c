@@ -101,7 +101,7 @@ static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
 
 int main(void)
 {
-    plan(28);
+    plan(31);
 
     /* ---- the decomposed sample, in process */
     slab_sample_config cfg = { .rate = 1, .mode = SLAB_SAMPLE_FIXED, .budget_ppm = 0 };
@@ -212,6 +212,23 @@ int main(void)
     is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_NEW_SLAB,
            "a tail of new slabs: new-slab work (%s, %.0f%%)", slab_cause_name(dg.cause),
            100 * dg.cause_share);
+
+    /* The same storm, and one sample preempted for 5 ms: one call does
+     * not name the cause, and is reported apart. */
+    put_samples(&d, 5000000, 1, SLAB_PATH_FAST, 300, 4999700, 0, 0);
+    d.allocs += 1000;
+    is_int(diagnose(&d, &ctx, 100000000, 5000000, &dg), SLAB_CAUSE_WORK_NEW_SLAB,
+           "one preempted sample of 5 ms beside 12 new slabs: new-slab work (%s, %.0f%%)",
+           slab_cause_name(dg.cause), 100 * dg.cause_share);
+    ok(dg.left_out_cause == SLAB_CAUSE_RUNQ && dg.left_out_ns > 4.9e9 && dg.left_out_ns < 5.1e9,
+       "the slowest call is left out, run-queue, 5 ms for 1000 calls (%s, %.0f ms)",
+       slab_cause_name(dg.left_out_cause), dg.left_out_ns / 1e6);
+    /* Three of them are no accident. */
+    put_samples(&d, 5000000, 2, SLAB_PATH_FAST, 300, 4999700, 0, 0);
+    d.allocs += 2000;
+    is_int(diagnose(&d, &ctx, 100000000, 15000000, &dg), SLAB_CAUSE_RUNQ,
+           "three preempted samples of 5 ms: run-queue (%s, %.0f%%)",
+           slab_cause_name(dg.cause), 100 * dg.cause_share);
 
     /* Sleeping on a lock. */
     memset(&d, 0, sizeof(d));

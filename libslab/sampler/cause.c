@@ -123,6 +123,33 @@ static void add_repairs(slab_tail *t, const slab_thread_stats *d, const slab_tai
     }
 }
 
+/* Adds k times the parts of c to the tail's. */
+static void call_add(slab_tail *t, const slab_tail_call *c, double k)
+{
+    t->wall_ns += c->wall_ns * k;
+    t->runq_ns += c->runq_ns * k;
+    t->blocked_ns += c->blocked_ns * k;
+    t->other_ns += c->other_ns * k;
+    for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+        t->work_ns[p] += c->work_ns[p] * k;
+}
+
+/* group: the parts of n samples of one group (n > 0).  One of them, when
+ * slower than the slowest so far, becomes it. */
+static void keep_slowest(slab_tail *t, const slab_tail_call *group, double n)
+{
+    double k = n > 1.0 ? 1.0 / n : 1.0;
+    if (group->wall_ns * k <= t->slowest.wall_ns)
+        return;
+    slab_tail_call *s = &t->slowest;
+    s->wall_ns = group->wall_ns * k;
+    s->runq_ns = group->runq_ns * k;
+    s->blocked_ns = group->blocked_ns * k;
+    s->other_ns = group->other_ns * k;
+    for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+        s->work_ns[p] = group->work_ns[p] * k;
+}
+
 static double hist_sum(const uint64_t *h)
 {
     double n = 0.0;
@@ -203,15 +230,20 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
                 in = in > gone ? in - gone : 0.0;
             }
 
+            slab_tail_call c = {
+                .wall_ns = wall > 0.0 ? wall * weight : 0.0,
+                .runq_ns = (double)x->runq_ns * part * weight,
+                .blocked_ns = (double)x->blocked_ns * part * weight,
+                .other_ns = other * weight,
+            };
+            for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+                c.work_ns[p] = w[p] * weight;
             t->samples += in;
             mine += in;
             t->calls += in * weight;
-            t->wall_ns += wall > 0.0 ? wall * weight : 0.0;
-            t->runq_ns += (double)x->runq_ns * part * weight;
-            t->blocked_ns += (double)x->blocked_ns * part * weight;
-            t->other_ns += other * weight;
-            for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
-                t->work_ns[p] += w[p] * weight;
+            call_add(t, &c, 1.0);
+            if (in > 0.0)
+                keep_slowest(t, &c, in);
         }
         if (d->sched_samples > 0)
             t->sched_samples += mine * (double)d->sched_samples / samples;
@@ -342,6 +374,18 @@ static void split(const slab_verdict_input *in, const slab_tail *t, const slab_c
         share[c] = sum > 0.0 ? share[c] / sum : 0.0;
 }
 
+/* The largest of the parts of t's time. */
+static slab_cause largest(const slab_verdict_input *in, const slab_tail *t, const slab_context *ctx)
+{
+    double share[SLAB_CAUSE_COUNT];
+    split(in, t, ctx, share);
+    slab_cause best = SLAB_CAUSE_NONE;
+    for (unsigned c = SLAB_CAUSE_RUNQ; c < SLAB_CAUSE_COUNT; c++)
+        if (share[c] > (best == SLAB_CAUSE_NONE ? 0.0 : share[best]))
+            best = (slab_cause)c;
+    return best;
+}
+
 SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
                             const slab_context *ctx, slab_diagnosis *out)
 {
@@ -358,9 +402,18 @@ SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
         return;
 
     if (tail) {
-        split(in, tail, ctx, out->share);
         if (tail->calls > 0.0)
             out->tail_ns = tail->wall_ns / tail->calls;
+        /* Rule 1: one call cannot name the cause; the slowest is left out. */
+        slab_tail kept = *tail;
+        if (tail->samples + tail->repairs > SLAB_TAIL_MIN_SAMPLES && tail->slowest.wall_ns > 0.0) {
+            slab_tail one = { .samples = 1.0 };
+            call_add(&one, &tail->slowest, 1.0);
+            call_add(&kept, &tail->slowest, -1.0);
+            out->left_out_ns = tail->slowest.wall_ns;
+            out->left_out_cause = largest(in, &one, ctx);
+        }
+        split(in, &kept, ctx, out->share);
     }
 
     /* Rule 2: the tail's largest part, when it is time off the CPU. */
