@@ -344,7 +344,8 @@ const char *slab_verdict_name(slab_verdict v);
  * repair_hist: then all of the repairs count when their mean wall time
  * reaches cut->threshold_ns, and none otherwise.  Within a tail group the
  * samples beyond the cut are taken to be like the group's others, and
- * t->slowest keeps the slowest of all the samples added so far.
+ * t->slowest and t->top keep the slowest and largest of all the samples
+ * added so far.
  *
  * The clocks' window (about a microsecond) meets what a pop (about 10 ns)
  * almost never meets.  So the CPU time of fast-path samples beyond the
@@ -382,9 +383,12 @@ typedef struct slab_tail {
     double work_ns[SLAB_PATH_COUNT];
     double sched_samples;       /* tail samples that read schedstat */
     /* The slowest sampled call (by the time it stands for: a sample of
-     * the highest tail group of its thread, as like the group's others),
-     * which slab_diagnose() leaves out. */
+     * the highest tail group of its thread, as like the group's others). */
     slab_tail_call slowest;
+    /* For each part, the two largest amounts of it that single sampled
+     * calls brought (top[0] the largest), which slab_diagnose() takes
+     * off; for wall_ns, the two slowest calls. */
+    slab_tail_call top[2];
 } slab_tail;
 
 void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab_tail_cut *cut,
@@ -436,9 +440,9 @@ typedef struct slab_diagnosis {
     double cause_share;         /* of the tail's time, 0..1 */
     double share[SLAB_CAUSE_COUNT];
     double tail_ns;             /* mean floor-corrected wall time of a tail call */
-    /* The slowest sampled call, left out of share[] and of the cause
-     * (rule 1): the wall time it stands for, and its largest part.
-     * 0 and SLAB_CAUSE_NONE when nothing was left out. */
+    /* The slowest sampled call, which rule 1 leaves out: the wall time
+     * it stands for, and its largest part.  0 and SLAB_CAUSE_NONE when
+     * the tail held no sampled call. */
     double left_out_ns;
     slab_cause left_out_cause;
 } slab_diagnosis;
@@ -449,10 +453,11 @@ typedef struct slab_diagnosis {
  *    share the cgroup spent throttled, throttled_ns / the interval's
  *    run-queue wait, is throttling), blocked, other off-CPU (of which up
  *    to steal_share of the tail's wall time is steal) and work by path.
- *    With more than SLAB_TAIL_MIN_SAMPLES samples and repairs in the
- *    tail, its slowest sampled call is left out first: a sample stands
- *    for many calls, and one preemption of a millisecond inside one of
- *    them would otherwise outweigh all the tail's work.
+ *    Each part leaves out the two largest amounts of it that single
+ *    sampled calls brought (slab_tail.top): a sample stands for
+ *    thousands of calls, and one preemption of a millisecond inside one
+ *    of them would otherwise outweigh all of a tail's work.  What three
+ *    samples or more share still counts.
  * 2. With at least SLAB_TAIL_MIN_SAMPLES samples and repairs in the tail,
  *    if its largest part is time off the CPU (run queue, throttling,
  *    steal, blocked, other), that is the cause.

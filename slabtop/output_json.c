@@ -99,8 +99,8 @@ static void str(FILE *out, const char *k, const char *v, bool comma)
 }
 
 /* The tail above p99 (or p99.9): where it starts, how many samples it
- * holds, the calls they stand for, its time by cause, and the slowest
- * call, which the shares leave out. */
+ * holds, the calls they stand for, its time by cause, and its slowest
+ * sampled call. */
 static void tail(FILE *out, const char *name, const st_figures *f, bool p999)
 {
     const slab_tail *t = p999 ? &f->tail999 : &f->tail;

@@ -101,7 +101,7 @@ static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
 
 int main(void)
 {
-    plan(31);
+    plan(33);
 
     /* ---- the decomposed sample, in process */
     slab_sample_config cfg = { .rate = 1, .mode = SLAB_SAMPLE_FIXED, .budget_ppm = 0 };
@@ -214,7 +214,7 @@ int main(void)
            100 * dg.cause_share);
 
     /* The same storm, and one sample preempted for 5 ms: one call does
-     * not name the cause, and is reported apart. */
+     * not name the cause, and the slowest is reported apart. */
     put_samples(&d, 5000000, 1, SLAB_PATH_FAST, 300, 4999700, 0, 0);
     d.allocs += 1000;
     is_int(diagnose(&d, &ctx, 100000000, 5000000, &dg), SLAB_CAUSE_WORK_NEW_SLAB,
@@ -223,7 +223,7 @@ int main(void)
     ok(dg.left_out_cause == SLAB_CAUSE_RUNQ && dg.left_out_ns > 4.9e9 && dg.left_out_ns < 5.1e9,
        "the slowest call is left out, run-queue, 5 ms for 1000 calls (%s, %.0f ms)",
        slab_cause_name(dg.left_out_cause), dg.left_out_ns / 1e6);
-    /* Three of them are no accident. */
+    /* Three of them are no accident: the third counts. */
     put_samples(&d, 5000000, 2, SLAB_PATH_FAST, 300, 4999700, 0, 0);
     d.allocs += 2000;
     is_int(diagnose(&d, &ctx, 100000000, 15000000, &dg), SLAB_CAUSE_RUNQ,
@@ -257,6 +257,24 @@ int main(void)
     is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_REPAIR,
            "5000 repairs of 20 us against 10 refills: repair work (%s, %.0f%%)",
            slab_cause_name(dg.cause), 100 * dg.cause_share);
+
+    /* A repair storm, timed one by one, and two pops each off the CPU for
+     * 60 us, each standing for 5000 calls: their time outweighs the
+     * repairs', but two samples are not yet the tail's cause. */
+    memset(&d, 0, sizeof(d));
+    put_samples(&d, 200, 1000, SLAB_PATH_FAST, 200, 0, 0, 0);
+    put_samples(&d, 60000, 2, SLAB_PATH_FAST, 300, 0, 0, 59700);
+    d.allocs = 1002 * 5000;
+    put_repairs(&d, 3000, 2900, 20000);
+    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_WORK_REPAIR,
+           "20000 repairs of 3 us beside 2 pops off the CPU for 60 us: repair work "
+           "(%s, %.0f%%; the slowest, %.0f ms, left out: %s)", slab_cause_name(dg.cause),
+           100 * dg.cause_share, dg.left_out_ns / 1e6, slab_cause_name(dg.left_out_cause));
+    put_samples(&d, 60000, 2, SLAB_PATH_FAST, 300, 0, 0, 59700);
+    d.allocs += 2 * 5000;
+    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_OFFCPU,
+           "beside 4 such pops: off-CPU (%s, %.0f%%)", slab_cause_name(dg.cause),
+           100 * dg.cause_share);
 
     /* Sampled calls that repaired, and the same repairs timed one by one:
      * each repair counts once. */

@@ -123,31 +123,68 @@ static void add_repairs(slab_tail *t, const slab_thread_stats *d, const slab_tai
     }
 }
 
-/* Adds k times the parts of c to the tail's. */
-static void call_add(slab_tail *t, const slab_tail_call *c, double k)
+static double more(double have, double v)
 {
-    t->wall_ns += c->wall_ns * k;
-    t->runq_ns += c->runq_ns * k;
-    t->blocked_ns += c->blocked_ns * k;
-    t->other_ns += c->other_ns * k;
-    for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
-        t->work_ns[p] += c->work_ns[p] * k;
+    have += v;
+    return have > 0.0 ? have : 0.0;
 }
 
-/* group: the parts of n samples of one group (n > 0).  One of them, when
- * slower than the slowest so far, becomes it. */
-static void keep_slowest(slab_tail *t, const slab_tail_call *group, double n)
+/* Adds k times the parts of c to the tail's (k < 0 takes them off, down
+ * to 0). */
+static void call_add(slab_tail *t, const slab_tail_call *c, double k)
+{
+    t->wall_ns = more(t->wall_ns, c->wall_ns * k);
+    t->runq_ns = more(t->runq_ns, c->runq_ns * k);
+    t->blocked_ns = more(t->blocked_ns, c->blocked_ns * k);
+    t->other_ns = more(t->other_ns, c->other_ns * k);
+    for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
+        t->work_ns[p] = more(t->work_ns[p], c->work_ns[p] * k);
+}
+
+/* The parts of a call by number: wall time, run-queue wait, blocked,
+ * other off-CPU, then work by path. */
+#define TAIL_PARTS (4u + SLAB_PATH_COUNT)
+
+static double *part(slab_tail_call *c, unsigned i)
+{
+    switch (i) {
+    case 0: return &c->wall_ns;
+    case 1: return &c->runq_ns;
+    case 2: return &c->blocked_ns;
+    case 3: return &c->other_ns;
+    default: return &c->work_ns[i - 4];
+    }
+}
+
+/* v, brought by one sampled call, among the two largest of part i. */
+static void offer(slab_tail *t, unsigned i, double v)
+{
+    double *first = part(&t->top[0], i), *second = part(&t->top[1], i);
+    if (v > *first) {
+        *second = *first;
+        *first = v;
+    } else if (v > *second) {
+        *second = v;
+    }
+}
+
+/* group: the parts of n samples of one group (n > 0), each sample taken
+ * to be like the others.  One of them, when slower than the slowest so
+ * far, becomes it, and each part keeps its two largest. */
+static void keep_largest(slab_tail *t, slab_tail_call *group, double n)
 {
     double k = n > 1.0 ? 1.0 / n : 1.0;
-    if (group->wall_ns * k <= t->slowest.wall_ns)
-        return;
-    slab_tail_call *s = &t->slowest;
-    s->wall_ns = group->wall_ns * k;
-    s->runq_ns = group->runq_ns * k;
-    s->blocked_ns = group->blocked_ns * k;
-    s->other_ns = group->other_ns * k;
-    for (unsigned p = 0; p < SLAB_PATH_COUNT; p++)
-        s->work_ns[p] = group->work_ns[p] * k;
+    if (group->wall_ns * k > t->slowest.wall_ns)
+        for (unsigned i = 0; i < TAIL_PARTS; i++)
+            *part(&t->slowest, i) = *part(group, i) * k;
+    for (unsigned i = 0; i < TAIL_PARTS; i++) {
+        double all = *part(group, i), one = all * k;
+        offer(t, i, one);
+        if (n >= 2.0)
+            offer(t, i, one);
+        else if (n > 1.0)
+            offer(t, i, all - one);
+    }
 }
 
 static double hist_sum(const uint64_t *h)
@@ -243,7 +280,7 @@ SLAB_API void slab_tail_add(slab_tail *t, const slab_thread_stats *d, const slab
             t->calls += in * weight;
             call_add(t, &c, 1.0);
             if (in > 0.0)
-                keep_slowest(t, &c, in);
+                keep_largest(t, &c, in);
         }
         if (d->sched_samples > 0)
             t->sched_samples += mine * (double)d->sched_samples / samples;
@@ -404,12 +441,14 @@ SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
     if (tail) {
         if (tail->calls > 0.0)
             out->tail_ns = tail->wall_ns / tail->calls;
-        /* Rule 1: one call cannot name the cause; the slowest is left out. */
+        /* Rule 1: what one or two sampled calls brought cannot name the
+         * cause; each part leaves out its two largest. */
         slab_tail kept = *tail;
-        if (tail->samples + tail->repairs > SLAB_TAIL_MIN_SAMPLES && tail->slowest.wall_ns > 0.0) {
+        call_add(&kept, &tail->top[0], -1.0);
+        call_add(&kept, &tail->top[1], -1.0);
+        if (tail->slowest.wall_ns > 0.0) {
             slab_tail one = { .samples = 1.0 };
             call_add(&one, &tail->slowest, 1.0);
-            call_add(&kept, &tail->slowest, -1.0);
             out->left_out_ns = tail->slowest.wall_ns;
             out->left_out_cause = largest(in, &one, ctx);
         }
