@@ -451,6 +451,36 @@ static const st_thread *find_thread(const st_snapshot *s, uint64_t key)
     return NULL;
 }
 
+void st_figures_process(st_figures *f, const st_snapshot *prev,
+                        const slab_thread_stats *prev_total, const st_snapshot *cur,
+                        const slab_thread_stats *total, uint64_t elapsed_ns,
+                        const slab_context *ctx)
+{
+    /* The parts: each thread, and the exited threads, whose figures
+     * before include those of the threads that exited since. */
+    st_part *parts = calloc(cur->nthreads + 1, sizeof(*parts));
+    slab_thread_stats *gone = prev ? malloc(sizeof(*gone)) : NULL;
+    size_t n = 0;
+    if (gone) {
+        *gone = prev->exited;
+        for (size_t i = 0; i < prev->nthreads; i++)
+            if (find_thread(cur, prev->threads[i].key) == NULL)
+                slab_shm_stats_add(gone, &prev->threads[i].stats);
+    }
+    if (parts != NULL && (prev == NULL || gone != NULL)) {
+        for (size_t i = 0; i < cur->nthreads; i++) {
+            const st_thread *pt = prev ? find_thread(prev, cur->threads[i].key) : NULL;
+            parts[n++] = (st_part){ pt ? &pt->stats : NULL, &cur->threads[i].stats };
+        }
+        parts[n++] = (st_part){ gone, &cur->exited };
+    }
+    st_figures_compute_parts(f, prev ? prev_total : NULL, total, elapsed_ns,
+                             cur->floor_wall_ns, cur->floor_cpu_ns, ctx,
+                             cur->timing.resolution_ns, n ? parts : NULL, n);
+    free(gone);
+    free(parts);
+}
+
 const char *st_proc_state_name(st_proc_state s)
 {
     switch (s) {
@@ -500,31 +530,8 @@ int st_model_update(st_model *m, const st_snapshot *cur)
     if (prev)
         st_snapshot_total(prev, &prev_total);
     st_host_context(prev ? &prev->host : NULL, &cur->host, (double)elapsed / 1e9, &v->ctx);
-    {
-        /* The parts: each thread, and the exited threads, whose figures
-         * before include those of the threads that exited since. */
-        st_part *parts = calloc(cur->nthreads + 1, sizeof(*parts));
-        slab_thread_stats *gone = prev ? malloc(sizeof(*gone)) : NULL;
-        size_t n = 0;
-        if (gone) {
-            *gone = prev->exited;
-            for (size_t i = 0; i < prev->nthreads; i++)
-                if (find_thread(cur, prev->threads[i].key) == NULL)
-                    slab_shm_stats_add(gone, &prev->threads[i].stats);
-        }
-        if (parts != NULL && (prev == NULL || gone != NULL)) {
-            for (size_t i = 0; i < cur->nthreads; i++) {
-                const st_thread *pt = prev ? find_thread(prev, cur->threads[i].key) : NULL;
-                parts[n++] = (st_part){ pt ? &pt->stats : NULL, &cur->threads[i].stats };
-            }
-            parts[n++] = (st_part){ gone, &cur->exited };
-        }
-        st_figures_compute_parts(&v->summary, prev ? &prev_total : NULL, &v->total,
-                                 elapsed, cur->floor_wall_ns, cur->floor_cpu_ns, &v->ctx,
-                                 cur->timing.resolution_ns, n ? parts : NULL, n);
-        free(gone);
-        free(parts);
-    }
+    st_figures_process(&v->summary, prev, prev ? &prev_total : NULL, cur, &v->total, elapsed,
+                       &v->ctx);
 
     unsigned lo = SLAB_HIST_BUCKETS, hi = 0;
     for (unsigned i = 0; i < SLAB_HIST_BUCKETS; i++) {

@@ -149,6 +149,15 @@ void st_figures_compute_parts(st_figures *f, const slab_thread_stats *prev,
                               const slab_context *ctx, uint64_t resolution_ns,
                               const st_part *parts, size_t nparts);
 
+/* The figures of a process from two of its snapshots (prev NULL: since it
+ * started) and their totals (st_snapshot_total()): its threads, and the
+ * threads that exited, are the parts.  The watch screen, the overview and
+ * the exporter all compute a process's figures this way. */
+void st_figures_process(st_figures *f, const st_snapshot *prev,
+                        const slab_thread_stats *prev_total, const st_snapshot *cur,
+                        const slab_thread_stats *total, uint64_t elapsed_ns,
+                        const slab_context *ctx);
+
 /* Counter difference that treats a decrease as a restart from zero. */
 static inline uint64_t st_delta(uint64_t prev, uint64_t cur)
 {

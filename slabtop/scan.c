@@ -10,39 +10,29 @@
 #include "slab_shm.h"
 #include "source.h"
 
-struct st_scan_prev {
-    char name[ST_NAME_MAX];
-    int64_t pid;
-    uint64_t mono_ns;
-    slab_thread_stats total;
-    bool alive;
-};
-
 void st_scan_init(st_scan *sc)
 {
     memset(sc, 0, sizeof(*sc));
 }
 
-static void free_entries(st_scan *sc)
+static void free_entries(st_scan_entry *e, size_t n)
 {
-    for (size_t i = 0; i < sc->n; i++)
-        st_snapshot_free(&sc->e[i].snap);
-    free(sc->e);
-    sc->e = NULL;
-    sc->n = 0;
+    for (size_t i = 0; i < n; i++)
+        st_snapshot_free(&e[i].snap);
+    free(e);
 }
 
 void st_scan_free(st_scan *sc)
 {
-    free_entries(sc);
-    free(sc->prev);
+    free_entries(sc->e, sc->n);
+    free_entries(sc->prev, sc->nprev);
     memset(sc, 0, sizeof(*sc));
 }
 
-static const st_scan_prev *find_prev(const st_scan *sc, const st_snapshot *s)
+static const st_scan_entry *find_prev(const st_scan *sc, const st_snapshot *s)
 {
     for (size_t i = 0; i < sc->nprev; i++)
-        if (sc->prev[i].pid == s->pid && strcmp(sc->prev[i].name, s->name) == 0)
+        if (sc->prev[i].snap.pid == s->pid && strcmp(sc->prev[i].snap.name, s->name) == 0)
             return &sc->prev[i];
     return NULL;
 }
@@ -53,24 +43,28 @@ int st_scan_take(st_scan *sc)
     size_t n = 0, k = 0;
     slab_shm_errinfo err;
     st_scan_entry *e = NULL;
-    st_scan_prev *now = NULL;
 
-    free_entries(sc);
+    /* What this scan reads is compared with what the last one kept;
+     * owners not seen now are forgotten after it. */
+    free_entries(sc->prev, sc->nprev);
+    sc->prev = sc->e;
+    sc->nprev = sc->n;
+    sc->e = NULL;
+    sc->n = 0;
     if (slab_shm_list(&list, &n, &err) != SLAB_SHM_OK) {
-        free(sc->prev);
+        free_entries(sc->prev, sc->nprev);
         sc->prev = NULL;
         sc->nprev = 0;
         return -1;
     }
     if (n > 0) {
         e = calloc(n, sizeof(*e));
-        now = calloc(n, sizeof(*now));
-        if (e == NULL || now == NULL)
+        if (e == NULL)
             n = 0;
     }
     for (size_t i = 0; i < n; i++) {
         st_scan_entry *x = &e[k];
-        const st_scan_prev *p;
+        const st_scan_entry *p;
         st_source src;
 
         if (list[i].error != SLAB_SHM_OK)
@@ -89,18 +83,12 @@ int st_scan_take(st_scan *sc)
             if (x->snap.threads[t].state != ST_THREAD_OVERFLOW)
                 x->live_threads++;
         p = find_prev(sc, &x->snap);
-        x->was_alive = p && p->alive;
-        if (p && x->snap.mono_ns > p->mono_ns) {
+        x->was_alive = p && p->snap.state == ST_PROC_ALIVE;
+        if (p && x->snap.mono_ns > p->snap.mono_ns) {
             x->have_interval = true;
-            st_figures_compute(&x->interval, &p->total, &x->total,
-                               x->snap.mono_ns - p->mono_ns,
-                               x->snap.floor_wall_ns, x->snap.floor_cpu_ns);
+            st_figures_process(&x->interval, &p->snap, &p->total, &x->snap, &x->total,
+                               x->snap.mono_ns - p->snap.mono_ns, NULL);
         }
-        snprintf(now[k].name, sizeof(now[k].name), "%s", x->snap.name);
-        now[k].pid = x->snap.pid;
-        now[k].mono_ns = x->snap.mono_ns;
-        now[k].total = x->total;
-        now[k].alive = x->snap.state == ST_PROC_ALIVE;
         k++;
     }
     slab_shm_list_free(list);
@@ -108,10 +96,6 @@ int st_scan_take(st_scan *sc)
         free(e);
         e = NULL;
     }
-    /* Owners not seen now are forgotten with this swap. */
-    free(sc->prev);
-    sc->prev = now;
-    sc->nprev = k;
     sc->e = e;
     sc->n = k;
     return 0;
@@ -148,8 +132,7 @@ void st_scan_figures(const st_scan_entry *e, st_figures *f)
     if (e->have_interval)
         *f = e->interval;
     else
-        st_figures_compute(f, NULL, &e->total, e->snap.uptime_ns,
-                           e->snap.floor_wall_ns, e->snap.floor_cpu_ns);
+        st_figures_process(f, NULL, NULL, &e->snap, &e->total, e->snap.uptime_ns, NULL);
 }
 
 static st_scan_sort cmp_key;

@@ -24,12 +24,10 @@ typedef struct st_scan_entry {
     st_figures interval;        /* since that scan, on the owner's clock */
 } st_scan_entry;
 
-typedef struct st_scan_prev st_scan_prev;
-
 typedef struct st_scan {
     st_scan_entry *e;           /* n entries, sorted by NAME */
     size_t n;
-    st_scan_prev *prev;         /* what the previous scan saw */
+    st_scan_entry *prev;        /* what the previous scan kept */
     size_t nprev;
 } st_scan;
 

@@ -305,6 +305,17 @@ static void test_tail_by_thread(void)
     is_int(f.dx.cause, SLAB_CAUSE_WORK_NEW_SLAB,
            "by the process's totals alone the same reads new-slab work (%s)",
            slab_cause_name(f.dx.cause));
+    slab_thread_stats *t1 = malloc(sizeof(*t1)), *t2 = malloc(sizeof(*t2));
+    if (t1 && t2) {
+        st_snapshot_total(&s1, t1);
+        st_snapshot_total(&s2, t2);
+        st_figures_process(&f, &s1, t1, &s2, t2, SEC, NULL);
+    }
+    is_int(t1 && t2 ? f.dx.cause : SLAB_CAUSE_NONE, SLAB_CAUSE_WORK_REFILL,
+           "the overview's and the exporter's figures (st_figures_process) agree: %s",
+           slab_cause_name(f.dx.cause));
+    free(t1);
+    free(t2);
     st_snapshot_free(&s1);
     st_snapshot_free(&s2);
     st_model_free(&m);
@@ -544,7 +555,7 @@ static void test_class_columns(void)
 
 int main(void)
 {
-    plan(79);
+    plan(80);
     test_class_columns();
     test_figures();
     test_model();
