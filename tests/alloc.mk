@@ -1,6 +1,6 @@
 ## tests/alloc.mk: allocator tests.
 
-noinst_HEADERS += tests/tap.h tests/fork_harness.h
+noinst_HEADERS += tests/tap.h tests/fork_harness.h tests/rng.h
 TEST_LIBS = libslab/libslab-all.la $(SLAB_LIBS) $(PTHREAD_LIBS)
 
 ALLOC_TESTS = \

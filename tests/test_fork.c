@@ -17,6 +17,7 @@
 
 #include "slab_alloc.h"
 #include "slab_shm.h"
+#include "rng.h"
 #include "tap.h"
 #include "fork_harness.h"
 
@@ -28,14 +29,6 @@ static SlabAllocator *a;
 static _Atomic bool stop;
 static _Atomic uint64_t work[CHURNERS];
 static _Atomic SlabHandle mailbox[MAILBOXES];
-
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
 
 /* Slow paths as often as possible: refills, remote frees, epoch changes,
  * allocator creation and destruction. */

@@ -8,6 +8,7 @@
 
 #include "slab_alloc.h"
 #include "slab_debug.h"
+#include "rng.h"
 #include "tap.h"
 
 #define LIVE 2000
@@ -16,11 +17,7 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint64_t next_random(void)
 {
-    /* xorshift64*: deterministic, so a failure can be replayed. */
-    rng ^= rng >> 12;
-    rng ^= rng << 25;
-    rng ^= rng >> 27;
-    return rng * 0x2545f4914f6cdd1dull;
+    return xorshift(&rng);
 }
 
 /* Every live object still holds the cookie it was given. */

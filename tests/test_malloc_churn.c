@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rng.h"
 #include "tap.h"
 #include "slab_alloc.h"
 #define SLAB_DROPIN_TEST 1
@@ -51,21 +52,12 @@ static unsigned generation;
 static unsigned keep = OBJECTS / 2;     /* objects a thread leaves */
 static pthread_barrier_t *together;     /* all of a generation alive at once */
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
-
 /* 16..511 bytes, about log-uniform: every class of that range in use. */
 static size_t churn_size(uint64_t *s)
 {
-    unsigned shift = 4 + (unsigned)(rng(s) % 5);           /* 16 .. 256 */
+    unsigned shift = 4 + (unsigned)(xorshift(s) % 5);           /* 16 .. 256 */
     size_t lo = (size_t)1 << shift;
-    return lo + (size_t)(rng(s) % lo);
+    return lo + (size_t)(xorshift(s) % lo);
 }
 
 /* Free what the predecessor left, allocate OBJECTS, free all but keep. */

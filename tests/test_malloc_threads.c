@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rng.h"
 #include "tap.h"
 #include "slab_alloc.h"
 #define SLAB_DROPIN_TEST 1
@@ -33,15 +34,6 @@
 
 static _Atomic(void *) exchange[THREADS][SLOTS];
 static atomic_ulong bad_cookies, failures, frees_remote;
-
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
-}
 
 static uint64_t cookie_of(const void *p, size_t n)
 {
@@ -74,7 +66,7 @@ static bool verify(const unsigned char *p)
 
 static size_t pick_size(uint64_t *s)
 {
-    uint64_t r = rng(s);
+    uint64_t r = xorshift(s);
     switch (r & 15) {
     case 0:
         return 769 + (r >> 8) % 8000;       /* large path */
@@ -92,7 +84,7 @@ static void *stress(void *arg)
     void *local[64] = { 0 };
 
     for (int i = 0; i < ROUNDS; i++) {
-        uint64_t r = rng(&s);
+        uint64_t r = xorshift(&s);
         unsigned k = (unsigned)(r % 64);
         if (local[k] != NULL) {
             if (!verify(local[k]))

@@ -11,6 +11,7 @@
 
 #include "slab_alloc.h"
 #include "slab_debug.h"
+#include "rng.h"
 #include "tap.h"
 
 #define MAILBOXES 4096
@@ -18,14 +19,6 @@
 static SlabAllocator *a;
 static _Atomic uint64_t mailbox[MAILBOXES];
 static _Atomic uint64_t allocated, freed, corrupt, failed;
-
-static uint64_t xorshift(uint64_t *s)
-{
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    return *s * 0x2545f4914f6cdd1dull;
-}
 
 /* Stamp: handle, size, then the handle's low byte in every other byte. */
 static void stamp(char *p, SlabHandle h, uint32_t size)
