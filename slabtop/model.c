@@ -296,16 +296,13 @@ void st_figures_compute_parts(st_figures *f, const slab_thread_stats *prev,
         if (parts != NULL && !restarted) {
             /* The cuts of the calls: each part's samples counted as many
              * times as each stands for calls. */
-            uint64_t *calls = calloc(SLAB_HIST_BUCKETS, sizeof(*calls));
-            if (calls != NULL) {
-                for (size_t i = 0; i < nparts; i++)
-                    add_calls(calls, parts[i].prev, parts[i].cur);
-                slab_tail_cut_at(&cut[0], calls, 0.99);
-                slab_tail_cut_at(&cut[1], calls, 0.999);
-                f->tail_p99_raw = cut[0].threshold_ns;
-                f->tail_p999_raw = cut[1].threshold_ns;
-                free(calls);
-            }
+            uint64_t calls[SLAB_HIST_BUCKETS] = { 0 };
+            for (size_t i = 0; i < nparts; i++)
+                add_calls(calls, parts[i].prev, parts[i].cur);
+            slab_tail_cut_at(&cut[0], calls, 0.99);
+            slab_tail_cut_at(&cut[1], calls, 0.999);
+            f->tail_p99_raw = cut[0].threshold_ns;
+            f->tail_p999_raw = cut[1].threshold_ns;
             for (size_t i = 0; i < nparts; i++)
                 tail_part(f, d, parts[i].prev, parts[i].cur, cut, &floor);
         } else {
