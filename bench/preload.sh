@@ -37,12 +37,16 @@ prog() { if [ -x "/usr/bin/$1" ]; then echo "/usr/bin/$1"; else command -v "$1" 
 PYTHON=$(prog python3) SQLITE=$(prog sqlite3) GCC=$(prog gcc) GIT=$(prog git)
 REDIS=$(prog redis-server) REDIS_CLI=$(prog redis-cli) REDIS_BENCH=$(prog redis-benchmark)
 ops() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); print (v > 0 ? v : 1) }'; }
+# pywork.py's scale: 4 times SCALE, about a second of work, so that the
+# interpreter's start-up and the machine's noise (0.13-0.21 s at 1) do
+# not hide a difference of a few per cent.
+PYSCALE=$(awk -v s="$SCALE" 'BEGIN { print 4 * s }')
 sha() { sha256sum "$1" | cut -c1-16; }
 
 # ------------------------------------------------------------ workloads
 # The real programs, each: NAME|needs|what it does (RESULTS.md prints it).
 PROGRAMS=(
-	"python|python3|python3 (PYTHONMALLOC=malloc): dicts of strings, string work, JSON both ways (also in 2 threads), sorting, small objects (bench/programs/pywork.py)"
+	"python|python3|python3 (PYTHONMALLOC=malloc): dicts of strings, string work, JSON both ways (also in 2 threads), sorting, small objects (bench/programs/pywork.py, scale 4)"
 	"sqlite|sqlite3|sqlite3 :memory:: bulk insert of $(ops 30000) rows, two indexes, joins, group by, update, delete (bench/programs/sqlite.sql)"
 	"gcc|gcc|gcc -O2 -c of a generated $(ops 30)-function C file (bench/programs/gensrc.py); driver, cc1 and as"
 	"redis|redis-server|redis-server on a Unix socket, redis-benchmark (not preloaded) -c 8, $(ops 6000) requests each of SET, GET, INCR, LPUSH, LPOP, HSET, 100-byte values, random keys; result: requests/s"
@@ -138,7 +142,7 @@ run_one() {
 	case $wl in
 	python)
 		PYTHONMALLOC=malloc "$PT" -p "$pre" -o "$out" -- \
-			"$PYTHON" "$SRC/bench/programs/pywork.py" "$SCALE" ;;
+			"$PYTHON" "$SRC/bench/programs/pywork.py" "$PYSCALE" ;;
 	sqlite)
 		"$PT" -p "$pre" -i "$W/sqlite.sql" -o "$out" -- "$SQLITE" :memory: ;;
 	gcc)
@@ -230,7 +234,7 @@ cmd_calls() {
 			redis) redis_run "" slabrun "$slabrun" --name "bench-redis-$$" -- >/dev/null
 				cp "$W/redis.slabrun.err" "$err" ;;
 			python) PYTHONMALLOC=malloc "$PT" -E "$err" -o /dev/null -- "$slabrun" \
-				--name "bench-$wl-$$" -- "$PYTHON" "$SRC/bench/programs/pywork.py" "$SCALE" >/dev/null ;;
+				--name "bench-$wl-$$" -- "$PYTHON" "$SRC/bench/programs/pywork.py" "$PYSCALE" >/dev/null ;;
 			sqlite) "$PT" -E "$err" -i "$W/sqlite.sql" -- "$slabrun" --name "bench-$wl-$$" -- \
 				"$SQLITE" :memory: >/dev/null ;;
 			gcc) "$PT" -E "$err" -- "$slabrun" --name "bench-$wl-$$" -- \
