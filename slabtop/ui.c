@@ -246,17 +246,24 @@ const char *st_ui_safe(char *buf, size_t size, const char *s, int cols, bool pad
 
 #define safe st_ui_safe
 
+/* The help: the key table, the verdicts, and how to leave it, which
+ * stays on the last row however short the terminal.  Without room for
+ * the blank lines between its parts it goes without them. */
 static void draw_help(const st_ui *ui)
 {
-    int y = 0;
+    int y = 0, lw = 0, keys = 0;
+
+    for (size_t i = 0; i < st_keys_count; i++) {
+        if (st_keys[i].label == NULL)
+            continue;
+        keys++;
+        if ((int)strlen(st_keys[i].label) > lw)
+            lw = (int)strlen(st_keys[i].label);
+    }
+    int gap = LINES >= keys + 9 ? 1 : 0;      /* 3 blank lines, 6 of text */
 
     st_ui_put(y++, 0, A_BOLD, "slabtop %s - keys", PACKAGE_VERSION);
-    y++;
-    int lw = 0;
-
-    for (size_t i = 0; i < st_keys_count; i++)
-        if (st_keys[i].label && (int)strlen(st_keys[i].label) > lw)
-            lw = (int)strlen(st_keys[i].label);
+    y += gap;
     for (size_t i = 0; i < st_keys_count; i++) {
         if (st_keys[i].label == NULL)
             continue;
@@ -264,7 +271,7 @@ static void draw_help(const st_ui *ui)
         st_ui_put(y, 4 + lw, 0, "%s", st_keys[i].help);
         y++;
     }
-    y++;
+    y += gap;
     st_ui_put(y++, 0, A_BOLD, "Verdict on the floor-corrected wall/CPU ratio (the verdict table):");
     st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_CLEAN), "clean");
     st_ui_put(y++, 14, 0, "< 1.5   the allocator's own work; trust the latencies");
@@ -272,8 +279,12 @@ static void draw_help(const st_ui *ui)
     st_ui_put(y++, 14, 0, "1.5-2   some scheduler or hypervisor interference");
     st_ui_put(y, 2, st_ui_verdict_attr(ui, SLAB_VERDICT_HEAVY), "heavy");
     st_ui_put(y++, 14, 0, ">= 2    preempted: the host stole the CPU");
-    y++;
-    st_ui_put(y++, 0, 0, "Sort: %s%s.  Press any key to return.", st_sort_name(ui->sort),
+    y += gap;
+    if (y > LINES - 1)
+        y = LINES - 1;
+    move(y, 0);
+    clrtoeol();
+    st_ui_put(y, 0, 0, "Sort: %s%s.  Press any key to return.", st_sort_name(ui->sort),
         ui->reverse ? " (reversed)" : "");
 }
 

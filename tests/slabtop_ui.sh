@@ -10,7 +10,7 @@
 . "${top_srcdir:-.}/tests/private_shm.sh"
 . "${top_srcdir:-.}/tests/slabtop_lib.sh"
 
-plan 54
+plan 55
 if ! command -v tmux >/dev/null 2>&1; then
     for i in $(seq 1 54); do skip "tmux is not installed"; done
     finish
@@ -97,6 +97,8 @@ wait_for main "show or hide the help screen"
 ok $? "h shows the help screen, from the key table"
 screen main | grep -q "heavy  *>= 2"
 ok $? "the help explains the verdicts"
+screen main | grep -q "Press any key to return"
+ok $? "at 80x24 the whole help fits, ending with how to leave it"
 tm send-keys -t main x
 wait_for main "TID NAME"
 ok $? "any key leaves the help"
