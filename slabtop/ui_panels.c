@@ -107,9 +107,9 @@ void st_ui_draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs)
                      100 * f->cpu_share);
             snprintf(full, sizeof(full), "%s  %s %.2fs/s", share, st_labels[ST_L_RUNQ],
                      f->runq_share);
-            if (x + (int)strlen(full) <= COLS)
+            if (x + (int)strlen(full) < COLS)
                 st_ui_put(*y, x, 0, "%s", full);
-            else if (x + (int)strlen(share) <= COLS)
+            else if (x + (int)strlen(share) < COLS)
                 st_ui_put(*y, x, 0, "%s", share);
         }
     }
@@ -119,9 +119,11 @@ void st_ui_draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs)
         char *cut;
 
         /* Too wide: leave out the last parts ("..., 8% hypervisor steal")
-         * whole rather than cut one at the edge. */
+         * whole rather than cut one at the edge.  Like every line of the
+         * summary it leaves the last column free: a line that reaches it
+         * cannot be told from one cut there. */
         st_fmt_tail(line, sizeof(line), f, false);
-        while ((int)strlen(line) > COLS && (cut = strrchr(line, ',')) != NULL)
+        while ((int)strlen(line) >= COLS && (cut = strrchr(line, ',')) != NULL)
             *cut = '\0';
         st_ui_put(*y, 0, 0, "%s", line);
     }
@@ -135,12 +137,20 @@ void st_ui_draw_summary(const st_ui *ui, const st_view *v, int *y, bool repairs)
         st_ui_put(*y, 0, t->seed.repair_count ? st_ui_color(ui, PAIR_MODERATE) | A_BOLD : 0,
             "repairs %llu", (unsigned long long)t->seed.repair_count);
         x = snprintf(NULL, 0, "repairs %llu", (unsigned long long)t->seed.repair_count) + 2;
-        st_ui_put(*y, x, 0, "%s/s  last %s  full_bitmap %llu  list_mismatch %llu  other %llu",
-            st_fmt_count(a, f->repairs_per_s),
-            v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never",
-            (unsigned long long)t->seed.repair_reason_full_bitmap,
-            (unsigned long long)t->seed.repair_reason_list_mismatch,
-            (unsigned long long)t->seed.repair_reason_other);
+        /* Then the fields that fit whole, in this order. */
+        char part[4][48];
+        snprintf(part[0], sizeof(part[0]), "%s/s  last %s", st_fmt_count(a, f->repairs_per_s),
+                 v->repair_seen ? st_fmt_duration(b, (double)v->repair_age_ns / 1e9) : "never");
+        snprintf(part[1], sizeof(part[1]), "  full_bitmap %llu",
+                 (unsigned long long)t->seed.repair_reason_full_bitmap);
+        snprintf(part[2], sizeof(part[2]), "  list_mismatch %llu",
+                 (unsigned long long)t->seed.repair_reason_list_mismatch);
+        snprintf(part[3], sizeof(part[3]), "  other %llu",
+                 (unsigned long long)t->seed.repair_reason_other);
+        for (int i = 0; i < 4 && x + (int)strlen(part[i]) < COLS; i++) {
+            st_ui_put(*y, x, 0, "%s", part[i]);
+            x += (int)strlen(part[i]);
+        }
     }
     (*y)++;
 }
