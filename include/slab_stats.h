@@ -457,7 +457,10 @@ typedef struct slab_diagnosis {
  *    sampled calls brought (slab_tail.top): a sample stands for
  *    thousands of calls, and one preemption of a millisecond inside one
  *    of them would otherwise outweigh all of a tail's work.  What three
- *    samples or more share still counts.
+ *    samples or more share still counts.  A tail too small for that
+ *    (fewer than SLAB_TAIL_MIN_SAMPLES samples and repairs, or nothing
+ *    left) keeps its parts as they are, and names no cause by rule 2
+ *    or 4.
  * 2. With at least SLAB_TAIL_MIN_SAMPLES samples and repairs in the tail,
  *    if its largest part is time off the CPU (run queue, throttling,
  *    steal, blocked, other), that is the cause.

@@ -101,7 +101,7 @@ static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
 
 int main(void)
 {
-    plan(33);
+    plan(35);
 
     /* ---- the decomposed sample, in process */
     slab_sample_config cfg = { .rate = 1, .mode = SLAB_SAMPLE_FIXED, .budget_ppm = 0 };
@@ -354,6 +354,18 @@ int main(void)
            "%.0f us (%.0f us)", t1.work_ns[SLAB_PATH_NEW_SLAB] / 1e3,
            t0.work_ns[SLAB_PATH_NEW_SLAB] / 1e3);
     }
+
+    /* A tail whose only time is what two samples met: shown as it is,
+     * and no cause named from it. */
+    memset(&d, 0, sizeof(d));
+    put_samples(&d, 200, 1000, SLAB_PATH_FAST, 200, 0, 0, 0);
+    put_samples(&d, 5000000, 2, SLAB_PATH_FAST, 300, 4999700, 0, 0);
+    d.allocs = 1002 * 1000;
+    is_int(diagnose(&d, &ctx, 100000000, 10000000, &dg), SLAB_CAUSE_UNDECIDED,
+           "two preempted samples and nothing else: cannot decide (%s)",
+           slab_cause_name(dg.cause));
+    ok(dg.share[SLAB_CAUSE_RUNQ] > 0.99, "and the tail still shows what they met (%.0f%% %s)",
+       100 * dg.share[SLAB_CAUSE_RUNQ], slab_cause_phrase(SLAB_CAUSE_RUNQ));
 
     /* Too little in the tail. */
     memset(&d, 0, sizeof(d));

@@ -377,8 +377,9 @@ SLAB_API const char *slab_cause_phrase(slab_cause c)
 
 /* ------------------------------------------------------------ diagnosis */
 
-/* The tail's time by cause, as shares of the whole. */
-static void split(const slab_verdict_input *in, const slab_tail *t, const slab_context *ctx,
+/* The tail's time by cause, as shares of the whole; false when it has
+ * none. */
+static bool split(const slab_verdict_input *in, const slab_tail *t, const slab_context *ctx,
                   double share[SLAB_CAUSE_COUNT])
 {
     double runq = t->runq_ns, other = t->other_ns;
@@ -409,6 +410,7 @@ static void split(const slab_verdict_input *in, const slab_tail *t, const slab_c
         sum += share[c];
     for (unsigned c = 0; c < SLAB_CAUSE_COUNT; c++)
         share[c] = sum > 0.0 ? share[c] / sum : 0.0;
+    return sum > 0.0;
 }
 
 /* The largest of the parts of t's time. */
@@ -438,25 +440,32 @@ SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
     if (out->verdict == SLAB_VERDICT_INSUFFICIENT)
         return;
 
+    bool enough = tail != NULL && tail->samples + tail->repairs >= SLAB_TAIL_MIN_SAMPLES;
     if (tail) {
         if (tail->calls > 0.0)
             out->tail_ns = tail->wall_ns / tail->calls;
-        /* Rule 1: what one or two sampled calls brought cannot name the
-         * cause; each part leaves out its two largest. */
-        slab_tail kept = *tail;
-        call_add(&kept, &tail->top[0], -1.0);
-        call_add(&kept, &tail->top[1], -1.0);
         if (tail->slowest.wall_ns > 0.0) {
             slab_tail one = { .samples = 1.0 };
             call_add(&one, &tail->slowest, 1.0);
             out->left_out_ns = tail->slowest.wall_ns;
             out->left_out_cause = largest(in, &one, ctx);
         }
-        split(in, &kept, ctx, out->share);
+        /* Rule 1: what one or two sampled calls brought cannot name the
+         * cause; each part leaves out its two largest.  When nothing is
+         * left (a tail of a few samples, each its own), the parts are
+         * shown as they are, and name no cause. */
+        slab_tail kept = *tail;
+        if (enough) {
+            call_add(&kept, &tail->top[0], -1.0);
+            call_add(&kept, &tail->top[1], -1.0);
+        }
+        if (!split(in, &kept, ctx, out->share)) {
+            split(in, tail, ctx, out->share);
+            enough = false;
+        }
     }
 
     /* Rule 2: the tail's largest part, when it is time off the CPU. */
-    bool enough = tail != NULL && tail->samples + tail->repairs >= SLAB_TAIL_MIN_SAMPLES;
     slab_cause best = SLAB_CAUSE_UNDECIDED;
     double most = 0.0;
     for (unsigned c = SLAB_CAUSE_RUNQ; enough && c < SLAB_CAUSE_COUNT; c++) {
