@@ -386,8 +386,9 @@ typedef struct slab_tail {
      * the highest tail group of its thread, as like the group's others). */
     slab_tail_call slowest;
     /* For each part, the two largest amounts of it that single sampled
-     * calls brought (top[0] the largest), which slab_diagnose() takes
-     * off; for wall_ns, the two slowest calls. */
+     * calls brought (top[0] the largest), of which slab_diagnose() takes
+     * off the run-queue wait and the other off-CPU time; for wall_ns,
+     * the two slowest calls. */
     slab_tail_call top[2];
 } slab_tail;
 
@@ -453,11 +454,13 @@ typedef struct slab_diagnosis {
  *    share the cgroup spent throttled, throttled_ns / the interval's
  *    run-queue wait, is throttling), blocked, other off-CPU (of which up
  *    to steal_share of the tail's wall time is steal) and work by path.
- *    Each part leaves out the two largest amounts of it that single
+ *    What came from outside the call, the run-queue wait and the other
+ *    off-CPU time, leaves out the two largest amounts of it that single
  *    sampled calls brought (slab_tail.top): a sample stands for
  *    thousands of calls, and one preemption of a millisecond inside one
  *    of them would otherwise outweigh all of a tail's work.  What three
- *    samples or more share still counts.  A tail too small for that
+ *    samples or more share still counts.  A sleep inside the allocator
+ *    (blocked) and its work are the call's own and stay whole.  A tail too small for that
  *    (fewer than SLAB_TAIL_MIN_SAMPLES samples and repairs, or nothing
  *    left) keeps its parts as they are, and names no cause by rule 2
  *    or 4.

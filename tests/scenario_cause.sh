@@ -164,10 +164,11 @@ report() {
 }
 
 # report_gap SCENARIO DESCRIPTION: as report, for the repair storm, whose
-# attribution is not yet right in every repetition.  Each part of the
-# tail leaves out what one or two samples brought, and with that it was
-# right in 6 of 6 on an idle machine, 6 of 6 beside bursts of other work,
-# and 3 of 3 in three make check runs; but in one idle CI run 2 of 3: the
+# attribution is not yet right in every repetition.  The tail leaves out
+# what came from outside the call and met one or two samples, and with
+# that it was right in 6 of 6 on an idle machine, 6 of 6 beside bursts of
+# other work, and 3 of 3 in three make check runs; but in one idle CI run
+# 2 of 3: the
 # wrong one read 50 % off-CPU time beside 46 % repair work, with the p99
 # cut at 10 us, above most repairs.  A repair is a call of 2-3 us, and
 # the few pops that a stolen moment met in their sample's microsecond

@@ -101,7 +101,7 @@ static slab_cause diagnose(const slab_thread_stats *d, const slab_context *ctx,
 
 int main(void)
 {
-    plan(35);
+    plan(36);
 
     /* ---- the decomposed sample, in process */
     slab_sample_config cfg = { .rate = 1, .mode = SLAB_SAMPLE_FIXED, .budget_ppm = 0 };
@@ -237,6 +237,17 @@ int main(void)
     d.allocs = 1012 * 1000;
     is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_BLOCKED,
            "a tail asleep on the partial list's lock: blocked (%s)", slab_cause_name(dg.cause));
+
+    /* One sample asleep on the lock beside a few pops that stolen
+     * moments met: the sleep is the call's own, and stays whole. */
+    memset(&d, 0, sizeof(d));
+    put_samples(&d, 200, 1000, SLAB_PATH_FAST, 200, 0, 0, 0);
+    put_samples(&d, 8000, 6, SLAB_PATH_FAST, 300, 0, 0, 7700);
+    put_samples(&d, 600000, 1, SLAB_PATH_PARTIAL, 3000, 0, 597000, 0);
+    d.allocs = 1007 * 1000;
+    is_int(diagnose(&d, &ctx, 100000000, 0, &dg), SLAB_CAUSE_BLOCKED,
+           "one sample asleep on the lock for 600 us beside 6 stolen moments of 8 us: "
+           "blocked (%s)", slab_cause_name(dg.cause));
 
     /* Stopped from outside, on the fast path. */
     memset(&d, 0, sizeof(d));

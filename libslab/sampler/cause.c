@@ -450,14 +450,22 @@ SLAB_API void slab_diagnose(const slab_verdict_input *in, const slab_tail *tail,
             out->left_out_ns = tail->slowest.wall_ns;
             out->left_out_cause = largest(in, &one, ctx);
         }
-        /* Rule 1: what one or two sampled calls brought cannot name the
-         * cause; each part leaves out its two largest.  When nothing is
-         * left (a tail of a few samples, each its own), the parts are
-         * shown as they are, and name no cause. */
+        /* Rule 1: what came from outside the call (a preemption, a
+         * stolen moment, a stop) and met one or two sampled calls cannot
+         * name the cause: the run-queue wait and the other off-CPU time
+         * leave out their two largest amounts.  A sleep inside the
+         * allocator, and its work, are the call's own and stay whole.
+         * When nothing is left (a tail of a few samples, each its own),
+         * the parts are shown as they are, and name no cause. */
         slab_tail kept = *tail;
         if (enough) {
-            call_add(&kept, &tail->top[0], -1.0);
-            call_add(&kept, &tail->top[1], -1.0);
+            for (unsigned i = 0; i < 2; i++) {
+                slab_tail_call outside = {
+                    .runq_ns = tail->top[i].runq_ns,
+                    .other_ns = tail->top[i].other_ns,
+                };
+                call_add(&kept, &outside, -1.0);
+            }
         }
         if (!split(in, &kept, ctx, out->share)) {
             split(in, tail, ctx, out->share);
